@@ -1,0 +1,5 @@
+"""``python -m imuhinge``."""
+
+from imuhinge.cli import main
+
+raise SystemExit(main())

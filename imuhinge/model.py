@@ -1,0 +1,219 @@
+"""Data model shared by every stage: recordings, exercises, tempo, targets, reps and set reports.
+
+Internally acceleration is m/s^2 and angular rate rad/s; files and reports use g, deg/s and degrees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+import numpy as np
+
+G_MPS2 = 9.80665
+PLACEMENTS = ("upper_back", "sacrum")
+
+
+class Exercise(str, Enum):
+    """Exercises of the DESIGN table; the value is the exercise id used in files and on the CLI."""
+
+    RDL = "rdl"
+    HIP_HINGE = "hip_hinge"
+    GOOD_MORNING = "good_morning"
+    DEADLIFT = "deadlift"
+    SINGLE_LEG_RDL = "single_leg_rdl"
+    KETTLEBELL_SWING = "kettlebell_swing"
+    HINGE_HOLD = "hinge_hold"
+
+    @property
+    def floor_start(self) -> bool:
+        """True when a rep starts at the floor (rise, lockout, lower, pause at the floor)."""
+        return self is Exercise.DEADLIFT
+
+    @property
+    def ballistic(self) -> bool:
+        """True when no tempo target applies (cadence, depth and lockout are judged instead)."""
+        return self is Exercise.KETTLEBELL_SWING
+
+    @property
+    def hold(self) -> bool:
+        """True for isometric holds at depth, judged on hold time and angle stability."""
+        return self is Exercise.HINGE_HOLD
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Samples missing from one sensor's stream, found from its sample counter or its clock."""
+
+    sensor: str
+    start_s: float
+    end_s: float
+    missing_samples: int
+
+
+@dataclass
+class SensorStream:
+    """One sensor's samples in SI units.
+
+    Attributes
+    ----------
+    placement : str
+        ``upper_back`` or ``sacrum``.
+    time_s : ndarray, shape (N,)
+        Seconds since the recording started, strictly increasing.
+    acc_mps2 : ndarray, shape (N, 3)
+        Specific force in the sensor frame.
+    gyr_rads : ndarray, shape (N, 3)
+        Angular rate in the sensor frame.
+    seq : ndarray of int64, shape (N,), or None
+        The sensor's sample counter, when the file or device has one.
+    """
+
+    placement: str
+    time_s: np.ndarray
+    acc_mps2: np.ndarray
+    gyr_rads: np.ndarray
+    seq: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.time_s)
+
+
+@dataclass
+class Recording:
+    """A recorded set: one or two sensor streams, the nominal sample rate and the file's metadata."""
+
+    sensors: dict[str, SensorStream]
+    sample_rate_hz: float
+    metadata: dict[str, str] = field(default_factory=dict)
+    gaps: list[Gap] = field(default_factory=list)
+    path: Path | None = None
+
+    @property
+    def placements(self) -> list[str]:
+        """Placements in canonical order (upper_back first)."""
+        order = {p: i for i, p in enumerate(PLACEMENTS)}
+        return sorted(self.sensors, key=lambda p: order.get(p, len(order)))
+
+    @property
+    def duration_s(self) -> float:
+        """Time from the first to the last sample of any sensor."""
+        starts = [s.time_s[0] for s in self.sensors.values() if len(s)]
+        ends = [s.time_s[-1] for s in self.sensors.values() if len(s)]
+        return float(max(ends) - min(starts)) if starts else 0.0
+
+    @property
+    def exercise(self) -> str | None:
+        """The exercise id written in the metadata, if any."""
+        return self.metadata.get("exercise")
+
+
+@dataclass(frozen=True)
+class Tempo:
+    """A tempo prescription in standard order: eccentric, bottom pause, concentric, top pause.
+
+    A phase of ``None`` has no target (an unspecified top pause); ``explosive`` phases (``X``) are
+    on target when at most ``Targets.explosive_max_s`` long.
+    """
+
+    eccentric_s: float | None
+    bottom_s: float | None
+    concentric_s: float | None
+    top_s: float | None = None
+    explosive: frozenset[str] = frozenset()
+    notation: str = ""
+
+    PHASES = ("eccentric", "bottom", "concentric", "top")
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Thresholds for verdicts; every one is configurable and reported with its measured value."""
+
+    tempo_tolerance_s: float = 0.5
+    explosive_max_s: float = 1.0
+    lumbar_flexion_max_deg: float = 10.0
+    lumbar_extension_max_deg: float = 10.0
+    lockout_lean_back_max_deg: float = 5.0
+    depth_consistency_deg: float = 10.0
+    min_depth_deg: float = 15.0
+
+
+@dataclass
+class Rep:
+    """One repetition with its phase boundaries (seconds) and per-rep metrics.
+
+    Phase boundaries are movement onsets and offsets of the trunk flexion angle (DESIGN, "Exercises and
+    tempo"). A phase that cannot be measured (the top pause after the last rep) is ``None``.
+    """
+
+    index: int
+    start_s: float
+    end_s: float
+    lower_onset_s: float
+    lower_offset_s: float
+    rise_onset_s: float
+    rise_offset_s: float
+    eccentric_s: float
+    bottom_s: float | None
+    concentric_s: float
+    top_s: float | None
+    peak_time_s: float
+    peak_trunk_flexion_deg: float
+    standing_trunk_flexion_deg: float = 0.0
+    peak_lumbar_flexion_deg: float | None = None
+    lumbar_peak_phase: str | None = None
+    lockout_extension_deg: float | None = None
+    lockout_lumbar_extension_deg: float | None = None
+    peak_lateral_tilt_deg: float | None = None
+    peak_twist_deg: float | None = None
+    pelvis_rotation_deg: float | None = None
+    hip_drop_m: float | None = None
+    hip_back_m: float | None = None
+    hold_stability_deg: float | None = None
+    tempo_ok: bool | None = None
+    spine_ok: bool | None = None
+    phase_ok: dict[str, bool | None] = field(default_factory=dict)
+    cues: list[str] = field(default_factory=list)
+
+    @property
+    def range_of_motion_deg(self) -> float:
+        """Peak flexion minus the standing angle."""
+        return self.peak_trunk_flexion_deg - self.standing_trunk_flexion_deg
+
+
+@dataclass
+class PartialMovement:
+    """A movement shallower than the minimum depth: reported, never counted as a rep."""
+
+    start_s: float
+    end_s: float
+    peak_trunk_flexion_deg: float
+
+
+@dataclass
+class SetReport:
+    """Everything the analysis found in one set: reps, partial movements, verdicts and cues."""
+
+    exercise: Exercise
+    tempo: Tempo
+    targets: Targets
+    sensors: list[str]
+    reps: list[Rep]
+    partials: list[PartialMovement] = field(default_factory=list)
+    summary: dict[str, object] = field(default_factory=dict)
+    cues: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    measured: dict[str, bool] = field(default_factory=dict)
+    metadata: dict[str, str] = field(default_factory=dict)
+    gaps: list[Gap] = field(default_factory=list)
+    source: str | None = None
+    time_s: np.ndarray | None = None
+    trunk_flexion_deg: np.ndarray | None = None
+    lumbar_flexion_deg: np.ndarray | None = None
+
+    @property
+    def rep_count(self) -> int:
+        """Number of full reps."""
+        return len(self.reps)
