@@ -6,7 +6,7 @@ Internally acceleration is m/s^2 and angular rate rad/s; files and reports use g
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +15,7 @@ G_MPS2 = 9.80665
 PLACEMENTS = ("upper_back", "sacrum")
 
 
-class Exercise(str, Enum):
+class Exercise(StrEnum):
     """Exercises of the DESIGN table; the value is the exercise id used in files and on the CLI."""
 
     RDL = "rdl"

@@ -1,0 +1,90 @@
+"""The DESIGN phase rule: movement onset and offset from the flexion speed.
+
+A movement's onset and offset are where its flexion speed crosses a fraction (default 5 %) of that
+movement's own peak speed (floor 2 deg/s), searched outwards from the peak-speed instant; each boundary
+must also lie inside an angle zone (for example the deepest 25 % of the rep's range of motion), so a
+stall half-way down is not the bottom. The simulator's ground truth and the segmenter both use this.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+SPEED_FRACTION = 0.05
+SPEED_FLOOR_DPS = 2.0
+
+
+@dataclass(frozen=True)
+class Zone:
+    """An angle interval in degrees, inclusive."""
+
+    low_deg: float
+    high_deg: float
+
+
+def speed_threshold_dps(
+    peak_speed_dps: float, fraction: float = SPEED_FRACTION, floor_dps: float = SPEED_FLOOR_DPS
+) -> float:
+    """Speed below which a movement has not started or has ended."""
+    return max(fraction * abs(peak_speed_dps), floor_dps)
+
+
+def _crossing_time(time_s: np.ndarray, speed: np.ndarray, below: int, above: int, thr: float) -> float:
+    """Sub-sample time where |speed| crosses ``thr`` between a sample below and its neighbour."""
+    s_below, s_above = abs(speed[below]), abs(speed[above])
+    if s_above <= s_below:
+        return float(time_s[below])
+    frac = (thr - s_below) / (s_above - s_below)
+    return float(time_s[below] + min(max(frac, 0.0), 1.0) * (time_s[above] - time_s[below]))
+
+
+def movement_bounds(
+    time_s: np.ndarray,
+    angle_deg: np.ndarray,
+    speed_dps: np.ndarray,
+    peak_index: int,
+    onset_zone: Zone,
+    offset_zone: Zone,
+    search: tuple[int, int] | None = None,
+    fraction: float = SPEED_FRACTION,
+    floor_dps: float = SPEED_FLOOR_DPS,
+) -> tuple[float, float] | None:
+    """Onset and offset times of the movement whose peak speed is at ``peak_index``.
+
+    Parameters
+    ----------
+    time_s, angle_deg, speed_dps : ndarray, shape (N,)
+        Sample times, flexion angle and flexion speed.
+    peak_index : int
+        Index of the movement's peak speed.
+    onset_zone, offset_zone : Zone
+        Angle intervals in which the onset and the offset must lie.
+    search : (int, int), optional
+        Index range ``[start, stop)`` to search in; the whole signal by default.
+    fraction, floor_dps : float
+        Threshold as a fraction of the peak speed, and its floor in deg/s.
+
+    Returns
+    -------
+    (onset_s, offset_s) or None
+        ``None`` when either boundary is not inside the search range (the movement is unfinished).
+    """
+    start, stop = search if search is not None else (0, len(time_s))
+    thr = speed_threshold_dps(speed_dps[peak_index], fraction, floor_dps)
+    quiet = np.abs(speed_dps[start:stop]) < thr
+
+    before = slice(start, peak_index)
+    in_onset = (angle_deg[before] >= onset_zone.low_deg) & (angle_deg[before] <= onset_zone.high_deg)
+    onset_candidates = np.flatnonzero(quiet[: peak_index - start] & in_onset)
+    after = slice(peak_index + 1, stop)
+    in_offset = (angle_deg[after] >= offset_zone.low_deg) & (angle_deg[after] <= offset_zone.high_deg)
+    offset_candidates = np.flatnonzero(quiet[peak_index + 1 - start :] & in_offset)
+    if not len(onset_candidates) or not len(offset_candidates):
+        return None
+    i_on = start + int(onset_candidates[-1])
+    i_off = peak_index + 1 + int(offset_candidates[0])
+    onset_s = _crossing_time(time_s, speed_dps, i_on, i_on + 1, thr)
+    offset_s = _crossing_time(time_s, speed_dps, i_off, i_off - 1, thr)
+    return onset_s, offset_s
