@@ -1,0 +1,132 @@
+"""Body-segment angles from orientation and calibration: flexion, lateral tilt and twist.
+
+Flexion is the rotation of the earth's up direction about the calibrated sagittal axis, relative to the
+standing posture (0 deg standing, positive forward). It uses inclination only, so the slow heading drift
+of 6D fusion does not touch it. Lateral tilt is the lean out of the sagittal plane (positive to the
+right of the lifter), twist the rotation of the left-right axis about the vertical (positive to the left).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+
+from imuhinge.calibrate import Calibration, find_quiet, orthogonal_axis, sagittal_axis
+from imuhinge.model import Recording
+from imuhinge.orientation import sensor_axis_in_earth, uniform_orientation, up_in_sensor
+from imuhinge.resample import to_uniform
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SegmentAngles:
+    """Angles of one body segment on its sensor's uniform grid (NaN inside long gaps)."""
+
+    placement: str
+    time_s: np.ndarray
+    flexion_deg: np.ndarray
+    lateral_tilt_deg: np.ndarray
+    twist_deg: np.ndarray
+    filled: np.ndarray
+    quat: np.ndarray
+    calibration: Calibration
+    fs_hz: float
+
+
+def flexion_tilt_deg(up: np.ndarray, up0: np.ndarray, axis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Flexion and lateral tilt (deg) of up-vectors ``up`` (N, 3) against the standing ``up0``."""
+    forward = np.cross(up0, axis)
+    flex = np.degrees(np.arctan2(up @ forward, up @ up0))
+    tilt = np.degrees(np.arcsin(np.clip(up @ axis, -1.0, 1.0)))
+    return flex, tilt
+
+
+def twist_deg(quat: np.ndarray, quat0: np.ndarray, axis: np.ndarray) -> np.ndarray:
+    """Rotation of the segment's left-right axis about the vertical, against the standing pose."""
+    left = sensor_axis_in_earth(quat, axis)
+    left0 = sensor_axis_in_earth(quat0[None, :], axis)[0]
+    return np.degrees(
+        np.arctan2(
+            left0[0] * left[:, 1] - left0[1] * left[:, 0],
+            left0[0] * left[:, 0] + left0[1] * left[:, 1],
+        )
+    )
+
+
+def _mean_quat(quat: np.ndarray) -> np.ndarray:
+    q = quat * np.where(quat @ quat[0] < 0, -1.0, 1.0)[:, None]
+    m = q.mean(axis=0)
+    return m / np.linalg.norm(m)
+
+
+def segment_angles(recording: Recording, placement: str) -> SegmentAngles:
+    """Calibrate one sensor and compute its segment's angles (offline).
+
+    Parameters
+    ----------
+    recording : Recording
+    placement : str
+        ``upper_back`` (trunk) or ``sacrum`` (pelvis).
+
+    Returns
+    -------
+    SegmentAngles
+    """
+    fs = recording.sample_rate_hz
+    uni = to_uniform(recording.sensors[placement], fs)
+    warnings: list[str] = []
+    in_segment = np.zeros(len(uni.time_s), dtype=bool)
+    for a, b in uni.segments:
+        in_segment[a:b] = True
+    quiet = find_quiet(uni.acc_mps2, uni.gyr_rads, fs, in_segment)
+    bias = uni.gyr_rads[quiet[0] : quiet[1]].mean(axis=0) if quiet else np.zeros(3)
+    time_s, filled = uni.time_s, uni.filled
+    quat = uniform_orientation(uni, bias)
+    up = up_in_sensor(quat)
+    valid = np.isfinite(up).all(axis=1)
+    if quiet:
+        up0 = up[quiet[0] : quiet[1]].mean(axis=0)
+        quat0 = _mean_quat(quat[quiet[0] : quiet[1]])
+    else:
+        warnings.append(
+            f"{placement}: no quiet standing period found; calibrated to the reps' top positions "
+            "(stand still for 3 s before the first rep next time)"
+        )
+        first = np.flatnonzero(valid)[: max(int(0.5 * fs), 1)]
+        up0 = up[first].mean(axis=0)
+        quat0 = _mean_quat(quat[first])
+    up0 /= np.linalg.norm(up0)
+    raw_axis = sagittal_axis(uni.gyr_rads - bias, up)
+    nan = np.full(len(time_s), np.nan)
+    if raw_axis is None:
+        cal = Calibration(bias, up0, None, None, [*warnings, f"{placement}: no movement found"])
+        return SegmentAngles(placement, time_s, nan, nan.copy(), nan.copy(), filled, quat, cal, fs)
+    axis = orthogonal_axis(raw_axis, up0)
+    flex, tilt = flexion_tilt_deg(up, up0, axis)
+    if np.nanmax(flex) < -np.nanmin(flex):
+        axis = -axis
+        flex, tilt = flexion_tilt_deg(up, up0, axis)
+    if not quiet:
+        flex, tilt, up0, quat0 = _reference_to_tops(flex, tilt, up, quat, axis)
+    twist = twist_deg(quat, quat0, axis)
+    quiet_s = (float(time_s[quiet[0]]), float(time_s[quiet[1] - 1])) if quiet else None
+    for w in warnings:
+        log.warning(w)
+    cal = Calibration(bias, up0, axis, quiet_s, warnings)
+    return SegmentAngles(placement, time_s, flex, tilt, twist, filled, quat, cal, fs)
+
+
+def _reference_to_tops(
+    flex: np.ndarray, tilt: np.ndarray, up: np.ndarray, quat: np.ndarray, axis: np.ndarray
+):
+    """Re-reference to the standing cluster: samples in the least-flexed tenth of the range."""
+    lo, hi = np.nanpercentile(flex, [1, 99])
+    tops = flex <= lo + 0.1 * (hi - lo)
+    up0 = up[tops].mean(axis=0)
+    up0 /= np.linalg.norm(up0)
+    quat0 = _mean_quat(quat[tops])
+    flex, tilt = flexion_tilt_deg(up, up0, axis)
+    return flex, tilt, up0, quat0

@@ -1,0 +1,147 @@
+"""Replay analysis: from a recording to a SetReport (reps, phases, metrics, verdicts, cues)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from imuhinge.angles import SegmentAngles, segment_angles
+from imuhinge.calibrate import runs
+from imuhinge.errors import InputError
+from imuhinge.metrics import AngleSeries, build_reps
+from imuhinge.model import Exercise, Recording, SetReport, Targets
+from imuhinge.segment import RepBounds, Segmenter, SegmenterConfig
+from imuhinge.smoothing import smooth
+from imuhinge.targets import judge_reps, summarize
+from imuhinge.tempo import DEFAULT_TEMPO, parse_tempo
+
+
+def parse_exercise(text: str) -> Exercise:
+    """Exercise from its id, with a clear error listing the valid ids."""
+    try:
+        return Exercise(text.strip().lower())
+    except ValueError:
+        valid = ", ".join(e.value for e in Exercise)
+        raise InputError(f"unknown exercise {text!r}; expected one of: {valid}") from None
+
+
+def trunk_placement(recording: Recording) -> str:
+    """The sensor whose angle drives segmentation: upper_back when present."""
+    return "upper_back" if "upper_back" in recording.sensors else recording.placements[0]
+
+
+def segment_stream(
+    angles: SegmentAngles, floor_start: bool, config: SegmenterConfig | None = None
+) -> Segmenter:
+    """Smooth and segment each contiguous stretch of a segment's flexion, resetting at long gaps."""
+    seg = Segmenter(angles.fs_hz, floor_start, config)
+    finite = np.isfinite(angles.flexion_deg)
+    for a, b in runs(finite):
+        angle, speed = smooth(angles.flexion_deg[a:b], angles.fs_hz)
+        seg.feed(angles.time_s[a:b], angle, speed)
+        seg.gap()
+    return seg
+
+
+def lumbar_on_trunk_grid(trunk: SegmentAngles, pelvis: SegmentAngles) -> np.ndarray:
+    """Trunk minus pelvis flexion, the pelvis interpolated onto the trunk's sample times."""
+    pel = np.interp(trunk.time_s, pelvis.time_s, pelvis.flexion_deg, left=np.nan, right=np.nan)
+    return trunk.flexion_deg - pel
+
+
+def analyze(
+    recording: Recording,
+    exercise: Exercise | str | None = None,
+    tempo: str | None = None,
+    targets: Targets | None = None,
+    segmenter_config: SegmenterConfig | None = None,
+) -> SetReport:
+    """Analyse a recorded set.
+
+    Parameters
+    ----------
+    recording : Recording
+    exercise : Exercise or str, optional
+        Defaults to the recording's ``exercise`` metadata, else ``rdl``.
+    tempo : str, optional
+        Target tempo; defaults to the recording's ``tempo`` metadata, else ``3-1-2``.
+    targets : Targets, optional
+        Thresholds for verdicts.
+    segmenter_config : SegmenterConfig, optional
+
+    Returns
+    -------
+    SetReport
+    """
+    ex = parse_exercise(
+        str(exercise.value if isinstance(exercise, Exercise) else exercise)
+        if exercise
+        else recording.metadata.get("exercise", "rdl")
+    )
+    tempo_text = tempo or recording.metadata.get("tempo") or DEFAULT_TEMPO
+    tempo_obj = parse_tempo("X" if ex.ballistic and not tempo else tempo_text)
+    targets = targets or Targets()
+    config = segmenter_config or SegmenterConfig(min_depth_deg=targets.min_depth_deg)
+    trunk_name = trunk_placement(recording)
+    trunk = segment_angles(recording, trunk_name)
+    warnings = list(trunk.calibration.warnings)
+    pelvis = None
+    if "sacrum" in recording.sensors and trunk_name != "sacrum":
+        pelvis = segment_angles(recording, "sacrum")
+        warnings += pelvis.calibration.warnings
+    lumbar = lumbar_on_trunk_grid(trunk, pelvis) if pelvis is not None else None
+    seg = segment_stream(trunk, ex.floor_start, config)
+    series = AngleSeries(trunk.time_s, trunk.flexion_deg, trunk.lateral_tilt_deg, trunk.twist_deg, lumbar)
+    return build_report(recording, ex, tempo_obj, targets, seg.reps, seg.partials, series, warnings)
+
+
+def build_report(
+    recording: Recording,
+    exercise: Exercise,
+    tempo,
+    targets: Targets,
+    bounds: list[RepBounds],
+    partials,
+    series: AngleSeries,
+    warnings: list[str],
+) -> SetReport:
+    """Metrics, verdicts and summary from segmentation results (shared by replay and live)."""
+    reps = build_reps(bounds, exercise, series)
+    judge_reps(reps, exercise, tempo, targets)
+    summary, cues = summarize(reps, exercise, tempo, targets, len(partials))
+    if not reps:
+        warnings = [
+            *warnings,
+            "no full rep found"
+            + (
+                f" ({len(partials)} partial movements shallower than {targets.min_depth_deg:g}°)"
+                if partials
+                else ""
+            ),
+        ]
+    measured = {
+        "trunk_flexion": True,
+        "tempo": not exercise.ballistic,
+        "lumbar_flexion": series.lumbar_flexion_deg is not None,
+        "lockout_lean_back": True,
+        "lateral_tilt_and_twist": True,
+        "foot_pressure": False,
+        "core_bracing": False,
+    }
+    return SetReport(
+        exercise=exercise,
+        tempo=tempo,
+        targets=targets,
+        sensors=recording.placements,
+        reps=reps,
+        partials=list(partials),
+        summary=summary,
+        cues=cues,
+        warnings=warnings,
+        measured=measured,
+        metadata=dict(recording.metadata),
+        gaps=list(recording.gaps),
+        source=None if recording.path is None else str(recording.path),
+        time_s=series.time_s,
+        trunk_flexion_deg=series.trunk_flexion_deg,
+        lumbar_flexion_deg=series.lumbar_flexion_deg,
+    )

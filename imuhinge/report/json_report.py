@@ -1,0 +1,60 @@
+"""The JSON report (``imuhinge-report/1``) with the DESIGN's stable keys."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from imuhinge.model import SetReport
+from imuhinge.report.rep_table import rep_rows
+from imuhinge.tempo import describe_tempo
+
+FORMAT = "imuhinge-report/1"
+
+
+def report_to_dict(report: SetReport) -> dict[str, object]:
+    """The report as JSON-ready data; unmeasurable fields are None (null), never invented."""
+    t = report.tempo
+    return {
+        "format": FORMAT,
+        "exercise": report.exercise.value,
+        "target": {
+            "tempo": t.notation,
+            "eccentric_s": t.eccentric_s,
+            "bottom_s": t.bottom_s,
+            "concentric_s": t.concentric_s,
+            "top_s": t.top_s,
+            "explosive": sorted(t.explosive),
+            "words": describe_tempo(t),
+            "tolerance_s": report.targets.tempo_tolerance_s,
+        },
+        "sensors": list(report.sensors),
+        "source": report.source,
+        "reps": rep_rows(report),
+        "partials": [
+            {
+                "start_s": round(p.start_s, 3),
+                "end_s": round(p.end_s, 3),
+                "peak_trunk_flexion_deg": round(p.peak_trunk_flexion_deg, 3),
+            }
+            for p in report.partials
+        ],
+        "summary": report.summary,
+        "cues": list(report.cues),
+        "warnings": list(report.warnings),
+        "measured": dict(report.measured),
+        "gaps": [
+            {
+                "sensor": g.sensor,
+                "start_s": round(g.start_s, 3),
+                "end_s": round(g.end_s, 3),
+                "missing_samples": g.missing_samples,
+            }
+            for g in report.gaps
+        ],
+    }
+
+
+def write_json(report: SetReport, path: Path | str) -> None:
+    """Write the JSON report."""
+    Path(path).write_text(json.dumps(report_to_dict(report), indent=1) + "\n", encoding="utf-8")

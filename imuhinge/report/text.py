@@ -1,0 +1,59 @@
+"""The terminal report: target in words, per-rep table, verdicts and cues."""
+
+from __future__ import annotations
+
+from imuhinge.model import SetReport
+from imuhinge.tempo import describe_tempo
+
+
+def _s(value: float | None) -> str:
+    return "  -  " if value is None else f"{value:5.2f}"
+
+
+def _deg(value: float | None) -> str:
+    return "   - " if value is None else f"{value:5.1f}"
+
+
+def _ok(value: bool | None) -> str:
+    return "-" if value is None else ("ok" if value else "NO")
+
+
+def format_report(report: SetReport, title: str | None = None) -> str:
+    """Readable multi-line text of a set report."""
+    lines = []
+    if title:
+        lines.append(title)
+    ex = report.exercise.value
+    lines.append(f"exercise {ex}, sensors: {', '.join(report.sensors)}")
+    lines.append(
+        f"target  {describe_tempo(report.tempo)} (tolerance ±{report.targets.tempo_tolerance_s:g} s)"
+    )
+    if not report.measured.get("lumbar_flexion"):
+        lines.append("spine   lumbar flexion needs a second sensor on the sacrum: not measured in this set")
+    lines.append("")
+    lines.append(" rep   down  bottom    up    top  depth° lumbar° lean°  tempo spine  cues")
+    for r in report.reps:
+        lines.append(
+            f"{r.index:4d}  {_s(r.eccentric_s)}  {_s(r.bottom_s)}  {_s(r.concentric_s)}  {_s(r.top_s)}"
+            f"  {_deg(r.peak_trunk_flexion_deg)}  {_deg(r.peak_lumbar_flexion_deg)}"
+            f"  {_deg(r.lockout_extension_deg)}  {_ok(r.tempo_ok):>5} {_ok(r.spine_ok):>5}  "
+            + "; ".join(r.cues)
+        )
+    s = report.summary
+    lines.append("")
+    frac = s.get("tempo_ok_fraction")
+    tempo_txt = "" if frac is None else f", tempo on target in {100 * float(frac):.0f}% of reps"
+    depth = s.get("depth_deg") or {}
+    depth_txt = "" if depth.get("mean") is None else (f", depth {depth['mean']:.0f}° ± {depth['sd']:.1f}°")
+    lines.append(
+        f"{report.rep_count} reps, {s.get('partial_count', 0)} partial movements"
+        f"{tempo_txt}{depth_txt}, time under tension {s.get('time_under_tension_s', 0):.1f} s"
+    )
+    for cue in report.cues:
+        lines.append(f"set: {cue}")
+    for w in report.warnings:
+        lines.append(f"note: {w}")
+    if report.gaps:
+        missing = sum(g.missing_samples for g in report.gaps)
+        lines.append(f"note: {len(report.gaps)} gaps in the data ({missing} samples missing)")
+    return "\n".join(lines)
