@@ -1,0 +1,1 @@
+"""BLE sensors: device profiles, clock and gap handling, streaming, supervisor, virtual sensors."""
