@@ -14,8 +14,9 @@ import numpy as np
 QUIET_MIN_S = 1.5
 QUIET_WINDOW_S = 0.5
 QUIET_GYR_STD_DPS = 1.0
+QUIET_GYR_MAX_DPS = 3.0  # above any plausible bias (DESIGN: up to 2 deg/s), below a slow hinge
 QUIET_ACC_STD_G = 0.02
-AXIS_MIN_RATE_DPS = 10.0
+AXIS_MIN_RATE_DPS = 3.0
 
 
 @dataclass
@@ -56,14 +57,16 @@ def _rolling_std(x: np.ndarray, n: int) -> np.ndarray:
 
 
 def quiet_mask(acc_mps2: np.ndarray, gyr_rads: np.ndarray, fs_hz: float) -> np.ndarray:
-    """Samples where the sensor is still: low gyro and accelerometer variability.
+    """Samples where the sensor is still: low gyro rate and low gyro and accelerometer variability.
 
-    Variability (not magnitude) is tested, so a gyro bias of a few deg/s does not hide rest.
+    The rate limit sits above the largest expected gyro bias, so a biased gyro still finds rest.
     """
     n = QUIET_WINDOW_S * fs_hz
-    gyr_std = np.max([_rolling_std(np.degrees(gyr_rads[:, k]), n) for k in range(3)], axis=0)
+    gyr_dps = np.degrees(gyr_rads)
+    gyr_std = np.max([_rolling_std(gyr_dps[:, k], n) for k in range(3)], axis=0)
     acc_std = _rolling_std(np.linalg.norm(acc_mps2, axis=1) / 9.80665, n)
-    return (gyr_std < QUIET_GYR_STD_DPS) & (acc_std < QUIET_ACC_STD_G)
+    slow = np.linalg.norm(gyr_dps, axis=1) < QUIET_GYR_MAX_DPS
+    return slow & (gyr_std < QUIET_GYR_STD_DPS) & (acc_std < QUIET_ACC_STD_G)
 
 
 def runs(mask: np.ndarray) -> list[tuple[int, int]]:

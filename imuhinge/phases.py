@@ -1,6 +1,6 @@
 """The DESIGN phase rule: movement onset and offset from the flexion speed.
 
-A movement's onset and offset are where its flexion speed crosses a fraction (default 5 %) of that
+A movement's onset and offset are where its flexion speed (in its own direction) crosses a fraction (default 5 %) of that
 movement's own peak speed (floor 2 deg/s), searched outwards from the peak-speed instant; each boundary
 must also lie inside an angle zone (for example the deepest 25 % of the rep's range of motion), so a
 stall half-way down is not the bottom. The simulator's ground truth and the segmenter both use this.
@@ -32,8 +32,8 @@ def speed_threshold_dps(
 
 
 def _crossing_time(time_s: np.ndarray, speed: np.ndarray, below: int, above: int, thr: float) -> float:
-    """Sub-sample time where |speed| crosses ``thr`` between a sample below and its neighbour."""
-    s_below, s_above = abs(speed[below]), abs(speed[above])
+    """Sub-sample time where ``speed`` crosses ``thr`` between a sample below and its neighbour."""
+    s_below, s_above = speed[below], speed[above]
     if s_above <= s_below:
         return float(time_s[below])
     frac = (thr - s_below) / (s_above - s_below)
@@ -73,7 +73,10 @@ def movement_bounds(
     """
     start, stop = search if search is not None else (0, len(time_s))
     thr = speed_threshold_dps(speed_dps[peak_index], fraction, floor_dps)
-    quiet = np.abs(speed_dps[start:stop]) < thr
+    # Speed in the movement's own direction: a sharp reversal crosses zero between two samples that
+    # are both fast, and still ends the movement.
+    along = speed_dps * np.sign(speed_dps[peak_index])
+    quiet = along[start:stop] < thr
 
     before = slice(start, peak_index)
     in_onset = (angle_deg[before] >= onset_zone.low_deg) & (angle_deg[before] <= onset_zone.high_deg)
@@ -85,6 +88,6 @@ def movement_bounds(
         return None
     i_on = start + int(onset_candidates[-1])
     i_off = peak_index + 1 + int(offset_candidates[0])
-    onset_s = _crossing_time(time_s, speed_dps, i_on, i_on + 1, thr)
-    offset_s = _crossing_time(time_s, speed_dps, i_off, i_off - 1, thr)
+    onset_s = _crossing_time(time_s, along, i_on, i_on + 1, thr)
+    offset_s = _crossing_time(time_s, along, i_off, i_off - 1, thr)
     return onset_s, offset_s

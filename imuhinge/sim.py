@@ -44,7 +44,8 @@ LEVER_M = {"upper_back": np.array([-0.12, 0.0, 0.45]), "sacrum": np.array([-0.10
 DEFAULT_MOUNT_DEG = (0.0, 0.0, -90.0)
 HIP_HEIGHT_M = 0.95
 _ONSET_FRACTION = 0.0593  # where a minimum-jerk speed profile crosses 5 % of its peak
-SHARP_PAUSE_S = 0.3  # pauses shorter than this are planned as continuous reversals
+SHARP_PAUSE_S = 0.3
+MIN_DEPTH_DEG = 15.0  # DESIGN default: shallower movements are partial, not reps  # pauses shorter than this are planned as continuous reversals
 
 
 @dataclass
@@ -165,7 +166,7 @@ def _plan(cfg: SimConfig, rng: np.random.Generator) -> list[_Movement]:
     ex = cfg.exercise
     depth = cfg.depth_deg or (SQUAT_DEPTH_DEG if cfg.squat else DEFAULT_DEPTH_DEG[ex])
     phases = _phase_seconds(cfg, rng)
-    depths = [max(depth + cfg.depth_sd_deg * rng.standard_normal(), 20.0) for _ in range(cfg.reps)]
+    depths = [max(depth + cfg.depth_sd_deg * rng.standard_normal(), 1.0) for _ in range(cfg.reps)]
     neutral = 1.0 - cfg.lumbar_neutral_fraction
     moves: list[_Movement] = []
 
@@ -456,32 +457,37 @@ def _truth(
             }
         )
     reps = []
-    nums = sorted(by_rep)
-    for k in nums:
+    for k in sorted(by_rep):
         low, rise = by_rep[k]["lower"], by_rep[k]["rise"]
         nxt = by_rep.get(k + 1)
         if cfg.exercise.floor_start:
             start, end = rise[0], low[1]
             top = low[0] - rise[1]
             bottom = (nxt["rise"][0] - low[1]) if nxt else None
-            i0, i1 = np.searchsorted(t, [rise[0], low[1]])
-            peak_i = int(np.searchsorted(t, rise[0]))
-            lock_lo, lock_hi = np.searchsorted(t, [rise[1], low[0]])
+            lock_s = (rise[1], low[0])
         else:
             start, end = low[0], rise[1]
             bottom = rise[0] - low[1]
             top = (nxt["lower"][0] - rise[1]) if nxt else None
-            i0, i1 = np.searchsorted(t, [low[0], rise[1]])
-            peak_i = i0 + int(np.argmax(trunk[i0:i1]))
-            lock_lo = int(np.searchsorted(t, rise[1]))
-            lock_hi = int(np.searchsorted(t, nxt["lower"][0] if nxt else rise[1] + 1.5))
-        if cfg.exercise.floor_start:
-            peak_i = max(i0, int(np.searchsorted(t, low[1])) - 1)
+            lock_s = (rise[1], nxt["lower"][0] if nxt else rise[1] + 1.5)
+        i0, i1 = np.searchsorted(t, [start, end])
         seg = slice(i0, i1)
+        lock_lo, lock_hi = np.searchsorted(t, lock_s)
         lock = slice(lock_lo, max(lock_hi, lock_lo + 1))
+        extreme = np.argmin(trunk[seg]) if cfg.exercise.floor_start else np.argmax(trunk[seg])
+        peak_deg = float(trunk[seg].max())
+        if peak_deg < MIN_DEPTH_DEG:
+            partials.append(
+                {
+                    "start_s": round(start, 4),
+                    "end_s": round(end, 4),
+                    "peak_trunk_flexion_deg": round(peak_deg, 3),
+                }
+            )
+            continue
         reps.append(
             {
-                "index": k,
+                "index": len(reps) + 1,
                 "start_s": round(start, 4),
                 "end_s": round(end, 4),
                 "lower_onset_s": round(low[0], 4),
@@ -492,14 +498,15 @@ def _truth(
                 "bottom_s": None if bottom is None else round(bottom, 4),
                 "concentric_s": round(rise[1] - rise[0], 4),
                 "top_s": None if top is None else round(top, 4),
-                "peak_time_s": round(float(t[peak_i]), 4),
-                "peak_trunk_flexion_deg": round(float(trunk[seg].max()), 3),
+                "peak_time_s": round(float(t[i0 + extreme]), 4),
+                "peak_trunk_flexion_deg": round(peak_deg, 3),
                 "peak_lumbar_flexion_deg": round(float(lumbar[seg].max()), 3),
                 "lockout_extension_deg": round(max(0.0, float(-trunk[lock].min())), 3),
                 "lockout_lumbar_extension_deg": round(max(0.0, float(-lumbar[lock].min())), 3),
                 "lumbar_rounding_deg": cfg.rounded_reps.get(k, 0.0),
             }
         )
+    partials.sort(key=lambda p: p["start_s"])
     return reps, partials
 
 
