@@ -1,9 +1,10 @@
 """The DESIGN phase rule: movement onset and offset from the flexion speed.
 
-A movement's onset and offset are where its flexion speed (in its own direction) crosses a fraction (default 5 %) of that
-movement's own peak speed (floor 2 deg/s), searched outwards from the peak-speed instant; each boundary
-must also lie inside an angle zone (for example the deepest 25 % of the rep's range of motion), so a
-stall half-way down is not the bottom. The simulator's ground truth and the segmenter both use this.
+A movement's onset and offset are where its flexion speed (in its own direction) crosses a fraction
+(default 5 %) of that movement's own peak speed (floor 2 deg/s), searched outwards from the peak-speed
+instant; each boundary must also lie inside an angle zone (for example the deepest 25 % of the rep's
+range of motion), so a stall half-way down is not the bottom. The simulator's ground truth and the
+segmenter both use this.
 """
 
 from __future__ import annotations

@@ -44,8 +44,8 @@ LEVER_M = {"upper_back": np.array([-0.12, 0.0, 0.45]), "sacrum": np.array([-0.10
 DEFAULT_MOUNT_DEG = (0.0, 0.0, -90.0)
 HIP_HEIGHT_M = 0.95
 _ONSET_FRACTION = 0.0593  # where a minimum-jerk speed profile crosses 5 % of its peak
-SHARP_PAUSE_S = 0.3
-MIN_DEPTH_DEG = 15.0  # DESIGN default: shallower movements are partial, not reps  # pauses shorter than this are planned as continuous reversals
+SHARP_PAUSE_S = 0.3  # pauses shorter than this are planned as continuous reversals
+MIN_DEPTH_DEG = 15.0  # DESIGN default: shallower movements are partial, not reps
 
 
 @dataclass

@@ -32,11 +32,8 @@ def assert_matches_truth(sim, exercise=None, tempo=None):
     period = 1.0 / sim.recording.sample_rate_hz
     assert np.median(errs) <= period + 0.020
     assert errs.max() <= 0.100
-    peaks = [
-        abs(r.peak_trunk_flexion_deg - t["peak_trunk_flexion_deg"])
-        for r, t in zip(report.reps, truth["reps"])
-    ]
-    assert max(peaks) <= 1.0
+    for rep, want in zip(report.reps, truth["reps"], strict=True):
+        assert abs(rep.peak_trunk_flexion_deg - want["peak_trunk_flexion_deg"]) <= 1.0
     return report
 
 
