@@ -13,9 +13,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from imuhinge.calibrate import Calibration, find_quiet, orthogonal_axis, sagittal_axis
+from imuhinge.calibrate import Calibration, orthogonal_axis, sagittal_axis
 from imuhinge.model import Recording
-from imuhinge.orientation import sensor_axis_in_earth, uniform_orientation, up_in_sensor
+from imuhinge.orientation import (
+    calibrated_orientation,
+    output_times_s,
+    sensor_axis_in_earth,
+    up_in_sensor,
+)
 from imuhinge.resample import to_uniform
 
 log = logging.getLogger(__name__)
@@ -78,13 +83,8 @@ def segment_angles(recording: Recording, placement: str) -> SegmentAngles:
     fs = recording.sample_rate_hz
     uni = to_uniform(recording.sensors[placement], fs)
     warnings: list[str] = []
-    in_segment = np.zeros(len(uni.time_s), dtype=bool)
-    for a, b in uni.segments:
-        in_segment[a:b] = True
-    quiet = find_quiet(uni.acc_mps2, uni.gyr_rads, fs, in_segment)
-    bias = uni.gyr_rads[quiet[0] : quiet[1]].mean(axis=0) if quiet else np.zeros(3)
-    time_s, filled = uni.time_s, uni.filled
-    quat = uniform_orientation(uni, bias)
+    quat, quiet, bias = calibrated_orientation(uni)
+    time_s, filled = output_times_s(uni.time_s, fs), uni.filled
     up = up_in_sensor(quat)
     valid = np.isfinite(up).all(axis=1)
     if quiet:

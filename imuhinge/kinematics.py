@@ -73,15 +73,23 @@ class Channel:
         self.steps.append(Step(start_s, duration_s, amplitude, shape))
 
     def evaluate(self, time_s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Value, first and second time derivative at ``time_s``."""
+        """Value, first and second time derivative at ``time_s`` (sorted ascending).
+
+        Each step is evaluated only over its own duration; its full amplitude is added to every later
+        sample through one cumulative sum, so long sets cost time in proportion to their length.
+        """
         value = np.full(time_s.shape, self.base, dtype=float)
         d1 = np.zeros(time_s.shape)
         d2 = np.zeros(time_s.shape)
+        settled = np.zeros(len(time_s) + 1)
         for st in self.steps:
-            s, ds, dds = beta_step((time_s - st.start_s) / st.duration_s, *st.shape)
-            value += st.amplitude * s
-            d1 += st.amplitude / st.duration_s * ds
-            d2 += st.amplitude / st.duration_s**2 * dds
+            i0, i1 = np.searchsorted(time_s, [st.start_s, st.start_s + st.duration_s], side="right")
+            s, ds, dds = beta_step((time_s[i0:i1] - st.start_s) / st.duration_s, *st.shape)
+            value[i0:i1] += st.amplitude * s
+            d1[i0:i1] += st.amplitude / st.duration_s * ds
+            d2[i0:i1] += st.amplitude / st.duration_s**2 * dds
+            settled[i1] += st.amplitude
+        value += np.cumsum(settled)[:-1]
         for osc in self.oscillations:
             env_in = min_jerk((time_s - osc.start_s) / osc.ramp_s)
             env_out = min_jerk((time_s - (osc.end_s - osc.ramp_s)) / osc.ramp_s)

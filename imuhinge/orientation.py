@@ -1,8 +1,9 @@
 """Sensor orientation with VQF: offline for replay, online (chunk by chunk) for the live view.
 
 Quaternions are scalar-first ``w, x, y, z``, sensor -> earth (ENU, arbitrary heading: 6D fusion).
-VQF's output k describes time t_k + Ts/2; every function here returns quaternions aligned to the input
-sample times by normalised interpolation between consecutive outputs.
+VQF's output k describes time t_k + Ts/2 (checked on the simulator, whose gyro samples are instantaneous:
+inclination error 1.03 deg read at t_k, 0.11 deg at t_k + Ts/2). The quaternions are left as VQF gives
+them and their times carry the half sample (``output_times_s``), so phase boundaries are not late.
 """
 
 from __future__ import annotations
@@ -10,22 +11,12 @@ from __future__ import annotations
 import numpy as np
 from vqf import VQF, offlineVQF
 
+from imuhinge.calibrate import find_quiet
 from imuhinge.model import Recording
 from imuhinge.resample import UniformStream, to_uniform
 
 BIAS_CLIP_DPS = 5.0
 VQF_PARAMS = {"biasClip": BIAS_CLIP_DPS}
-
-
-def _half_sample_align(quat: np.ndarray, previous: np.ndarray | None = None) -> np.ndarray:
-    """Move VQF output from t_k + Ts/2 to t_k: the normalised mean of outputs k-1 and k."""
-    prev = np.empty_like(quat)
-    prev[1:] = quat[:-1]
-    prev[0] = quat[0] if previous is None else previous
-    flip = np.einsum("ij,ij->i", prev, quat) < 0
-    prev[flip] *= -1.0
-    mid = prev + quat
-    return mid / np.linalg.norm(mid, axis=1, keepdims=True)
 
 
 def orientation_batch(gyr_rads: np.ndarray, acc_mps2: np.ndarray, fs_hz: float) -> np.ndarray:
@@ -41,29 +32,29 @@ def orientation_batch(gyr_rads: np.ndarray, acc_mps2: np.ndarray, fs_hz: float) 
     Returns
     -------
     ndarray, shape (N, 4)
-        Quaternions at the sample times.
+        Quaternions; output k describes ``output_times_s(time_s, fs_hz)[k]``.
     """
     gyr = np.ascontiguousarray(gyr_rads, dtype=float)
     acc = np.ascontiguousarray(acc_mps2, dtype=float)
-    quat = offlineVQF(gyr, acc, None, 1.0 / fs_hz, VQF_PARAMS)["quat6D"]
-    return _half_sample_align(quat)
+    return offlineVQF(gyr, acc, None, 1.0 / fs_hz, VQF_PARAMS)["quat6D"]
+
+
+def output_times_s(time_s: np.ndarray, fs_hz: float) -> np.ndarray:
+    """Times that VQF's outputs describe: half a sample after their input samples."""
+    return time_s + 0.5 / fs_hz
 
 
 class OnlineOrientation:
-    """Online VQF fed chunk by chunk; returns quaternions aligned to the sample times."""
+    """Online VQF fed chunk by chunk (the live view); same output timing as the batch filter."""
 
     def __init__(self, fs_hz: float):
         self._vqf = VQF(1.0 / fs_hz, biasClip=BIAS_CLIP_DPS)
-        self._last: np.ndarray | None = None
 
     def update(self, gyr_rads: np.ndarray, acc_mps2: np.ndarray) -> np.ndarray:
         """Process a chunk (N, 3) + (N, 3); returns (N, 4) quaternions."""
         gyr = np.ascontiguousarray(gyr_rads, dtype=float)
         acc = np.ascontiguousarray(acc_mps2, dtype=float)
-        quat = self._vqf.updateBatch(gyr, acc)["quat6D"]
-        out = _half_sample_align(quat, self._last)
-        self._last = quat[-1].copy()
-        return out
+        return self._vqf.updateBatch(gyr, acc)["quat6D"]
 
 
 def uniform_orientation(uni: UniformStream, gyro_bias_rads: np.ndarray | None = None) -> np.ndarray:
@@ -78,27 +69,45 @@ def uniform_orientation(uni: UniformStream, gyro_bias_rads: np.ndarray | None = 
     return quat
 
 
-def recording_orientation(
-    recording: Recording, placement: str, gyro_bias_rads: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Offline orientation of one sensor of a recording, on its gap-filled uniform grid.
+def calibrated_orientation(
+    uni: UniformStream,
+) -> tuple[np.ndarray, tuple[int, int] | None, np.ndarray]:
+    """Orientation after removing the gyro bias measured in the first quiet standing period.
+
+    Returns
+    -------
+    quat : ndarray, shape (M, 4)
+        NaN between segments.
+    quiet : (int, int) or None
+        Index range of the quiet period used, None when there was none (bias left to VQF).
+    gyro_bias_rads : ndarray, shape (3,)
+    """
+    in_segment = np.zeros(len(uni.time_s), dtype=bool)
+    for a, b in uni.segments:
+        in_segment[a:b] = True
+    quiet = find_quiet(uni.acc_mps2, uni.gyr_rads, uni.fs_hz, in_segment)
+    bias = uni.gyr_rads[quiet[0] : quiet[1]].mean(axis=0) if quiet else np.zeros(3)
+    return uniform_orientation(uni, bias), quiet, bias
+
+
+def recording_orientation(recording: Recording, placement: str) -> tuple[np.ndarray, np.ndarray]:
+    """Orientation of one sensor of a recording as the analysis computes it (for accuracy checks).
 
     Parameters
     ----------
     recording : Recording
     placement : str
         Which sensor.
-    gyro_bias_rads : ndarray, shape (3,), optional
-        Bias to remove before fusion (VQF estimates any remainder).
 
     Returns
     -------
     time_s : ndarray, shape (M,)
+        The times the quaternions describe: the gap-filled uniform grid plus half a sample.
     quat : ndarray, shape (M, 4)
-        NaN inside gaps too long to fill (the filter restarts after them).
+        Sensor -> earth, scalar first; NaN inside gaps too long to fill.
     """
     uni = to_uniform(recording.sensors[placement], recording.sample_rate_hz)
-    return uni.time_s, uniform_orientation(uni, gyro_bias_rads)
+    return output_times_s(uni.time_s, uni.fs_hz), calibrated_orientation(uni)[0]
 
 
 def up_in_sensor(quat: np.ndarray) -> np.ndarray:
