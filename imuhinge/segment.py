@@ -30,7 +30,9 @@ class SegmenterConfig:
     speed_fraction: float = SPEED_FRACTION
     speed_floor_dps: float = SPEED_FLOOR_DPS
     max_onset_search_s: float = 10.0
+    max_offset_search_s: float = 10.0
     floor_lookahead_s: float = 1.5
+    scan_window_s: float = 30.0
 
 
 @dataclass
@@ -78,6 +80,8 @@ class Segmenter:
         self.reps: list[RepBounds] = []
         self.partials: list[PartialMovement] = []
         self._max_onset = int(self.cfg.max_onset_search_s * fs_hz)
+        self._max_offset = int(self.cfg.max_offset_search_s * fs_hz)
+        self._window = max(int(self.cfg.scan_window_s * fs_hz), 1)
         self._lookahead = int(self.cfg.floor_lookahead_s * fs_hz) if floor_start else 0
         self._reset()
 
@@ -124,10 +128,13 @@ class Segmenter:
     def _scan(self) -> None:
         end = self._base + len(self._a)
         while self._pos < end:
+            # Bounded windows keep the cost linear in the stream length; decisions are per sample,
+            # so the window size does not change any result.
+            stop = min(end, self._pos + self._window)
             if self._top:
-                self._scan_top(end)
+                self._scan_top(stop)
             else:
-                self._scan_excursion(end)
+                self._scan_excursion(stop)
 
     def _scan_top(self, end: int) -> None:
         w = self._s(self._pos, end)
@@ -227,8 +234,9 @@ class Segmenter:
             )
             kw = {"fraction": self.cfg.speed_fraction, "floor_dps": self.cfg.speed_floor_dps}
             first = movement_bounds(t, a, v, j1 - b, on1, off1, (lo - b, j2 - b), **kw)
-            second = movement_bounds(t, a, v, j2 - b, on2, off2, (j1 - b, end - b), **kw)
-            if second is None and not final:
+            limit = j2 + self._max_offset
+            second = movement_bounds(t, a, v, j2 - b, on2, off2, (j1 - b, min(end, limit) - b), **kw)
+            if second is None and not final and end < limit:
                 break
             self._pending.pop(0)
             if first is None or second is None:
