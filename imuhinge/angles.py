@@ -17,8 +17,8 @@ from imuhinge.calibrate import Calibration, orthogonal_axis, sagittal_axis
 from imuhinge.model import Recording
 from imuhinge.orientation import (
     calibrated_orientation,
+    horizontal_axis_in_earth,
     output_times_s,
-    sensor_axis_in_earth,
     up_in_sensor,
 )
 from imuhinge.resample import to_uniform
@@ -51,14 +51,9 @@ def flexion_tilt_deg(up: np.ndarray, up0: np.ndarray, axis: np.ndarray) -> tuple
 
 def twist_deg(quat: np.ndarray, quat0: np.ndarray, axis: np.ndarray) -> np.ndarray:
     """Rotation of the segment's left-right axis about the vertical, against the standing pose."""
-    left = sensor_axis_in_earth(quat, axis)
-    left0 = sensor_axis_in_earth(quat0[None, :], axis)[0]
-    return np.degrees(
-        np.arctan2(
-            left0[0] * left[:, 1] - left0[1] * left[:, 0],
-            left0[0] * left[:, 0] + left0[1] * left[:, 1],
-        )
-    )
+    east, north = horizontal_axis_in_earth(quat, axis)
+    east0, north0 = horizontal_axis_in_earth(quat0[None, :], axis)
+    return np.degrees(np.arctan2(east0 * north - north0 * east, east0 * east + north0 * north))
 
 
 def _mean_quat(quat: np.ndarray) -> np.ndarray:

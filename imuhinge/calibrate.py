@@ -12,11 +12,13 @@ from dataclasses import dataclass
 import numpy as np
 
 QUIET_MIN_S = 1.5
+QUIET_SEARCH_FIRST_S = 60.0
 QUIET_WINDOW_S = 0.5
 QUIET_GYR_STD_DPS = 1.0
 QUIET_GYR_MAX_DPS = 3.0  # above any plausible bias (DESIGN: up to 2 deg/s), below a slow hinge
 QUIET_ACC_STD_G = 0.02
 AXIS_MIN_RATE_DPS = 3.0
+AXIS_MAX_SAMPLES = 100_000  # a principal axis needs no more; longer recordings are strided
 
 
 @dataclass
@@ -78,13 +80,19 @@ def runs(mask: np.ndarray) -> list[tuple[int, int]]:
 def find_quiet(
     acc_mps2: np.ndarray, gyr_rads: np.ndarray, fs_hz: float, valid: np.ndarray | None = None
 ) -> tuple[int, int] | None:
-    """The earliest quiet period of at least ``QUIET_MIN_S``, as an index range, or None."""
-    mask = quiet_mask(acc_mps2, gyr_rads, fs_hz)
-    if valid is not None:
-        mask &= valid
-    for a, b in runs(mask):
-        if b - a >= QUIET_MIN_S * fs_hz:
-            return a, b
+    """The earliest quiet period of at least ``QUIET_MIN_S``, as an index range, or None.
+
+    The search looks at the first minute, then at the whole recording, so long recordings that start
+    with quiet standing (the usual case) are not scanned end to end.
+    """
+    prefix = int(QUIET_SEARCH_FIRST_S * fs_hz)
+    for n in (prefix, len(acc_mps2)) if prefix < len(acc_mps2) else (len(acc_mps2),):
+        mask = quiet_mask(acc_mps2[:n], gyr_rads[:n], fs_hz)
+        if valid is not None:
+            mask &= valid[:n]
+        for a, b in runs(mask):
+            if b - a >= QUIET_MIN_S * fs_hz and (b < n or n == len(acc_mps2)):
+                return a, b
     return None
 
 
@@ -94,9 +102,10 @@ def sagittal_axis(gyr_rads: np.ndarray, up: np.ndarray) -> np.ndarray | None:
     Rotation about the vertical (turning, walking) is projected out before the principal axis is
     taken, so walking in and out does not tilt the flexion axis.
     """
-    ok = np.isfinite(up).all(axis=1)
-    w = gyr_rads[ok]
-    u = up[ok]
+    step = max(len(up) // AXIS_MAX_SAMPLES, 1)
+    ok = np.isfinite(up[::step]).all(axis=1)
+    w = gyr_rads[::step][ok]
+    u = up[::step][ok]
     w_h = w - np.einsum("ij,ij->i", w, u)[:, None] * u
     moving = np.linalg.norm(w_h, axis=1) > np.radians(AXIS_MIN_RATE_DPS)
     if moving.sum() < 10:

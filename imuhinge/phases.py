@@ -74,21 +74,26 @@ def movement_bounds(
     """
     start, stop = search if search is not None else (0, len(time_s))
     thr = speed_threshold_dps(speed_dps[peak_index], fraction, floor_dps)
+    # Work on the search window only; keep one neighbour on each side for the crossing interpolation.
+    lo, hi = max(start - 1, 0), min(stop + 1, len(time_s))
+    t, angle = time_s[lo:hi], angle_deg[lo:hi]
     # Speed in the movement's own direction: a sharp reversal crosses zero between two samples that
     # are both fast, and still ends the movement.
-    along = speed_dps * np.sign(speed_dps[peak_index])
-    quiet = along[start:stop] < thr
-
-    before = slice(start, peak_index)
-    in_onset = (angle_deg[before] >= onset_zone.low_deg) & (angle_deg[before] <= onset_zone.high_deg)
-    onset_candidates = np.flatnonzero(quiet[: peak_index - start] & in_onset)
-    after = slice(peak_index + 1, stop)
-    in_offset = (angle_deg[after] >= offset_zone.low_deg) & (angle_deg[after] <= offset_zone.high_deg)
-    offset_candidates = np.flatnonzero(quiet[peak_index + 1 - start :] & in_offset)
+    along = speed_dps[lo:hi] * np.sign(speed_dps[peak_index])
+    peak = peak_index - lo
+    quiet = along < thr
+    window = np.zeros(hi - lo, dtype=bool)
+    window[start - lo : stop - lo] = True
+    idx = np.arange(hi - lo)
+    onset_ok = quiet & window & (idx < peak) & (angle >= onset_zone.low_deg) & (angle <= onset_zone.high_deg)
+    offset_ok = (
+        quiet & window & (idx > peak) & (angle >= offset_zone.low_deg) & (angle <= offset_zone.high_deg)
+    )
+    onset_candidates = np.flatnonzero(onset_ok)
+    offset_candidates = np.flatnonzero(offset_ok)
     if not len(onset_candidates) or not len(offset_candidates):
         return None
-    i_on = start + int(onset_candidates[-1])
-    i_off = peak_index + 1 + int(offset_candidates[0])
-    onset_s = _crossing_time(time_s, along, i_on, i_on + 1, thr)
-    offset_s = _crossing_time(time_s, along, i_off, i_off - 1, thr)
+    i_on, i_off = int(onset_candidates[-1]), int(offset_candidates[0])
+    onset_s = _crossing_time(t, along, i_on, i_on + 1, thr)
+    offset_s = _crossing_time(t, along, i_off, i_off - 1, thr)
     return onset_s, offset_s

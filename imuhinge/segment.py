@@ -223,9 +223,8 @@ class Segmenter:
                 break
             b = self._base
             t, a, v = self._t, self._a, self._v
-            vs = self.sign * v
-            j1 = exc.start + int(np.argmax(vs[exc.start - b : exc.peak - b + 1]))
-            j2 = exc.peak + int(np.argmin(vs[exc.peak - b : exc.end - b + 1]))
+            j1 = exc.start + int(np.argmax(self.sign * v[exc.start - b : exc.peak - b + 1]))
+            j2 = exc.peak + int(np.argmin(self.sign * v[exc.peak - b : exc.end - b + 1]))
             floor_after = float(np.max(a[exc.peak - b : min(exc.end + self._lookahead, end) - b]))
             on1, off1, on2, off2 = self._zones(exc, floor_after)
             lo = max(
