@@ -1,0 +1,455 @@
+"""Form checks from the back-worn sensors: lumbar flexion, hinge or squat, left-right asymmetry.
+
+Lumbar flexion is trunk minus pelvis flexion (DESIGN, Conventions), the pelvis angle taken at the
+trunk's sample times after its clock is mapped onto the trunk's (``align``). Where the sacrum stream
+has a gap the lumbar angle is NaN and everything measured from the trunk stays as it is.
+
+Hinge or squat: in a hip hinge the hips travel back and barely drop (knees slightly bent); in a
+knee-dominant pattern ("squatting the hinge") they drop. The sacrum sensor's specific force, turned
+into the earth frame by its VQF orientation and with gravity removed, is integrated twice over each
+lowering, between two instants where the hips are still (the rep's top and bottom), with the velocity
+de-drifted linearly so that it is zero at both. A constant acceleration error (a slightly wrong
+inclination) then cancels exactly. The sensor sits on a lever arm behind and above the hip joint, so
+the pelvis's own rotation moves it up and forward by several centimetres during a hinge; that part is
+taken off with a nominal lever arm to give the hip joint's travel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.integrate import cumulative_trapezoid
+from scipy.spatial.transform import Rotation
+
+from imuhinge.align import ClockAlignment, align_recording
+from imuhinge.angles import SegmentAngles, segment_angles
+from imuhinge.errors import InputError
+from imuhinge.metrics import AngleSeries
+from imuhinge.model import G_MPS2, Recording, Rep, SetReport
+from imuhinge.resample import to_uniform
+
+# Sacrum sensor relative to the hip joint centre while standing, metres: between the posterior iliac
+# spines the skin surface lies about 0.10 m behind and 0.08 m above the hip joint centre (regression
+# models of the hip joint centre place it roughly 0.3 pelvic widths anterior and inferior of the PSIS).
+SACRUM_BEHIND_HIP_M = 0.10
+SACRUM_ABOVE_HIP_M = 0.08
+# A hinge to 70 deg of trunk flexion with soft knees lowers the hip joint by a few centimetres (the
+# simulator's hinge: 0.04 m) while the hips travel 0.2 m back; a squat-like descent to a comparable
+# load position bends the knees to 60-90 deg and drops the hips by 0.3-0.45 m (the simulator's squat
+# pattern: 0.35 m, 0.08 m back). 0.15 m lies well clear of both (a factor 3.7 above the hinge and 2.3
+# below the squat); a smaller drop still counts as knee-dominant when the hips go down more than back,
+# which is the coach's "hips back, not down" cue, as long as the drop is beyond measurement noise.
+KNEE_DOMINANT_DROP_M = 0.15
+DOWN_NOT_BACK_MIN_DROP_M = 0.08
+MIN_INTEGRATION_S = 0.3
+MAX_STILL_SHIFT_S = 1.0
+
+
+def lumbar_series(trunk: SegmentAngles, pelvis: SegmentAngles, alignment: ClockAlignment) -> np.ndarray:
+    """Lumbar flexion (deg) at the trunk's sample times: trunk minus clock-aligned pelvis flexion.
+
+    Parameters
+    ----------
+    trunk, pelvis : SegmentAngles
+        Upper-back and sacrum angles, each on its own sensor's clock.
+    alignment : ClockAlignment
+        Maps the sacrum clock onto the upper-back clock.
+
+    Returns
+    -------
+    ndarray, shape (len(trunk.time_s),)
+        Positive when the lower back rounds; NaN where either sensor has a gap too long to fill or
+        the sacrum stream does not cover the trunk's time.
+    """
+    pelvis_t = alignment.to_pelvis_time(trunk.time_s)
+    pel = np.interp(pelvis_t, pelvis.time_s, pelvis.flexion_deg, left=np.nan, right=np.nan)
+    return trunk.flexion_deg - pel
+
+
+def lumbar_limit_from_range(max_lumbar_deg: float, percent: float) -> float:
+    """A lumbar flexion limit as a percentage of the lifter's own full-forward-bend range.
+
+    Loaded spines are usually kept well inside their range: flexion beyond about 80 % of the full
+    range strains the posterior ligaments, and coaching limits of 20-50 % are common.
+
+    Parameters
+    ----------
+    max_lumbar_deg : float
+        Lumbar flexion at a full, relaxed forward bend (``max_lumbar_flexion_deg``).
+    percent : float
+        Share of that range allowed, in (0, 100].
+
+    Returns
+    -------
+    float
+        The limit in degrees, for ``Targets.lumbar_flexion_max_deg``.
+
+    Raises
+    ------
+    InputError
+        A range that is not positive or a percentage outside (0, 100].
+    """
+    if not np.isfinite(max_lumbar_deg) or max_lumbar_deg <= 0:
+        raise InputError(
+            f"the calibration bend shows no lumbar flexion ({max_lumbar_deg:.1f}°); bend forward fully, "
+            "letting the back round, with both sensors on"
+        )
+    if not 0 < percent <= 100:
+        raise InputError(f"the lumbar limit must be a percentage in (0, 100], not {percent:g}")
+    return float(max_lumbar_deg) * percent / 100.0
+
+
+def max_lumbar_flexion_deg(
+    recording: Recording, start_s: float | None = None, end_s: float | None = None
+) -> float:
+    """Largest lumbar flexion in a calibration recording (or part of one) of a full forward bend.
+
+    Parameters
+    ----------
+    recording : Recording
+        Two sensors; a quiet stand first (the upright reference), then the bend.
+    start_s, end_s : float, optional
+        Part of the recording to look at (upper-back clock); the whole recording by default.
+
+    Returns
+    -------
+    float
+        Degrees.
+
+    Raises
+    ------
+    InputError
+        A bad sensor pair (``align.check_pair``), no movement, or no lumbar angle in the part given.
+    """
+    alignment = align_recording(recording)
+    trunk = segment_angles(recording, "upper_back")
+    lumbar = lumbar_series(trunk, segment_angles(recording, "sacrum"), alignment)
+    lo = -np.inf if start_s is None else start_s
+    hi = np.inf if end_s is None else end_s
+    part = lumbar[(trunk.time_s >= lo) & (trunk.time_s <= hi)]
+    if not np.isfinite(part).any():
+        raise InputError(f"no lumbar flexion measured between {lo:g} s and {hi:g} s of the recording")
+    return float(np.nanmax(part))
+
+
+@dataclass(frozen=True)
+class HipMotion:
+    """How the hips moved during one rep's lowering (None where not measurable).
+
+    Attributes
+    ----------
+    drop_m : float or None
+        Downward travel of the hip joint from the top to the bottom.
+    back_m : float or None
+        Horizontal travel of the hip joint backwards (against the lifter's facing direction).
+    pelvis_rotation_deg, trunk_rotation_deg : float or None
+        Flexion gained by the pelvis and by the trunk over the lowering.
+    """
+
+    drop_m: float | None
+    back_m: float | None
+    pelvis_rotation_deg: float | None
+    trunk_rotation_deg: float | None
+
+    @property
+    def rotation_ratio(self) -> float | None:
+        """Pelvis rotation over trunk rotation: near 1 with a neutral spine, lower as the back rounds."""
+        if self.pelvis_rotation_deg is None or not self.trunk_rotation_deg:
+            return None
+        return self.pelvis_rotation_deg / self.trunk_rotation_deg
+
+    @property
+    def pattern(self) -> str | None:
+        """``hinge``, ``squat`` (knee-dominant) or None when the drop was not measured."""
+        return None if self.drop_m is None else rep_pattern(self.drop_m, self.back_m)
+
+
+def rep_pattern(drop_m: float, back_m: float | None) -> str:
+    """``squat`` when the hips drop beyond ``KNEE_DOMINANT_DROP_M``, or go more down than back.
+
+    The pelvis-to-trunk rotation ratio is not used: with a neutral spine the pelvis follows the trunk
+    in both patterns, and a low ratio is the signature of a rounding lower back, which the lumbar
+    flexion check reports.
+
+    Parameters
+    ----------
+    drop_m : float
+        Hip drop over the lowering.
+    back_m : float or None
+        Backward hip travel over the lowering, if measured.
+
+    Returns
+    -------
+    str
+    """
+    if drop_m > KNEE_DOMINANT_DROP_M:
+        return "squat"
+    if back_m is not None and drop_m > DOWN_NOT_BACK_MIN_DROP_M and drop_m > back_m:
+        return "squat"
+    return "hinge"
+
+
+def _body_axes_sensor(pelvis: SegmentAngles) -> tuple[np.ndarray, np.ndarray] | None:
+    """The pelvis's standing up and anatomical forward directions in the sensor frame."""
+    cal = pelvis.calibration
+    if cal.sagittal_axis is None:
+        return None
+    up0 = cal.up_sensor
+    # Hinging tips earth-up towards cross(up0, axis) in the sensor frame (angles.flexion_tilt_deg),
+    # which is the body's backward direction.
+    return up0, -np.cross(up0, cal.sagittal_axis)
+
+
+def _to_earth(quat: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+    """Sensor-frame vectors (N, 3) or one vector (3,) turned into the earth frame by each quaternion."""
+    return Rotation.from_quat(quat, scalar_first=True).apply(vectors)
+
+
+def hip_motion(
+    trunk: SegmentAngles,
+    pelvis: SegmentAngles,
+    pelvis_acc_mps2: np.ndarray,
+    alignment: ClockAlignment,
+    top_s: float,
+    bottom_s: float,
+) -> HipMotion:
+    """Hip travel and segment rotations over one lowering, from the sacrum sensor.
+
+    Parameters
+    ----------
+    trunk, pelvis : SegmentAngles
+        Upper-back and sacrum angles.
+    pelvis_acc_mps2 : ndarray, shape (len(pelvis.time_s), 3)
+        Sacrum specific force at the pelvis angles' times (``pelvis_specific_force``).
+    alignment : ClockAlignment
+        Sacrum clock to upper-back clock.
+    top_s, bottom_s : float
+        Instants before and after the lowering (upper-back clock) where the hips are taken to be
+        still: the middles of the pauses around it (``still_instants_s``).
+
+    Returns
+    -------
+    HipMotion
+    """
+    trunk_rot = float(np.diff(np.interp([top_s, bottom_s], trunk.time_s, trunk.flexion_deg))[0])
+    tp = alignment.to_pelvis_time(np.array([top_s, bottom_s]))
+    pel = np.interp(tp, pelvis.time_s, pelvis.flexion_deg, left=np.nan, right=np.nan)
+    pelvis_rot = float(pel[1] - pel[0]) if np.isfinite(pel).all() else None
+    trunk_rot_out = trunk_rot if np.isfinite(trunk_rot) else None
+    i0, i1 = (int(i) for i in np.searchsorted(pelvis.time_s, tp))
+    axes = _body_axes_sensor(pelvis)
+    quat = pelvis.quat[i0 : i1 + 1]
+    if (
+        axes is None
+        or i0 == 0
+        or i1 >= len(pelvis.time_s)
+        or tp[1] - tp[0] < MIN_INTEGRATION_S
+        or not np.isfinite(quat).all()
+    ):
+        return HipMotion(None, None, pelvis_rot, trunk_rot_out)
+    t = pelvis.time_s[i0 : i1 + 1]
+    acc = _to_earth(quat, pelvis_acc_mps2[i0 : i1 + 1])
+    acc[:, 2] -= G_MPS2
+    vel = cumulative_trapezoid(acc, t, axis=0, initial=0.0)
+    vel -= vel[-1] * ((t - t[0]) / (t[-1] - t[0]))[:, None]
+    sensor_travel = cumulative_trapezoid(vel, t, axis=0, initial=0.0)[-1]
+    up0, forward = axes
+    lever = SACRUM_ABOVE_HIP_M * up0 - SACRUM_BEHIND_HIP_M * forward
+    lever_ends = _to_earth(quat[[0, -1]], lever)
+    hip_travel = sensor_travel - (lever_ends[1] - lever_ends[0])
+    facing = _to_earth(quat[:1], forward)[0]
+    facing[2] = 0.0
+    back_m = float(-hip_travel @ facing / np.linalg.norm(facing)) if np.linalg.norm(facing) > 0.1 else None
+    return HipMotion(float(-hip_travel[2]), back_m, pelvis_rot, trunk_rot_out)
+
+
+def still_instants_s(reps: list[Rep]) -> list[tuple[float, float]]:
+    """For each rep, the instants before and after its lowering when the hips are stillest.
+
+    The lowering's onset and offset are where the trunk still turns at 5 % of its peak speed, and the
+    hips still move there; the middle of the pause on either side (at most ``MAX_STILL_SHIFT_S`` away)
+    is where their velocity is closest to zero. The first rep's lowering starts from quiet standing.
+
+    Parameters
+    ----------
+    reps : list of Rep
+        In time order, standing-start or floor-start.
+
+    Returns
+    -------
+    list of (float, float)
+        Seconds on the reps' clock, one pair per rep.
+    """
+    out = []
+    for k, rep in enumerate(reps):
+        if rep.rise_onset_s < rep.lower_onset_s:  # floor start: the lockout comes before the lowering
+            top_pause = rep.top_s
+        elif k > 0:
+            top_pause = reps[k - 1].top_s
+        else:
+            top_pause = 2 * MAX_STILL_SHIFT_S
+        before = min(MAX_STILL_SHIFT_S, (top_pause or 0.0) / 2)
+        after = min(MAX_STILL_SHIFT_S, (rep.bottom_s or 0.0) / 2)
+        out.append((rep.lower_onset_s - before, rep.lower_offset_s + after))
+    return out
+
+
+def pelvis_specific_force(recording: Recording, pelvis: SegmentAngles) -> np.ndarray:
+    """The sacrum's specific force (m/s^2, sensor frame) at the times its orientation describes.
+
+    Parameters
+    ----------
+    recording : Recording
+        Holds the sacrum stream.
+    pelvis : SegmentAngles
+        Its angles; their times may lie between the samples (VQF's output delay).
+
+    Returns
+    -------
+    ndarray, shape (len(pelvis.time_s), 3)
+    """
+    uni = to_uniform(recording.sensors["sacrum"], recording.sample_rate_hz)
+    return np.column_stack([np.interp(pelvis.time_s, uni.time_s, uni.acc_mps2[:, k]) for k in range(3)])
+
+
+def hip_motions(
+    recording: Recording,
+    trunk: SegmentAngles,
+    pelvis: SegmentAngles,
+    alignment: ClockAlignment,
+    reps: list[Rep],
+) -> list[HipMotion]:
+    """``hip_motion`` over every rep's lowering (for a floor-start rep, the lowering back to the floor).
+
+    Parameters
+    ----------
+    recording : Recording
+        Holds the sacrum stream whose specific force is integrated.
+    trunk, pelvis : SegmentAngles
+    alignment : ClockAlignment
+    reps : list of Rep
+
+    Returns
+    -------
+    list of HipMotion, one per rep
+    """
+    acc = pelvis_specific_force(recording, pelvis)
+    return [hip_motion(trunk, pelvis, acc, alignment, a, b) for a, b in still_instants_s(reps)]
+
+
+def classify_pattern(motions: list[HipMotion]) -> str | None:
+    """Set-level pattern: ``squat`` when most measured reps are knee-dominant, else ``hinge``.
+
+    Parameters
+    ----------
+    motions : list of HipMotion
+
+    Returns
+    -------
+    str or None
+        None when no rep's hip drop was measured.
+    """
+    patterns = [m.pattern for m in motions if m.pattern is not None]
+    if not patterns:
+        return None
+    return "squat" if patterns.count("squat") > len(patterns) / 2 else "hinge"
+
+
+@dataclass(frozen=True)
+class RepSway:
+    """Out-of-plane motion of the trunk during one rep (balance and asymmetry, one sensor suffices).
+
+    Attributes
+    ----------
+    lateral_tilt_range_deg, twist_range_deg : float or None
+        Largest minus smallest lateral tilt (twist) from the rep's start to its end.
+    bottom_tilt_sd_deg : float or None
+        Standard deviation of the lateral tilt during the bottom pause: steadiness at depth.
+    """
+
+    lateral_tilt_range_deg: float | None
+    twist_range_deg: float | None
+    bottom_tilt_sd_deg: float | None
+
+
+def _finite(x: np.ndarray) -> np.ndarray:
+    return x[np.isfinite(x)]
+
+
+def sway_per_rep(series: AngleSeries, reps: list[Rep]) -> list[RepSway]:
+    """Lateral tilt and twist ranges and bottom steadiness of every rep.
+
+    Parameters
+    ----------
+    series : AngleSeries
+        The trunk angles the reps were measured on.
+    reps : list of Rep
+
+    Returns
+    -------
+    list of RepSway, one per rep
+    """
+    out = []
+    for rep in reps:
+        win = series.window(rep.start_s, rep.end_s)
+        tilt, twist = _finite(series.lateral_tilt_deg[win]), _finite(series.twist_deg[win])
+        bottom = _finite(series.lateral_tilt_deg[series.window(rep.lower_offset_s, rep.rise_onset_s)])
+        out.append(
+            RepSway(
+                float(np.ptp(tilt)) if len(tilt) else None,
+                float(np.ptp(twist)) if len(twist) else None,
+                float(np.std(bottom)) if len(bottom) > 1 else None,
+            )
+        )
+    return out
+
+
+ASYMMETRY_FIELDS = {
+    "depth_deg": lambda r: r.peak_trunk_flexion_deg,
+    "lateral_tilt_deg": lambda r: None if r.peak_lateral_tilt_deg is None else abs(r.peak_lateral_tilt_deg),
+    "twist_deg": lambda r: None if r.peak_twist_deg is None else abs(r.peak_twist_deg),
+    "eccentric_s": lambda r: r.eccentric_s,
+    "bottom_s": lambda r: r.bottom_s,
+    "concentric_s": lambda r: r.concentric_s,
+}
+
+
+def asymmetry(left: SetReport, right: SetReport) -> dict[str, dict[str, float | None]]:
+    """Compare a left-leg and a right-leg set (single-leg RDL): per-rep medians side by side.
+
+    Tilt and twist are compared by magnitude (their signs mirror between sides). The symmetry index
+    is ``|R - L| / ((|R| + |L|) / 2) * 100`` (Robinson et al., 1987): 0 % is perfectly symmetric.
+
+    Parameters
+    ----------
+    left, right : SetReport
+        The sets on the left and on the right leg.
+
+    Returns
+    -------
+    dict
+        For each of ``depth_deg``, ``lateral_tilt_deg``, ``twist_deg``, ``eccentric_s``,
+        ``bottom_s``, ``concentric_s``: ``{"left", "right", "right_minus_left",
+        "symmetry_index_percent"}``, None where a side did not measure it.
+
+    Raises
+    ------
+    InputError
+        When either set has no rep.
+    """
+    for side, report in (("left", left), ("right", right)):
+        if not report.reps:
+            raise InputError(f"the {side} set has no full rep to compare")
+    out: dict[str, dict[str, float | None]] = {}
+    for name, get in ASYMMETRY_FIELDS.items():
+        med = {}
+        for side, report in (("left", left), ("right", right)):
+            vals = [v for v in (get(r) for r in report.reps) if v is not None]
+            med[side] = float(np.median(vals)) if vals else None
+        lv, rv = med["left"], med["right"]
+        diff = None if lv is None or rv is None else rv - lv
+        mean_mag = None if diff is None else (abs(rv) + abs(lv)) / 2
+        index = None if diff is None else (100.0 * abs(diff) / mean_mag if mean_mag else 0.0)
+        out[name] = {"left": lv, "right": rv, "right_minus_left": diff, "symmetry_index_percent": index}
+    return out

@@ -1,0 +1,180 @@
+"""Lumbar flexion, hinge-or-squat and asymmetry against the simulator's ground truth."""
+
+import numpy as np
+import pytest
+
+from imuhinge.align import ClockAlignment, align_recording
+from imuhinge.angles import segment_angles
+from imuhinge.errors import InputError
+from imuhinge.metrics import AngleSeries
+from imuhinge.model import Recording, SensorStream, SetReport, Targets
+from imuhinge.pipeline import analyze
+from imuhinge.sim import SimConfig, simulate
+from imuhinge.spine import (
+    asymmetry,
+    classify_pattern,
+    hip_motions,
+    lumbar_limit_from_range,
+    lumbar_series,
+    max_lumbar_flexion_deg,
+    still_instants_s,
+    sway_per_rep,
+)
+
+TWO = ("upper_back", "sacrum")
+MISALIGNED = {"clock_offset_s": {"sacrum": 0.4}, "clock_drift_ppm": {"sacrum": 100.0}}
+
+
+def rep_peaks_deg(time_s: np.ndarray, lumbar_deg: np.ndarray, report: SetReport) -> list[float | None]:
+    """Largest lumbar flexion of each rep, None when the sacrum saw none of it."""
+    peaks = []
+    for rep in report.reps:
+        part = lumbar_deg[(time_s >= rep.start_s) & (time_s <= rep.end_s)]
+        peaks.append(float(np.nanmax(part)) if np.isfinite(part).any() else None)
+    return peaks
+
+
+def two_sensor_analysis(rec: Recording):
+    alignment = align_recording(rec)
+    trunk, pelvis = segment_angles(rec, "upper_back"), segment_angles(rec, "sacrum")
+    return alignment, trunk, pelvis, analyze(rec)
+
+
+@pytest.mark.parametrize(("rate", "seed"), [(100.0, 3), (200.0, 4)])
+def test_lumbar_peaks_and_rounded_reps_flagged(rate, seed):
+    rounded = {1: 0.0, 2: 15.0, 3: 5.0, 4: 25.0, 5: 20.0}
+    sim = simulate(
+        SimConfig(
+            sensors=TWO, reps=5, rounded_reps=rounded, random_mounting=True, sample_rate_hz=rate, seed=seed,
+            gyro_bias_dps=1.0, **MISALIGNED,
+        )
+    )  # fmt: skip
+    alignment, trunk, pelvis, report = two_sensor_analysis(sim.recording)
+    assert report.rep_count == sim.truth["rep_count"]
+    peaks = rep_peaks_deg(trunk.time_s, lumbar_series(trunk, pelvis, alignment), report)
+    truth = [r["peak_lumbar_flexion_deg"] for r in sim.truth["reps"]]
+    assert np.max(np.abs(np.subtract(peaks, truth))) < 2.0
+    limit = Targets().lumbar_flexion_max_deg
+    for rep_no, peak in enumerate(peaks, start=1):
+        if rounded[rep_no] >= 15.0:
+            assert peak > limit, rep_no
+        if rounded[rep_no] <= 5.0:
+            assert peak <= limit, rep_no
+    unaligned = ClockAlignment(1.0, 0.0, 1.0, 0, 0.0)
+    raw = rep_peaks_deg(trunk.time_s, lumbar_series(trunk, pelvis, unaligned), report)
+    assert np.max(np.abs(np.subtract(raw, truth))) > 5.0  # what the clock alignment is for
+
+
+@pytest.mark.parametrize(
+    ("exercise", "squat", "seed"),
+    [("rdl", False, 1), ("rdl", True, 1), ("rdl", False, 2), ("rdl", True, 2), ("deadlift", False, 5),
+     ("deadlift", True, 5), ("kettlebell_swing", False, 6), ("good_morning", True, 7)],
+)  # fmt: skip
+def test_hinge_and_squat_told_apart(exercise, squat, seed):
+    sim = simulate(
+        SimConfig(
+            exercise=exercise, sensors=TWO, reps=5, squat=squat, rounded_reps={3: 20.0}, random_mounting=True,
+            seed=seed, **MISALIGNED,
+        )
+    )  # fmt: skip
+    alignment, trunk, pelvis, report = two_sensor_analysis(sim.recording)
+    motions = hip_motions(sim.recording, trunk, pelvis, alignment, report.reps)
+    assert [m.pattern for m in motions] == [sim.truth["pattern"]] * len(report.reps)
+    assert classify_pattern(motions) == sim.truth["pattern"]
+    drops = np.array([m.drop_m for m in motions])
+    if squat:
+        assert np.median(drops) > 0.25
+    else:
+        assert np.all(drops < 0.08)
+        assert np.median([m.back_m for m in motions]) > 0.12
+        ratios = [m.rotation_ratio for m in motions]
+        assert min(ratios) < 0.8 and np.median(ratios) > 0.9  # the rounded rep's pelvis lags the trunk
+
+
+def test_sacrum_dropout_leaves_trunk_analysis_intact():
+    sim = simulate(SimConfig(sensors=TWO, reps=5, random_mounting=True, seed=4, **MISALIGNED))
+    rec = sim.recording
+    pelvis_raw = rec.sensors["sacrum"]
+    keep = (pelvis_raw.time_s < 14.0) | (pelvis_raw.time_s > 18.0)
+    dropped = SensorStream(
+        "sacrum",
+        pelvis_raw.time_s[keep],
+        pelvis_raw.acc_mps2[keep],
+        pelvis_raw.gyr_rads[keep],
+        pelvis_raw.seq[keep],
+    )
+    with_gap = Recording({"upper_back": rec.sensors["upper_back"], "sacrum": dropped}, rec.sample_rate_hz)
+    trunk_only = analyze(Recording({"upper_back": rec.sensors["upper_back"]}, rec.sample_rate_hz))
+
+    alignment, trunk, pelvis, report = two_sensor_analysis(with_gap)
+    assert report.rep_count == trunk_only.rep_count == sim.truth["rep_count"]
+    for got, want in zip(report.reps, trunk_only.reps, strict=True):
+        assert (got.start_s, got.end_s, got.rise_onset_s, got.peak_trunk_flexion_deg) == (
+            want.start_s, want.end_s, want.rise_onset_s, want.peak_trunk_flexion_deg,
+        )  # fmt: skip
+    lumbar = lumbar_series(trunk, pelvis, alignment)
+    gap_s = alignment.to_trunk_time(np.array([14.0, 18.0]))
+    inside = (trunk.time_s > gap_s[0] + 0.1) & (trunk.time_s < gap_s[1] - 0.1)
+    assert np.isnan(lumbar[inside]).all()
+    assert np.isfinite(lumbar[(trunk.time_s > 1.0) & (trunk.time_s < gap_s[0] - 1.0)]).all()
+    peaks = rep_peaks_deg(trunk.time_s, lumbar, report)
+    for peak, truth, rep in zip(peaks, sim.truth["reps"], report.reps, strict=True):
+        if rep.end_s < gap_s[0] or rep.start_s > gap_s[1]:
+            assert abs(peak - truth["peak_lumbar_flexion_deg"]) < 2.0
+    motions = hip_motions(with_gap, trunk, pelvis, alignment, report.reps)
+    lost = [a < gap_s[1] and b > gap_s[0] for a, b in still_instants_s(report.reps)]
+    assert any(lost)
+    assert [m.pattern for m in motions] == [None if hit else "hinge" for hit in lost]
+    assert classify_pattern(motions) == "hinge"
+
+
+def test_lumbar_limit_from_a_forward_bend():
+    sim = simulate(SimConfig(sensors=TWO, reps=2, rounded_reps={1: 30.0, 2: 30.0}, seed=9, **MISALIGNED))
+    truth = max(r["peak_lumbar_flexion_deg"] for r in sim.truth["reps"])
+    bend = max_lumbar_flexion_deg(sim.recording)
+    assert bend == pytest.approx(truth, abs=2.0)
+    first_rep = sim.truth["reps"][0]
+    part = max_lumbar_flexion_deg(sim.recording, first_rep["start_s"], first_rep["end_s"])
+    assert part == pytest.approx(first_rep["peak_lumbar_flexion_deg"], abs=2.0)
+    assert lumbar_limit_from_range(bend, 30.0) == pytest.approx(0.3 * bend)
+    with pytest.raises(InputError, match="no lumbar flexion"):
+        lumbar_limit_from_range(-1.0, 30.0)
+    with pytest.raises(InputError, match="percentage"):
+        lumbar_limit_from_range(40.0, 150.0)
+    with pytest.raises(InputError, match="no lumbar flexion measured"):
+        max_lumbar_flexion_deg(sim.recording, 500.0, 510.0)
+
+
+def single_sensor_set(**kwargs):
+    sim = simulate(SimConfig(reps=4, seed=1, **kwargs))
+    angles = segment_angles(sim.recording, "upper_back")
+    series = AngleSeries(angles.time_s, angles.flexion_deg, angles.lateral_tilt_deg, angles.twist_deg)
+    return analyze(sim.recording), series
+
+
+def test_sway_and_left_right_asymmetry():
+    left, left_series = single_sensor_set(exercise="single_leg_rdl", side="left", depth_deg=65.0)
+    right, _ = single_sensor_set(exercise="single_leg_rdl", side="right", depth_deg=75.0)
+    plain, plain_series = single_sensor_set()
+    sl_sway = sway_per_rep(left_series, left.reps)
+    plain_sway = sway_per_rep(plain_series, plain.reps)
+    assert len(sl_sway) == left.rep_count
+    assert min(s.twist_range_deg for s in sl_sway) > 5.0
+    assert max(s.twist_range_deg for s in plain_sway) < 1.0
+    assert min(s.bottom_tilt_sd_deg for s in sl_sway) > 2 * max(s.bottom_tilt_sd_deg for s in plain_sway)
+
+    table = asymmetry(left, right)
+    assert table["depth_deg"]["right_minus_left"] == pytest.approx(10.0, abs=2.0)
+    assert table["depth_deg"]["symmetry_index_percent"] == pytest.approx(100 * 10 / 70, abs=3.0)
+    assert abs(table["eccentric_s"]["right_minus_left"]) < 0.3
+    assert set(table) == {
+        "depth_deg",
+        "lateral_tilt_deg",
+        "twist_deg",
+        "eccentric_s",
+        "bottom_s",
+        "concentric_s",
+    }
+    empty = SetReport(left.exercise, left.tempo, left.targets, left.sensors, [])
+    with pytest.raises(InputError, match="right set has no full rep"):
+        asymmetry(left, empty)
