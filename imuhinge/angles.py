@@ -41,19 +41,40 @@ class SegmentAngles:
     fs_hz: float
 
 
-def flexion_tilt_deg(up: np.ndarray, up0: np.ndarray, axis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Flexion and lateral tilt (deg) of up-vectors ``up`` (N, 3) against the standing ``up0``."""
-    forward = np.cross(up0, axis)
-    flex = np.degrees(np.arctan2(up @ forward, up @ up0))
-    tilt = np.degrees(np.arcsin(np.clip(up @ axis, -1.0, 1.0)))
-    return flex, tilt
+@dataclass(frozen=True)
+class SagittalFrame:
+    """A segment's calibrated standing pose in its sensor's frame: up, flexion axis, orientation.
 
+    Parameters
+    ----------
+    up0 : ndarray, shape (3,)
+        Earth's up in the sensor frame while standing (unit).
+    axis : ndarray, shape (3,)
+        Flexion axis in the sensor frame (unit, perpendicular to ``up0``, hinging positive).
+    quat0 : ndarray, shape (4,)
+        Orientation while standing, for twist.
+    """
 
-def twist_deg(quat: np.ndarray, quat0: np.ndarray, axis: np.ndarray) -> np.ndarray:
-    """Rotation of the segment's left-right axis about the vertical, against the standing pose."""
-    east, north = horizontal_axis_in_earth(quat, axis)
-    east0, north0 = horizontal_axis_in_earth(quat0[None, :], axis)
-    return np.degrees(np.arctan2(east0 * north - north0 * east, east0 * east + north0 * north))
+    up0: np.ndarray
+    axis: np.ndarray
+    quat0: np.ndarray
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_forward", np.cross(self.up0, self.axis))
+        east0, north0 = horizontal_axis_in_earth(self.quat0[None, :], self.axis)
+        object.__setattr__(self, "_ref", (float(east0[0]), float(north0[0])))
+
+    def flexion_tilt_deg(self, up: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Flexion and lateral tilt (deg) of up-vectors ``up`` (N, 3)."""
+        flex = np.degrees(np.arctan2(up @ self._forward, up @ self.up0))  # type: ignore[attr-defined]
+        tilt = np.degrees(np.arcsin(np.clip(up @ self.axis, -1.0, 1.0)))
+        return flex, tilt
+
+    def twist_deg(self, quat: np.ndarray) -> np.ndarray:
+        """Rotation of the left-right axis about the vertical since standing (deg)."""
+        east, north = horizontal_axis_in_earth(quat, self.axis)
+        east0, north0 = self._ref  # type: ignore[attr-defined]
+        return np.degrees(np.arctan2(east0 * north - north0 * east, east0 * east + north0 * north))
 
 
 def _mean_quat(quat: np.ndarray) -> np.ndarray:
@@ -100,28 +121,25 @@ def segment_angles(recording: Recording, placement: str) -> SegmentAngles:
         cal = Calibration(bias, up0, None, None, [*warnings, f"{placement}: no movement found"])
         return SegmentAngles(placement, time_s, nan, nan.copy(), nan.copy(), filled, quat, cal, fs)
     axis = orthogonal_axis(raw_axis, up0)
-    flex, tilt = flexion_tilt_deg(up, up0, axis)
+    frame = SagittalFrame(up0, axis, quat0)
+    flex, tilt = frame.flexion_tilt_deg(up)
     if np.nanmax(flex) < -np.nanmin(flex):
-        axis = -axis
-        flex, tilt = flexion_tilt_deg(up, up0, axis)
+        frame = SagittalFrame(up0, -axis, quat0)
+        flex, tilt = frame.flexion_tilt_deg(up)
     if not quiet:
-        flex, tilt, up0, quat0 = _reference_to_tops(flex, tilt, up, quat, axis)
-    twist = twist_deg(quat, quat0, axis)
+        frame = _reference_to_tops(flex, up, quat, frame.axis)
+        flex, tilt = frame.flexion_tilt_deg(up)
+    twist = frame.twist_deg(quat)
     quiet_s = (float(time_s[quiet[0]]), float(time_s[quiet[1] - 1])) if quiet else None
     for w in warnings:
         log.warning(w)
-    cal = Calibration(bias, up0, axis, quiet_s, warnings)
+    cal = Calibration(bias, frame.up0, frame.axis, quiet_s, warnings)
     return SegmentAngles(placement, time_s, flex, tilt, twist, filled, quat, cal, fs)
 
 
-def _reference_to_tops(
-    flex: np.ndarray, tilt: np.ndarray, up: np.ndarray, quat: np.ndarray, axis: np.ndarray
-):
+def _reference_to_tops(flex: np.ndarray, up: np.ndarray, quat: np.ndarray, axis: np.ndarray) -> SagittalFrame:
     """Re-reference to the standing cluster: samples in the least-flexed tenth of the range."""
     lo, hi = np.nanpercentile(flex, [1, 99])
     tops = flex <= lo + 0.1 * (hi - lo)
     up0 = up[tops].mean(axis=0)
-    up0 /= np.linalg.norm(up0)
-    quat0 = _mean_quat(quat[tops])
-    flex, tilt = flexion_tilt_deg(up, up0, axis)
-    return flex, tilt, up0, quat0
+    return SagittalFrame(up0 / np.linalg.norm(up0), axis, _mean_quat(quat[tops]))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from imuhinge.angles import flexion_tilt_deg, twist_deg
+from imuhinge.angles import SagittalFrame
 from imuhinge.calibrate import find_quiet, orthogonal_axis, sagittal_axis
 from imuhinge.metrics import AngleSeries, build_reps
 from imuhinge.model import Exercise, Recording, Rep, SensorStream, SetReport, Targets
@@ -71,7 +71,7 @@ class SensorTrack:
         self._vqf: OnlineOrientation | None = None
         self._up0: np.ndarray | None = None
         self._quat0: np.ndarray | None = None
-        self._axis: np.ndarray | None = None
+        self._frame: SagittalFrame | None = None
         self._pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (t, quat, gyr) awaiting axis
         self._last: tuple[float, int, np.ndarray, np.ndarray] | None = None
         self.angles = _Angles()
@@ -115,7 +115,7 @@ class SensorTrack:
         assert self._vqf is not None and self._bias is not None
         quat = self._vqf.update(gyr - self._bias, acc)
         t_out = output_times_s(t, self.fs_hz)
-        if self._axis is None:
+        if self._frame is None:
             self._pending.append((t_out, quat, gyr - self._bias))
             if not self._find_axis():
                 return long_gap, *(np.empty(0),) * 4
@@ -156,15 +156,15 @@ class SensorTrack:
         raw = sagittal_axis(gyr, up)
         if raw is None:
             return False
-        axis = orthogonal_axis(raw, self._up0)
-        flex, _ = flexion_tilt_deg(up[-1:], self._up0, axis)
-        self._axis = axis if flex[0] >= 0 else -axis
+        frame = SagittalFrame(self._up0, orthogonal_axis(raw, self._up0), self._quat0)
+        flex, _ = frame.flexion_tilt_deg(up[-1:])
+        self._frame = frame if flex[0] >= 0 else SagittalFrame(self._up0, -frame.axis, self._quat0)
         return True
 
     def _angles_of(self, quat: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        assert self._up0 is not None and self._axis is not None and self._quat0 is not None
-        flex, tilt = flexion_tilt_deg(up_in_sensor(quat), self._up0, self._axis)
-        return flex, tilt, twist_deg(quat, self._quat0, self._axis)
+        assert self._frame is not None
+        flex, tilt = self._frame.flexion_tilt_deg(up_in_sensor(quat))
+        return flex, tilt, self._frame.twist_deg(quat)
 
 
 @dataclass
