@@ -124,8 +124,9 @@ def segment_angles(recording: Recording, placement: str) -> SegmentAngles:
     frame = SagittalFrame(up0, axis, quat0)
     flex, tilt = frame.flexion_tilt_deg(up)
     if np.nanmax(flex) < -np.nanmin(flex):
+        # The reversed axis mirrors both angles: no need to compute them again.
         frame = SagittalFrame(up0, -axis, quat0)
-        flex, tilt = frame.flexion_tilt_deg(up)
+        flex, tilt = -flex, -tilt
     if not quiet:
         frame = _reference_to_tops(flex, up, quat, frame.axis)
         flex, tilt = frame.flexion_tilt_deg(up)
