@@ -1,0 +1,370 @@
+"""Training log: round trip, duplicates, progression advice, crash safety, refusing foreign files."""
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from datetime import UTC, datetime
+
+import pytest
+from conftest import sim_set
+
+from imuhinge import history
+from imuhinge.errors import InputError
+from imuhinge.history import (
+    DuplicateSetError,
+    LoggedSet,
+    default_db_path,
+    load_sessions,
+    log_set,
+    progression_advice,
+    resolve_db_path,
+)
+from imuhinge.pipeline import analyze
+from imuhinge.report import rep_rows
+from imuhinge.report.plots import plot_history
+
+TWO = ("upper_back", "sacrum")
+
+
+def report_of(day, load="60", sensors=TWO, seed=1, time="18:00:00", **kwargs):
+    """A fresh analysed set (its own metadata copy) done on ``day`` with ``load`` kg."""
+    sim = sim_set(reps=4, sensors=sensors, seed=seed, **kwargs)
+    recording = sim.recording
+    report = analyze(recording, tempo="3-1-2")
+    report.metadata = {**recording.metadata, "started_at": f"{day}T{time}Z", "load_kg": load}
+    return report
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    monkeypatch.delenv("IMUHINGE_DB", raising=False)
+    return tmp_path / "log" / "history.sqlite"
+
+
+def table_count(path):
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT count(*) FROM sets").fetchone()[0]
+
+
+def test_round_trip(db):
+    report = report_of("2026-11-20", sensors=TWO, rounded_reps={3: 20.0})
+    set_id = log_set(report, db)
+    assert db.exists()
+    (logged,) = load_sessions(db)
+    assert logged.id == set_id
+    assert logged.date == datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
+    assert logged.exercise == "rdl" and logged.load_kg == 60.0
+    assert logged.sensors == list(TWO) and logged.target_tempo == "3-1-2"
+    assert logged.rep_count == report.rep_count == 4
+    assert [{k: v for k, v in r.items() if k != "phase_ok"} for r in logged.reps] == rep_rows(report)
+    assert logged.reps[0]["phase_ok"] == {"eccentric": True, "bottom": True, "concentric": True, "top": None}
+    assert logged.summary == json.loads(json.dumps(report.summary))
+    assert logged.verdicts == {
+        "tempo_ok_reps": 4,
+        "tempo_missed_reps": 0,
+        "spine_ok_reps": 3,
+        "spine_failed_reps": 1,
+        "flagged_reps": 1,
+    }
+    assert logged.spine_ok_fraction == 0.75 and logged.tempo_ok_fraction == 1.0
+    assert logged.target["thresholds"]["lumbar_flexion_max_deg"] == 10.0
+    assert logged.measured["lumbar_flexion"] is True
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_filters_and_order(db):
+    log_set(report_of("2026-11-23", seed=2), db)
+    log_set(report_of("2026-11-20", seed=1), db)
+    gm = report_of("2026-11-21", seed=3, exercise="good_morning")
+    log_set(gm, db)
+    assert [s.date.day for s in load_sessions(db)] == [20, 21, 23]
+    assert [s.exercise for s in load_sessions(db, exercise="good_morning")] == ["good_morning"]
+
+
+def test_missing_load_and_date(db):
+    report = report_of("2026-11-20")
+    report.metadata.pop("started_at")
+    report.metadata["load_kg"] = "heavy"
+    before = datetime.now(UTC).replace(microsecond=0)
+    log_set(report, db)
+    (logged,) = load_sessions(db)
+    assert logged.load_kg is None
+    assert before <= logged.date <= datetime.now(UTC)
+
+
+def test_duplicate_is_refused(db):
+    report = report_of("2026-11-20")
+    first = log_set(report, db)
+    with pytest.raises(DuplicateSetError) as err:
+        log_set(report, db)
+    assert err.value.set_id == first
+    assert table_count(db) == 1
+
+
+def test_duplicate_file_with_other_target_is_refused(db, tmp_path):
+    sim = sim_set(reps=4, sensors=TWO, seed=1)
+    source = tmp_path / "set.csv"
+    source.write_text("the same recording bytes\n")
+    a = analyze(sim.recording, tempo="3-1-2")
+    b = analyze(sim.recording, tempo="3-2-1")
+    a.source = b.source = str(source)
+    log_set(a, db)
+    with pytest.raises(DuplicateSetError):
+        log_set(b, db)
+
+
+def test_missing_log_reads_as_empty_and_is_not_created(db):
+    assert load_sessions(db) == []
+    assert not db.exists() and not db.parent.exists()
+
+
+def test_db_location(tmp_path, monkeypatch):
+    monkeypatch.delenv("IMUHINGE_DB", raising=False)
+    if sys.platform.startswith("linux"):
+        monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+        assert default_db_path() == tmp_path / "xdg" / "imuhinge" / "history.sqlite"
+        monkeypatch.setenv("XDG_DATA_HOME", "relative/ignored")
+        assert default_db_path() == history.Path.home() / ".local" / "share" / "imuhinge" / "history.sqlite"
+    assert resolve_db_path() == default_db_path()
+    monkeypatch.setenv("IMUHINGE_DB", str(tmp_path / "env.sqlite"))
+    assert resolve_db_path() == tmp_path / "env.sqlite"
+    assert resolve_db_path(tmp_path / "arg.sqlite") == tmp_path / "arg.sqlite"
+
+
+# --- files that are not a training log are refused and left untouched -----------------------------
+
+
+def sqlite_without_tables(path):
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE notes (text TEXT)")
+        conn.execute("INSERT INTO notes VALUES ('mine')")
+    conn.close()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the file is empty"),
+        (b"date,exercise\n2026-11-20,rdl\n" * 50, "file is not a database"),
+        (history.SQLITE_HEADER + os.urandom(4000), "not an imuhinge training log"),
+        (None, "without its tables"),
+    ],
+    ids=["empty", "csv", "sqlite-header-then-garbage", "foreign-sqlite"],
+)
+def test_foreign_file_is_refused_and_unchanged(tmp_path, content, message):
+    path = tmp_path / "history.sqlite"
+    if content is None:
+        sqlite_without_tables(path)
+    else:
+        path.write_bytes(content)
+    before = path.read_bytes()
+    with pytest.raises(InputError, match=message) as err:
+        load_sessions(path)
+    assert str(err.value).startswith(f"{path}: ") and "\n" not in str(err.value)
+    with pytest.raises(InputError, match=message):
+        log_set(report_of("2026-11-20"), path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["history.sqlite"]
+
+
+def test_newer_schema_is_refused(db):
+    log_set(report_of("2026-11-20"), db)
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE schema_version SET version = 99")
+    conn.close()
+    with pytest.raises(InputError, match="newer imuhinge"):
+        load_sessions(db)
+
+
+# --- crash safety ---------------------------------------------------------------------------------
+
+CRASH_SCRIPT = textwrap.dedent(
+    """
+    import dataclasses, sys, time
+    from imuhinge import history
+    from imuhinge.pipeline import analyze
+    from imuhinge.sim import SimConfig, simulate
+
+    report = analyze(simulate(SimConfig(reps=4, sensors=("upper_back", "sacrum"), seed=7)).recording)
+    # About 10 MB of rep rows: far more than SQLite's page cache, so pages reach the file mid-write.
+    big = dataclasses.replace(report, reps=report.reps * 4000, metadata={"load_kg": "70"})
+    opened = history._open
+
+    def open_and_stall_at_commit(path):
+        conn = opened(path)
+
+        def trace(sql):
+            if sql.strip().upper().startswith("COMMIT"):
+                print("committing", flush=True)
+                time.sleep(60)
+
+        conn.set_trace_callback(trace)
+        return conn
+
+    history._open = open_and_stall_at_commit
+    history.log_set(big, sys.argv[1])
+    print("committed", flush=True)
+    """
+)
+
+
+def test_sigkill_mid_write_leaves_the_log_consistent(db):
+    log_set(report_of("2026-11-20"), db)
+    size_before = db.stat().st_size
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CRASH_SCRIPT, str(db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = proc.stdout.readline()
+        assert line.strip() == "committing", proc.stderr.read()
+        journal = db.with_name(db.name + "-journal")
+        assert journal.exists() and journal.stat().st_size > 0  # killed inside the transaction
+        assert db.stat().st_size > size_before  # with the new pages already in the database file
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    sets = load_sessions(db)  # rolls the hot journal back
+    assert [s.load_kg for s in sets] == [60.0]
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    conn.close()
+    log_set(report_of("2026-11-21", seed=2), db)
+    assert len(load_sessions(db)) == 2
+
+
+def test_completed_write_is_all_there(db):
+    script = CRASH_SCRIPT.replace("history._open = open_and_stall_at_commit\n", "")
+    done = subprocess.run([sys.executable, "-c", script, str(db)], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "committed"
+    (logged,) = load_sessions(db)
+    assert logged.rep_count == len(logged.reps) == 16000
+
+
+# --- progression advice ---------------------------------------------------------------------------
+
+
+def logged_sets(db, *reports):
+    for r in reports:
+        log_set(r, db)
+    return load_sessions(db)
+
+
+def test_two_good_sessions_increase(db):
+    sets = logged_sets(db, report_of("2026-11-20", seed=1), report_of("2026-11-23", seed=2))
+    advice = progression_advice(sets)
+    assert advice.startswith("rdl: increase to 62.5 kg (+2.5 kg).")
+    assert "2026-11-20 and 2026-11-23" in advice
+    assert "not measured" not in advice
+
+
+def test_heavy_load_increases_five_percent(db):
+    sets = logged_sets(
+        db, report_of("2026-11-20", load="120", seed=1), report_of("2026-11-23", load="120", seed=2)
+    )
+    assert progression_advice(sets).startswith("rdl: increase to 125 kg (+5 kg).")
+
+
+def test_one_good_session_holds(db):
+    sets = logged_sets(db, report_of("2026-11-20"))
+    advice = progression_advice(sets)
+    assert advice.startswith("rdl: hold 60 kg.") and "two sessions in a row" in advice
+
+
+def test_sets_of_one_day_are_one_session(db):
+    sets = logged_sets(db, report_of("2026-11-20", seed=1), report_of("2026-11-20", seed=2, time="18:10:00"))
+    assert len(history.group_sessions(sets)) == 1
+    assert progression_advice(sets).startswith("rdl: hold 60 kg.")
+
+
+def test_rounded_rep_holds_and_names_it(db):
+    sets = logged_sets(
+        db, report_of("2026-11-20", seed=1), report_of("2026-11-23", seed=2, rounded_reps={3: 20.0})
+    )
+    advice = progression_advice(sets)
+    set_id = sets[-1].id
+    assert advice.startswith("rdl: hold 60 kg. Not every rep met its targets:")
+    assert f"2026-11-23 set #{set_id} rep 3: rounded lower back (lumbar flexion" in advice
+    assert "limit 10°" in advice
+
+
+def test_tempo_miss_holds_and_names_it(db):
+    sets = logged_sets(db, report_of("2026-11-20", seed=1), report_of("2026-11-23", seed=3, tempo="2-1-2"))
+    advice = progression_advice(sets)
+    assert advice.startswith("rdl: hold 60 kg.")
+    assert "rep 1: eccentric (down) 2." in advice and "(target 3 s)" in advice
+    assert "and 1 more" in advice  # four rushed reps, three shown
+
+
+def test_rounding_in_both_sessions_reduces(db):
+    sets = logged_sets(
+        db,
+        report_of("2026-11-20", seed=1, rounded_reps={2: 20.0}),
+        report_of("2026-11-23", seed=2, rounded_reps={3: 20.0}),
+    )
+    assert progression_advice(sets).startswith("rdl: reduce to 55 kg (-5 kg). The back lost its position")
+
+
+def test_one_sensor_says_spine_not_measured_and_uses_lean_back(db):
+    good = logged_sets(
+        db,
+        report_of("2026-11-20", sensors=("upper_back",), seed=1),
+        report_of("2026-11-23", sensors=("upper_back",)),
+    )
+    advice = progression_advice(good)
+    assert advice.startswith("rdl: increase to 62.5 kg")
+    assert "Spine was not measured (one sensor" in advice
+    leaning = report_of("2026-11-26", sensors=("upper_back",), seed=2, lean_back_reps={2: 12.0})
+    log_set(leaning, db)
+    advice = progression_advice(load_sessions(db))
+    assert advice.startswith("rdl: hold 60 kg.")
+    assert "rep 2: leaned back" in advice and "at lockout (limit 5°)" in advice
+
+
+def test_advice_per_exercise(db):
+    sets = logged_sets(
+        db,
+        report_of("2026-11-20", seed=1),
+        report_of("2026-11-23", seed=2),
+        report_of("2026-11-23", seed=3, exercise="good_morning", load=""),
+    )
+    lines = progression_advice(sets).splitlines()
+    assert [line.split(":")[0] for line in lines] == ["good_morning", "rdl"]
+    assert lines[0].startswith("good_morning: hold the same load.")
+
+
+def test_history_trend_plot(db):
+    sets = logged_sets(
+        db,
+        report_of("2026-11-20", seed=1),
+        report_of("2026-11-23", seed=2, load="62.5"),
+        report_of("2026-11-23", seed=3, exercise="good_morning", load=""),
+    )
+    fig = plot_history(sets)
+    labels = [ax.get_ylabel() for ax in fig.axes]
+    assert labels == ["mean depth (°)", "tempo on target (%)", "spine ok (%)", "load (kg)"]
+    rdl = next(ln for ln in fig.axes[3].lines if ln.get_label() == "rdl")
+    assert list(rdl.get_ydata()) == [60.0, 62.5]
+    with pytest.raises(InputError):
+        plot_history([])
+
+
+def test_logged_set_properties():
+    s = LoggedSet(
+        id=1, date=datetime(2026, 1, 1, tzinfo=UTC), logged_at=datetime(2026, 1, 1, tzinfo=UTC),
+        exercise="rdl", load_kg=None, sensors=["upper_back"], target_tempo="3-1-2", target={}, rep_count=0,
+        verdicts={}, reps=[], summary={"depth_deg": {"mean": None}}, measured={}, cues=[], warnings=[],
+        source=None, content_hash="x",
+    )  # fmt: skip
+    assert s.depth_mean_deg is None and s.tempo_ok_fraction is None
+    assert "no full reps were found" in progression_advice([s])
