@@ -3,11 +3,12 @@
 Two sensors in one file share a time axis only as far as their clocks agree: the streams can start
 up to half a second apart and run at rates that differ by about 100 ppm. Lumbar flexion is the
 difference of two angles that move at up to 60 deg/s, so every 10 ms of misalignment costs up to
-0.6 deg. The file's times are the first guess; the refinement cross-correlates the angular-rate
-magnitudes of the two sensors, which the trunk and pelvis share while they hinge together and which
-do not depend on how either sensor is strapped on. A coarse search over the whole recording finds
-the offset; windows spread across the movement then give local lags with sub-sample precision
-(parabola through the correlation peak), and a straight line through them gives offset and drift:
+0.6 deg. The file's times are the first guess; the refinement cross-correlates the two sensors'
+angular rates, which the trunk and pelvis share while they hinge together. A coarse search over the
+whole recording correlates the rate magnitudes (independent of how either sensor is strapped on).
+Windows spread across the movement then give local lags with sub-sample precision (parabola through
+the similarity peak), comparing the 3-D rates up to the fixed rotation between the sensor frames,
+and a weighted straight line through those lags gives offset and drift:
 ``t_trunk = scale * t_pelvis + intercept_s``.
 """
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import signal
+from scipy import ndimage, signal
 
 from imuhinge.calibrate import find_quiet, runs
 from imuhinge.errors import InputError
@@ -27,6 +28,7 @@ from imuhinge.smoothing import kernels
 MAX_OFFSET_S = 1.0
 MAX_DRIFT_PPM = 300.0
 RATE_CUTOFF_HZ = 4.0
+COARSE_SEARCH_HZ = 25.0
 MOVING_DPS = 10.0
 WINDOW_S = 10.0
 MAX_WINDOW_S = 30.0
@@ -51,8 +53,8 @@ class ClockAlignment:
     intercept_s : float
         Trunk time at pelvis time 0: ``t_trunk = scale * t_pelvis + intercept_s``.
     correlation : float
-        Median peak correlation coefficient of the rate magnitudes over the windows used (1 = same
-        shape); below ``MIN_CORRELATION`` the streams are rejected.
+        Median peak similarity of the angular rates over the windows used (1 = the same rates up to
+        the rotation between the sensor frames); windows below ``MIN_CORRELATION`` are not used.
     windows : int
         Number of windows whose lags the line was fitted to.
     residual_s : float
@@ -129,8 +131,8 @@ def check_pair(recording: Recording) -> None:
         )
 
 
-def rate_magnitude_dps(uni: UniformStream) -> np.ndarray:
-    """Low-passed angular-rate magnitude (deg/s) without the gyro bias, NaN inside long gaps.
+def angular_rate_dps(uni: UniformStream) -> np.ndarray:
+    """Low-passed angular rate (deg/s, sensor frame) without the gyro bias, NaN inside long gaps.
 
     The bias is the mean rate over the earliest quiet standing period, when there is one.
     """
@@ -139,12 +141,12 @@ def rate_magnitude_dps(uni: UniformStream) -> np.ndarray:
         in_segment[a:b] = True
     quiet = find_quiet(uni.acc_mps2, uni.gyr_rads, uni.fs_hz, in_segment)
     bias = uni.gyr_rads[quiet[0] : quiet[1]].mean(axis=0) if quiet else np.zeros(3)
-    norm = np.degrees(np.linalg.norm(uni.gyr_rads - bias, axis=1))
+    rate = np.degrees(uni.gyr_rads - bias)
     low = kernels(uni.fs_hz, RATE_CUTOFF_HZ)[0]
-    out = np.full(len(norm), np.nan)
+    out = np.full(rate.shape, np.nan)
     for a, b in uni.segments:
         if b - a > len(low):
-            out[a:b] = signal.oaconvolve(np.pad(norm[a:b], len(low) // 2, mode="edge"), low, mode="valid")
+            out[a:b] = ndimage.convolve1d(rate[a:b], low, axis=0, mode="nearest")
     return out
 
 
@@ -170,36 +172,64 @@ def _coarse_lag_s(
     return float(lags[keep][np.argmax(corr[keep])]) / fs_hz
 
 
-def _pearson_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Correlation coefficient of ``x`` (n,) with each row of ``y`` (m, n), over finite pairs."""
-    ok = np.isfinite(y) & np.isfinite(x)[None, :]
-    cnt = ok.sum(axis=1)
-    xv = np.where(ok, x[None, :], 0.0)
-    yv = np.where(ok, y, 0.0)
-    cnt_safe = np.maximum(cnt, 1)
-    mx, my = xv.sum(axis=1) / cnt_safe, yv.sum(axis=1) / cnt_safe
-    sxy = (xv * yv).sum(axis=1) / cnt_safe - mx * my
-    sxx = (xv * xv).sum(axis=1) / cnt_safe - mx**2
-    syy = (yv * yv).sum(axis=1) / cnt_safe - my**2
+def _rotation_similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """How well ``a`` (n, 3) matches each of ``b`` (m, n, 3) up to the best fixed rotation, in [-1, 1].
+
+    The rotation between the two sensor frames is unknown (any mounting) but fixed, so at every lag
+    it is fitted (Kabsch: the nuclear norm of the cross-covariance, with a reflection excluded) and
+    the fit is scaled by the signals' norms: 1 when ``b`` is a rotated copy of ``a``. Unlike the rate
+    magnitudes, this stays linear in each rate component, so segments that rotate by different
+    amounts in different reps do not bias the lag.
+    """
+    ok = np.isfinite(b).all(axis=2) & np.isfinite(a).all(axis=1)[None, :]
+    a0 = np.where(ok[:, :, None], a[None, :, :], 0.0)
+    b0 = np.where(ok[:, :, None], b, 0.0)
+    cross = np.einsum("mni,mnj->mij", a0, b0)
+    u, sing, vt = np.linalg.svd(cross)
+    sign = np.sign(np.linalg.det(u) * np.linalg.det(vt))
+    fit = sing[:, 0] + sing[:, 1] + sign * sing[:, 2]
+    scale = np.sqrt(np.sum(a0**2, axis=(1, 2)) * np.sum(b0**2, axis=(1, 2)))
     with np.errstate(invalid="ignore", divide="ignore"):
-        r = sxy / np.sqrt(sxx * syy)
-    return np.where(cnt > 0.5 * len(x), r, np.nan)
+        sim = fit / scale
+    return np.where(ok.sum(axis=1) > 0.5 * len(a), sim, np.nan)
+
+
+def _similarity_at(
+    t: np.ndarray, w_trunk: np.ndarray, t_pelvis: np.ndarray, w_pelvis: np.ndarray, lags_s: np.ndarray
+) -> np.ndarray:
+    """``_rotation_similarity`` of the trunk window against the pelvis rates shifted by each lag."""
+    at = t[None, :] - lags_s[:, None]
+    shifted = np.stack(
+        [np.interp(at, t_pelvis, w_pelvis[:, k], left=np.nan, right=np.nan) for k in range(3)], axis=2
+    )
+    return _rotation_similarity(w_trunk, shifted)
 
 
 def _window_lag_s(
     t: np.ndarray,
-    x: np.ndarray,
+    w_trunk: np.ndarray,
     t_pelvis: np.ndarray,
-    y: np.ndarray,
+    w_pelvis: np.ndarray,
     guess_s: float,
     half_lags: int,
     fs_hz: float,
 ) -> tuple[float, float] | None:
-    """Sub-sample lag and peak correlation in one window, or None when the peak is not inside the search."""
-    steps = np.arange(-half_lags, half_lags + 1)
-    lags_s = guess_s + steps / fs_hz
-    y_shift = np.interp(t[None, :] - lags_s[:, None], t_pelvis, y, left=np.nan, right=np.nan)
-    r = _pearson_rows(x, y_shift)
+    """Sub-sample lag and peak similarity in one window, or None when the peak is not inside the search.
+
+    A wide search (long recordings, where drift may have moved the lag far from the whole-recording
+    guess) first runs on every ``step``-th sample and lag; the rates are low-passed well below the
+    coarse rate, so the peak is found to within a coarse step, and the full-rate search around it
+    is narrow.
+    """
+    step = max(int(fs_hz // COARSE_SEARCH_HZ), 1)
+    if half_lags > 2 * step:
+        coarse = guess_s + np.arange(-half_lags, half_lags + 1, step) / fs_hz
+        r = _similarity_at(t[::step], w_trunk[::step], t_pelvis, w_pelvis, coarse)
+        if not np.isfinite(r).any():
+            return None
+        guess_s, half_lags = float(coarse[int(np.nanargmax(r))]), step + 1
+    lags_s = guess_s + np.arange(-half_lags, half_lags + 1) / fs_hz
+    r = _similarity_at(t, w_trunk, t_pelvis, w_pelvis, lags_s)
     if not np.isfinite(r).any():
         return None
     j = int(np.nanargmax(r))
@@ -252,8 +282,8 @@ def align_streams(
     ------
     InputError
         An empty stream, one shorter than half the other, no movement in the trunk stream, no
-        movement in the pelvis stream while the trunk moves, or rate magnitudes that do not
-        correlate (the streams are not of the same set).
+        movement in the pelvis stream while the trunk moves, or angular rates that do not match
+        (the streams are not of the same set).
     """
     trunk_u, pelvis_u = _as_uniform(trunk, fs_hz), _as_uniform(pelvis, fs_hz)
     t_tr, t_pe = trunk_u.time_s, pelvis_u.time_s
@@ -262,7 +292,8 @@ def align_streams(
         raise InputError(
             f"the sacrum stream lasts {d_pe:.1f} s, less than half of the upper_back stream's {d_tr:.1f} s"
         )
-    x, y = rate_magnitude_dps(trunk_u), rate_magnitude_dps(pelvis_u)
+    w_tr, w_pe = angular_rate_dps(trunk_u), angular_rate_dps(pelvis_u)
+    x, y = np.linalg.norm(w_tr, axis=1), np.linalg.norm(w_pe, axis=1)
     moving = _moving_span(t_tr, x)
     if moving is None:
         raise InputError(
@@ -290,10 +321,10 @@ def align_streams(
         max(moving[0] - SPAN_MARGIN_S, t_tr[0], t_pe[0] + guess_s),
         min(moving[1] + SPAN_MARGIN_S, t_tr[-1], t_pe[-1] + guess_s),
     )
-    lags, tried = _window_lags(t_tr, x, t_pe, y, guess_s, span, fs_hz)
+    lags, tried = _window_lags(t_tr, x, w_tr, t_pe, w_pe, guess_s, span, fs_hz)
     if 2 * len(lags) < tried or not lags:
         raise InputError(
-            f"the sacrum and upper_back rate magnitudes do not match (correlation {MIN_CORRELATION:g} or "
+            f"the sacrum and upper_back angular rates do not match (similarity {MIN_CORRELATION:g} or "
             f"more in {len(lags)} of {tried} parts of the set); are both streams from the same set?"
         )
     alignment = _fit_line(lags, MIN_DRIFT_SPAN_S, fs_hz)
@@ -315,13 +346,14 @@ def _quietest_s(t: np.ndarray, x: np.ndarray, around_s: float, reach_s: float) -
 def _window_lags(
     t_tr: np.ndarray,
     x: np.ndarray,
+    w_tr: np.ndarray,
     t_pe: np.ndarray,
-    y: np.ndarray,
+    w_pe: np.ndarray,
     guess_s: float,
     span: tuple[float, float],
     fs_hz: float,
 ) -> tuple[list[tuple[float, float, float]], int]:
-    """(trunk time, lag, peak correlation) of every window with a clear correlation peak, and the
+    """(trunk time, lag, peak similarity) of every window with a clear similarity peak, and the
     number of windows with movement that were tried.
 
     Window edges are moved to the quietest nearby instant: an edge through the middle of a movement
@@ -348,7 +380,7 @@ def _window_lags(
         centre_s = float(np.sum(t_tr[i0:i1] * energy) / np.sum(energy))
         # The whole-recording lag holds at the middle of the movement; drift moves it elsewhere.
         half = int(np.ceil(2 + MAX_DRIFT_PPM * 1e-6 * (abs(c - mid) + win_s) * fs_hz))
-        found = _window_lag_s(t_tr[i0:i1], xw, t_pe, y, guess_s, half, fs_hz)
+        found = _window_lag_s(t_tr[i0:i1], w_tr[i0:i1], t_pe, w_pe, guess_s, half, fs_hz)
         if found is not None and found[1] >= MIN_CORRELATION:
             out.append((centre_s, *found))
     return out, tried
@@ -359,8 +391,8 @@ def _fit_line(
 ) -> ClockAlignment:
     """Weighted least-squares line through the window lags; far-off windows are dropped one by one.
 
-    A window's weight is r^2 / (1 - r^2) of its peak correlation r, which grows as the two rate
-    magnitudes approach the same shape: a window where the sensors move differently (walking in,
+    A window's weight is r^2 / (1 - r^2) of its peak similarity r, which grows as the two angular
+    rates approach the same shape: a window where the sensors move differently (walking in,
     turning) says little about their clocks.
     """
     data = np.array(lags)
