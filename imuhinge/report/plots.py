@@ -166,6 +166,8 @@ def draw_timeline(ax: Axes, report: SetReport) -> None:
         handles.append(Patch(fill=False, edgecolor=FLAG_COLOR, lw=2.0, label="flagged rep"))
     if report.partials:
         handles.append(Patch(fill=False, hatch="///", edgecolor="0.6", label="partial movement"))
+    if report.gaps:
+        handles.append(Patch(color="0.85", label="data gap"))
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=7, framealpha=0.9)
     if not report.reps:
         ax.text(0.5, 0.5, "no full reps found", transform=ax.transAxes, ha="center", va="center", fontsize=12)
