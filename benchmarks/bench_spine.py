@@ -80,7 +80,7 @@ def run_set(exercise: str, squat: bool, rate_hz: float, seed: int) -> dict:
         raw_errs.append(abs(float(np.nanmax(unaligned[in_rep])) - truth_peak))
         flagged += peak > limit and truth_peak > limit
         false_flags += peak > limit and truth_peak <= limit
-    pattern = classify_pattern(hip_motions(rec, trunk, pelvis, alignment, report.reps))
+    pattern = classify_pattern(m.pattern for m in hip_motions(rec, trunk, pelvis, alignment, report.reps))
     return {
         "errs": errs,
         "raw_errs": raw_errs,

@@ -16,6 +16,7 @@ taken off with a nominal lever arm to give the hip joint's travel.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -162,10 +163,10 @@ class HipMotion:
     @property
     def pattern(self) -> str | None:
         """``hinge``, ``squat`` (knee-dominant) or None when the drop was not measured."""
-        return None if self.drop_m is None else rep_pattern(self.drop_m, self.back_m)
+        return rep_pattern(self.drop_m, self.back_m)
 
 
-def rep_pattern(drop_m: float, back_m: float | None) -> str:
+def rep_pattern(drop_m: float | None, back_m: float | None) -> str | None:
     """``squat`` when the hips drop beyond ``KNEE_DOMINANT_DROP_M``, or go more down than back.
 
     The pelvis-to-trunk rotation ratio is not used: with a neutral spine the pelvis follows the trunk
@@ -174,15 +175,18 @@ def rep_pattern(drop_m: float, back_m: float | None) -> str:
 
     Parameters
     ----------
-    drop_m : float
-        Hip drop over the lowering.
+    drop_m : float or None
+        Hip drop over the lowering (``Rep.hip_drop_m``), None when not measured.
     back_m : float or None
         Backward hip travel over the lowering, if measured.
 
     Returns
     -------
-    str
+    str or None
+        ``hinge`` or ``squat``; None without a drop.
     """
+    if drop_m is None:
+        return None
     if drop_m > KNEE_DOMINANT_DROP_M:
         return "squat"
     if back_m is not None and drop_m > DOWN_NOT_BACK_MIN_DROP_M and drop_m > back_m:
@@ -338,22 +342,24 @@ def hip_motions(
     return [hip_motion(trunk, pelvis, acc, alignment, a, b) for a, b in still_instants_s(reps)]
 
 
-def classify_pattern(motions: list[HipMotion]) -> str | None:
+def classify_pattern(patterns: Iterable[str | None]) -> str | None:
     """Set-level pattern: ``squat`` when most measured reps are knee-dominant, else ``hinge``.
 
     Parameters
     ----------
-    motions : list of HipMotion
+    patterns : iterable of str or None
+        Per-rep patterns (``HipMotion.pattern``, or ``rep_pattern`` of a rep's hip travel); None
+        for reps whose hip drop was not measured.
 
     Returns
     -------
     str or None
-        None when no rep's hip drop was measured.
+        None when no rep's pattern was measured.
     """
-    patterns = [m.pattern for m in motions if m.pattern is not None]
-    if not patterns:
+    measured = [p for p in patterns if p is not None]
+    if not measured:
         return None
-    return "squat" if patterns.count("squat") > len(patterns) / 2 else "hinge"
+    return "squat" if measured.count("squat") > len(measured) / 2 else "hinge"
 
 
 @dataclass(frozen=True)

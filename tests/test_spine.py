@@ -17,6 +17,7 @@ from imuhinge.spine import (
     lumbar_limit_from_range,
     lumbar_series,
     max_lumbar_flexion_deg,
+    rep_pattern,
     still_instants_s,
     sway_per_rep,
 )
@@ -80,7 +81,7 @@ def test_hinge_and_squat_told_apart(exercise, squat, seed):
     alignment, trunk, pelvis, report = two_sensor_analysis(sim.recording)
     motions = hip_motions(sim.recording, trunk, pelvis, alignment, report.reps)
     assert [m.pattern for m in motions] == [sim.truth["pattern"]] * len(report.reps)
-    assert classify_pattern(motions) == sim.truth["pattern"]
+    assert classify_pattern(m.pattern for m in motions) == sim.truth["pattern"]
     drops = np.array([m.drop_m for m in motions])
     if squat:
         assert np.median(drops) > 0.25
@@ -125,7 +126,7 @@ def test_sacrum_dropout_leaves_trunk_analysis_intact():
     lost = [a < gap_s[1] and b > gap_s[0] for a, b in still_instants_s(report.reps)]
     assert any(lost)
     assert [m.pattern for m in motions] == [None if hit else "hinge" for hit in lost]
-    assert classify_pattern(motions) == "hinge"
+    assert classify_pattern(m.pattern for m in motions) == "hinge"
 
 
 def test_lumbar_limit_from_a_forward_bend():
@@ -178,3 +179,15 @@ def test_sway_and_left_right_asymmetry():
     empty = SetReport(left.exercise, left.tempo, left.targets, left.sensors, [])
     with pytest.raises(InputError, match="right set has no full rep"):
         asymmetry(left, empty)
+
+
+def test_pattern_rules():
+    assert rep_pattern(0.04, 0.20) == "hinge"
+    assert rep_pattern(0.20, 0.30) == "squat"  # dropped far, whatever the hips did backwards
+    assert rep_pattern(0.10, 0.05) == "squat"  # more down than back
+    assert rep_pattern(0.10, 0.20) == "hinge"
+    assert rep_pattern(0.06, 0.01) == "hinge"  # within measurement noise of standing still
+    assert rep_pattern(None, 0.2) is None
+    assert classify_pattern(["squat", "squat", "hinge", None]) == "squat"
+    assert classify_pattern(["squat", "hinge"]) == "hinge"
+    assert classify_pattern([None]) is None
