@@ -52,14 +52,17 @@ MIN_DEPTH_DEG = 15.0  # DESIGN default: shallower movements are partial, not rep
 class SimConfig:
     """Everything that shapes a simulated set.
 
-    Rep numbers in ``rounded_reps``, ``lean_back_reps`` and ``partial_after`` are 1-based. Mounting
-    rotations are Z-X-Y Euler angles in degrees from the sensor frame to the segment frame; ``None``
-    draws a random rotation when ``random_mounting`` is set, else the default flat-on-the-back mount.
+    ``tempo`` is what the simulated lifter does; ``target_tempo`` is the prescription written into the
+    recording's metadata, the one ``analyze`` judges against. Rep numbers in ``rounded_reps``,
+    ``lean_back_reps`` and ``partial_after`` are 1-based. Mounting rotations are Z-X-Y Euler angles
+    in degrees from the sensor frame to the segment frame; without one, ``random_mounting`` draws a
+    random rotation, else the sensor sits flat on the back.
     """
 
     exercise: Exercise = Exercise.RDL
     reps: int = 8
     tempo: str = "3-1-2"
+    target_tempo: str = "3-1-2"
     top_pause_s: float = 1.0
     depth_deg: float | None = None
     depth_sd_deg: float = 1.5
@@ -550,7 +553,8 @@ def simulate(cfg: SimConfig | None = None) -> SimulatedSet:
     tempo = None if cfg.exercise.ballistic else parse_tempo(cfg.tempo)
     metadata = {
         "exercise": cfg.exercise.value,
-        "tempo": "X" if tempo is None else tempo.notation,
+        "tempo": "X" if tempo is None else parse_tempo(cfg.target_tempo).notation,
+        "simulated_tempo": "X" if tempo is None else tempo.notation,
         "source": "imuhinge simulate",
         "seed": str(cfg.seed),
     }
@@ -561,7 +565,7 @@ def simulate(cfg: SimConfig | None = None) -> SimulatedSet:
         "format": "imuhinge-truth/1",
         "exercise": cfg.exercise.value,
         "pattern": "squat" if cfg.squat else "hinge",
-        "target": None
+        "lifter_tempo": None
         if tempo is None
         else {
             "tempo": tempo.notation,

@@ -10,6 +10,7 @@ import numpy as np
 from imuhinge.model import Exercise, Rep, Targets, Tempo
 
 NO_PAUSE_S = 0.3
+PHASE_WORDS = {"eccentric": "lowering", "bottom": "bottom pause", "concentric": "rising", "top": "top pause"}
 DRIFT_REPS = 3
 
 
@@ -89,7 +90,7 @@ def judge_reps(reps: list[Rep], exercise: Exercise, tempo: Tempo, targets: Targe
                 cues.append(
                     f"rounded lower back: lumbar flexion {rep.peak_lumbar_flexion_deg:.0f}° "
                     f"(limit {targets.lumbar_flexion_max_deg:g}°) during the "
-                    f"{rep.lumbar_peak_phase}"
+                    f"{PHASE_WORDS.get(rep.lumbar_peak_phase or '', 'rep')}"
                 )
             if overextended:
                 cues.append(

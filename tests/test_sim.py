@@ -53,7 +53,7 @@ def test_mounting_changes_raw_axes_not_truth():
 @pytest.mark.parametrize("tempo", ["3-1-2", "3-2-1", "3-0-2", "2-0-2-0", "3-1-2-1", "31X0", "X"])
 def test_truth_meets_requested_tempo(exercise, tempo):
     sim = simulate(SimConfig(exercise=exercise, reps=4, tempo=tempo, tempo_sd_fraction=0.0, **CLEAN))
-    target = sim.truth["target"]
+    target = sim.truth["lifter_tempo"]
     # What the simulator does where the tempo sets no number: explosive moves, no bottom pause, 1 s on top.
     unset = {"eccentric": 0.8, "bottom": 0.0, "concentric": 0.6, "top": 1.0}
     assert sim.truth["rep_count"] == 4

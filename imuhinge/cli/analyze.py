@@ -1,0 +1,122 @@
+"""``imuhinge analyze``: replay a recording (or a folder of them) into the per-rep table and verdicts."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from imuhinge.errors import ImuhingeError, InputError
+from imuhinge.history import DuplicateSetError, log_set, resolve_db_path
+from imuhinge.io import load_recording
+from imuhinge.model import Exercise, SetReport
+from imuhinge.pipeline import analyze
+from imuhinge.report import format_report, write_json, write_rep_csv
+
+EXAMPLE = """examples:
+  imuhinge analyze recordings/rdl_two_sensors.csv
+  imuhinge analyze set.csv --exercise rdl --tempo 3-2-1 --json set.json --csv reps.csv
+  imuhinge analyze recordings/          (every CSV in the folder, one summary line each)
+"""
+
+
+def _analyze_file(path: Path, args: argparse.Namespace) -> SetReport:
+    return analyze(load_recording(path), args.exercise, args.tempo)
+
+
+def _write_outputs(report: SetReport, json_out: Path | None, csv_out: Path | None) -> None:
+    for out, writer in ((json_out, write_json), (csv_out, write_rep_csv)):
+        if out is None:
+            continue
+        try:
+            writer(report, out)
+        except OSError as exc:
+            raise InputError(f"cannot write: {exc.strerror}", out) from None
+
+
+def _summary_line(path: Path, report: SetReport) -> str:
+    frac = report.summary.get("tempo_ok_fraction")
+    tempo = "-" if frac is None else f"{100 * float(frac):.0f}%"
+    depth = (report.summary.get("depth_deg") or {}).get("mean")
+    depth_txt = "-" if depth is None else f"{depth:.0f}°"
+    return (
+        f"{path.name}: {report.rep_count} reps, tempo on target {tempo}, depth {depth_txt}, "
+        f"{len(report.cues) + sum(len(r.cues) for r in report.reps)} cues"
+    )
+
+
+def _run_folder(folder: Path, args: argparse.Namespace) -> int:
+    files = sorted(p for p in folder.iterdir() if p.suffix in (".csv", ".partial") and p.is_file())
+    if not files:
+        raise InputError("no recordings (*.csv) in this folder", folder)
+    status = 0
+    for i, path in enumerate(files, start=1):
+        sys.stderr.write(f"\r[{'#' * (20 * i // len(files)):<20}] {i}/{len(files)} {path.name[:40]:<40}")
+        sys.stderr.flush()
+        try:
+            report = _analyze_file(path, args)
+        except ImuhingeError as exc:
+            print(f"{path.name}: error: {exc}")
+            status = 2
+            continue
+        stem = path.name.removesuffix(".partial").removesuffix(".csv")
+        _write_outputs(
+            report,
+            args.json / f"{stem}.json" if args.json else None,
+            args.csv / f"{stem}.reps.csv" if args.csv else None,
+        )
+        print(_summary_line(path, report))
+        _log(report, args)
+    sys.stderr.write("\n")
+    return status
+
+
+def _log(report: SetReport, args: argparse.Namespace) -> None:
+    if not args.log:
+        return
+    try:
+        set_id = log_set(report, args.db)
+    except DuplicateSetError as exc:
+        print(f"not logged again: {exc}")
+        return
+    print(f"logged as set #{set_id} in {resolve_db_path(args.db)}")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Analyse FILE or every recording in FOLDER."""
+    if args.db is not None and not args.log:
+        raise InputError("--db names the training log for --log; add --log to log this set")
+    path = Path(args.path)
+    if path.is_dir():
+        for out in (args.json, args.csv):
+            if out is not None:
+                out.mkdir(parents=True, exist_ok=True)
+        return _run_folder(path, args)
+    report = _analyze_file(path, args)
+    print(format_report(report, title=str(path)))
+    _write_outputs(report, args.json, args.csv)
+    _log(report, args)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``analyze`` subcommand."""
+    p = sub.add_parser(
+        "analyze",
+        help="reps, phases, tempo and form verdicts of a recording",
+        description="Replay a recording: every rep, its phases and tempo against the target, cues.",
+        epilog=EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("path", metavar="FILE|FOLDER", help="a recording (CSV v1) or a folder of them")
+    p.add_argument(
+        "--exercise",
+        choices=[e.value for e in Exercise],
+        help="exercise (default: from the file, else rdl)",
+    )
+    p.add_argument("--tempo", help="target tempo, e.g. 3-1-2, 3-2-1, 31X0 (default: file, else 3-1-2)")
+    p.add_argument("--json", type=Path, metavar="OUT", help="write the JSON report (a folder for FOLDER)")
+    p.add_argument("--csv", type=Path, metavar="OUT", help="write the per-rep CSV (a folder for FOLDER)")
+    p.add_argument("--log", action="store_true", help="append the set(s) to the training log")
+    p.add_argument("--db", type=Path, metavar="PATH", help="training log for --log (default: $IMUHINGE_DB)")
+    p.set_defaults(func=run)
