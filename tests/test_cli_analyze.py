@@ -1,0 +1,124 @@
+"""``imuhinge simulate`` and ``imuhinge analyze`` end to end."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from imuhinge.cli import main
+
+
+@pytest.fixture(scope="module")
+def two_sensor_set(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cli") / "set.csv"
+    assert (
+        main(
+            [
+                "simulate",
+                "--reps",
+                "8",
+                "--sensors",
+                "upper_back,sacrum",
+                "--round",
+                "6:20",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    return out
+
+
+def test_simulate_writes_recording_and_truth(two_sensor_set):
+    truth = json.loads(two_sensor_set.with_name("set.truth.json").read_text())
+    assert truth["rep_count"] == 8 and truth["sensors"] == ["upper_back", "sacrum"]
+    from imuhinge.io import load_recording
+
+    rec = load_recording(two_sensor_set)
+    assert set(rec.sensors) == {"upper_back", "sacrum"}
+    assert rec.metadata["exercise"] == "rdl" and rec.metadata["tempo"] == "3-1-2"
+
+
+def test_analyze_table_json_and_csv(two_sensor_set, tmp_path, capsys):
+    js, csv_out = tmp_path / "r.json", tmp_path / "r.csv"
+    assert main(["analyze", str(two_sensor_set), "--json", str(js), "--csv", str(csv_out)]) == 0
+    text = capsys.readouterr().out
+    assert "3-1-2: 3 seconds down, 1 second pause at the bottom, 2 seconds up" in text
+    assert "8 reps" in text and "rounded lower back" in text
+    data = json.loads(js.read_text())
+    assert data["format"] == "imuhinge-report/1" and data["exercise"] == "rdl"
+    assert data["target"] == {
+        **data["target"],
+        "tempo": "3-1-2",
+        "eccentric_s": 3.0,
+        "bottom_s": 1.0,
+        "concentric_s": 2.0,
+        "top_s": None,
+    }
+    assert data["sensors"] == ["upper_back", "sacrum"]
+    reps = data["reps"]
+    assert [r["index"] for r in reps] == list(range(1, 9))
+    for key in (
+        "start_s",
+        "end_s",
+        "eccentric_s",
+        "bottom_s",
+        "concentric_s",
+        "top_s",
+        "peak_trunk_flexion_deg",
+        "peak_lumbar_flexion_deg",
+        "lockout_extension_deg",
+        "tempo_ok",
+        "spine_ok",
+        "cues",
+    ):
+        assert key in reps[0]
+    assert reps[-1]["top_s"] is None
+    assert [r["spine_ok"] for r in reps] == [True] * 5 + [False] + [True] * 2
+    assert data["summary"]["rep_count"] == 8 and data["summary"]["partial_count"] == 0
+    rows = csv_out.read_text().splitlines()
+    assert len(rows) == 9 and rows[0].startswith("index,start_s,end_s,eccentric_s")
+
+
+def test_analyze_folder_prints_a_line_per_file(two_sensor_set, tmp_path, capsys):
+    folder = two_sensor_set.parent
+    assert main(["analyze", str(folder), "--json", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert "set.csv: 8 reps, tempo on target" in out
+    assert (tmp_path / "out" / "set.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["analyze", "missing.csv"], "missing.csv: no such file"),
+        (["analyze", "{set}", "--tempo", "3-1"], "malformed tempo '3-1'"),
+        (["analyze", "{set}", "--json", "/nonexistent/dir/x.json"], "cannot write"),
+        (["simulate", "--sensors", "chest", "--out", "x.csv"], "--sensors"),
+        (["simulate", "--round", "six:20", "--out", "x.csv"], "--round"),
+    ],
+)
+def test_bad_input_one_line_exit_2(args, message, two_sensor_set, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    args = [a.replace("{set}", str(two_sensor_set)) for a in args]
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and message in err
+
+
+def test_unknown_exercise_is_an_argument_error(two_sensor_set, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["analyze", str(two_sensor_set), "--exercise", "squat"])
+    assert exc.value.code == 2
+    assert "invalid choice: 'squat'" in capsys.readouterr().err
+
+
+def test_python_m_and_version():
+    out = subprocess.run([sys.executable, "-m", "imuhinge", "--version"], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.startswith("imuhinge ")
+    helps = subprocess.run(
+        [sys.executable, "-m", "imuhinge", "analyze", "--help"], capture_output=True, text=True
+    )
+    assert "example" in helps.stdout and "imuhinge analyze" in helps.stdout
