@@ -10,7 +10,9 @@ application code is plain bleak::
 
 The link also owns the emulated world's time base: with ``speed=20`` the virtual sensors produce
 samples twenty times faster than real time and ``clock_ns`` (the host clock for the streams) runs
-twenty times faster too, so everything downstream sees consistent times.
+twenty times faster too, so everything downstream sees consistent times. Emulated time advances at
+most 0.05 s per look at the clock, so a stalled host slows the emulated world down instead of
+inventing long radio delays.
 """
 
 from __future__ import annotations
@@ -42,10 +44,13 @@ from bumble.host import Host
 from bumble.link import LocalLink
 from bumble.transport.common import AsyncPipeSink
 
+from imuhinge.sensors.scan import BleBackend
+
 logger = logging.getLogger(__name__)
 
 CENTRAL_ADDRESS = "F0:F0:F0:F0:F0:F0"
 REQUESTED_MTU = 247
+MAX_STEP_S = 0.05
 _T = TypeVar("_T")
 _LINKS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, BumbleLink] = weakref.WeakKeyDictionary()
 
@@ -69,7 +74,8 @@ class BumbleLink:
             raise ValueError("speed must be positive")
         self.speed = speed
         self.link = LocalLink()
-        self._origin_ns = time.monotonic_ns()
+        self._origin_ns = self._real_ns = time.monotonic_ns()
+        self._emulated_ns = 0
         self._central: Device | None = None
         self._central_lock = asyncio.Lock()
         self._scan_lock = asyncio.Lock()
@@ -90,17 +96,29 @@ class BumbleLink:
         _LINKS[asyncio.get_running_loop()] = self
         return self
 
+    def _elapsed_ns(self) -> int:
+        # Emulated time advances with real time x speed, but never by more than MAX_STEP_S per
+        # look: when the host stalls, the emulated world waits instead of seeing the stall as
+        # seconds of radio delay.
+        real_ns = time.monotonic_ns()
+        step_ns = min((real_ns - self._real_ns) * self.speed, MAX_STEP_S * 1e9)
+        self._real_ns = real_ns
+        self._emulated_ns += round(step_ns)
+        return self._emulated_ns
+
     def clock_ns(self) -> int:
         """Host monotonic clock of the emulated world in nanoseconds (runs ``speed`` times fast)."""
-        return self._origin_ns + round((time.monotonic_ns() - self._origin_ns) * self.speed)
+        return self._origin_ns + self._elapsed_ns()
 
     def now_s(self) -> float:
         """Emulated seconds since the link was created."""
-        return (time.monotonic_ns() - self._origin_ns) * 1e-9 * self.speed
+        return self._elapsed_ns() * 1e-9
 
     async def sleep(self, duration_s: float) -> None:
         """Sleep ``duration_s`` emulated seconds."""
-        await asyncio.sleep(duration_s / self.speed)
+        end_s = self.now_s() + duration_s
+        while (left_s := end_s - self.now_s()) > 0:
+            await asyncio.sleep(min(left_s, MAX_STEP_S) / self.speed)
 
     def add_device(self, name: str, address: str) -> Device:
         """A new controller + host + device on this link (not powered on yet)."""
@@ -420,3 +438,8 @@ class BumbleClient(BaseBleakClient):
         subscriber = self._subscribers.pop(characteristic.handle, None)
         if subscriber is not None:
             await self._call(self._require_peer().unsubscribe(characteristic.obj, subscriber))
+
+
+def bumble_backend(link: BumbleLink | None = None) -> BleBackend:
+    """The Bumble backend for ``scan``/``find_sensor``/``Supervisor`` (default link: current)."""
+    return BleBackend(BumbleScanner, BumbleClient, {} if link is None else {"bumble_link": link})

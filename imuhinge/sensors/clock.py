@@ -28,7 +28,6 @@ AHEAD_TOLERANCE_S = 0.25
 MIN_SPAN_S = 1.0
 SLEW_HORIZON_S = 1.0
 MAX_SLEW = 0.005
-DROPOUT_PACKETS = 16
 DROPOUT_WINDOW_S = 0.5
 
 
@@ -279,6 +278,7 @@ class SensorClock:
         self.fit = LowerEnvelopeFit(max_drift)
         self._epoch = 0
         self._counter_anchor: tuple[float, int] | None = None
+        self._newest_s = -math.inf
         self._pending: list[_Pending] = []
         self._order = itertools.count()
         self._reconnected = False
@@ -323,7 +323,9 @@ class SensorClock:
         if self.fit.n_points:
             reference = self.fit.inverse(arrival_s)
             unwrapped = _unwrap(last, reference, modulus_s)
-            if not reference - MAX_DELAY_S <= unwrapped <= reference + AHEAD_TOLERANCE_S:
+            # Late is normal (retransmissions, a busy host); running backwards past the reorder
+            # window or ahead of the host's elapsed time means the device's clock restarted.
+            if not self._newest_s - MAX_DELAY_S <= unwrapped <= reference + AHEAD_TOLERANCE_S:
                 blocks = self.flush()
                 self._new_epoch()
                 return blocks + self.push(packet, arrival_s)
@@ -331,6 +333,7 @@ class SensorClock:
             last = unwrapped
         count = self._unwrap_counter(packet.counter, float(sensor_s[0]))
         self.fit.add(last, arrival_s)
+        self._newest_s = max(self._newest_s, last)
         channel = 0 if packet.acc_g is not None and packet.gyr_dps is not None else 1
         channel += packet.acc_g is None
         key = round(float(sensor_s[0]) * self.sample_rate_hz * 4) / (self.sample_rate_hz * 4)
@@ -380,6 +383,7 @@ class SensorClock:
         prior = self.fit.drift if self.fit.n_points else 0.0
         self.fit = LowerEnvelopeFit(self.max_drift, prior_drift=prior)
         self._counter_anchor = None
+        self._newest_s = -math.inf
         self._reconnected = False
         self._acc_queue.clear()
         self._gyr_queue.clear()
@@ -448,24 +452,27 @@ class SensorClock:
             self._new_epoch()
         if self._dropout:
             self._dropout.append((packet, arrival_s))
-            if len(self._dropout) >= DROPOUT_PACKETS or arrival_s - self._dropout[0][1] >= DROPOUT_WINDOW_S:
+            if arrival_s - self._dropout[0][1] >= DROPOUT_WINDOW_S:
                 blocks += self._resolve_dropout()
             return blocks
         if self._last_seq is not None and self._epoch == self._emitted_epoch:
             last_index = self._last_seq - self._epoch_seq0 + len(packet)
             late_s = arrival_s - float(self.fit.predict(last_index * self.period_s))
-            history = np.asarray(self._late_s) if self._late_s else np.zeros(1)
-            if late_s > max(4 * self.period_s, 0.05, 2 * float(np.percentile(history, 95))):
+            if late_s > max(4 * self.period_s, 0.05, 2 * self._jitter_s()):
                 self._dropout.append((packet, arrival_s))
                 return blocks
             self._late_s.append(late_s)
         return blocks + self._emit_nominal(packet, arrival_s, 0)
 
+    def _jitter_s(self) -> float:
+        """95th percentile of recent arrival delays over the envelope."""
+        return float(np.percentile(self._late_s, 95)) if self._late_s else 0.0
+
     def _resolve_dropout(self) -> list[SampleBlock]:
         """Size a dropout from the earliest of the packets after it, then emit them.
 
         One packet's delay mixes the lost samples with up to a connection interval of jitter;
-        the smallest delay over the following packets is nearly jitter-free.
+        the smallest delay over the following ``DROPOUT_WINDOW_S`` is nearly jitter-free.
         """
         held, self._dropout = self._dropout, []
         if not held:
@@ -475,7 +482,10 @@ class SensorClock:
         late_s = [
             a - float(self.fit.predict(i * self.period_s)) for (_, a), i in zip(held, last_index, strict=True)
         ]
-        missing = max(0, round(min(late_s) * self.sample_rate_hz))
+        # A burst of delay (retransmissions, a busy host) lifts the following packets too; only
+        # lateness beyond the usual jitter at its smallest is lost samples.
+        earliest_s = min(late_s)
+        missing = round(earliest_s * self.sample_rate_hz) if earliest_s > self._jitter_s() else 0
         blocks: list[SampleBlock] = []
         for i, (packet, arrival_s) in enumerate(held):
             blocks += self._emit_nominal(packet, arrival_s, missing if i == 0 else 0)

@@ -45,6 +45,8 @@ class Faults:
         Fraction of notifications sent twice.
     reorder : float
         Fraction of notifications sent after the following one.
+    corrupt : float
+        Fraction of notifications sent one byte short (malformed).
     disconnect_at_s : tuple of float
         Stream times (seconds of samples since streaming first started) at which the peripheral
         drops the link; it advertises again ``readvertise_after_s`` later.
@@ -59,6 +61,7 @@ class Faults:
     loss: float = 0.0
     duplicate: float = 0.0
     reorder: float = 0.0
+    corrupt: float = 0.0
     disconnect_at_s: tuple[float, ...] = ()
     readvertise_after_s: float = 0.5
     max_mtu: int = 247
@@ -74,6 +77,7 @@ class VirtualSensorStats:
     dropped: int = 0
     duplicated: int = 0
     reordered: int = 0
+    corrupted: int = 0
     forced_disconnects: int = 0
     connections: int = 0
     streams_started: int = field(default=0)
@@ -187,10 +191,12 @@ class VirtualSensor:
 
     async def stop(self) -> None:
         """Stop streaming, drop any link and power off."""
-        for task in [self._ticker, *self._tasks]:
-            if task is not None:
-                task.cancel()
-        await asyncio.gather(*[t for t in [self._ticker, *self._tasks] if t], return_exceptions=True)
+        if self._ticker is not None:
+            self._ticker.cancel()
+            await asyncio.gather(self._ticker, return_exceptions=True)
+        # Let pending indications and re-advertising finish: cancelling a Bumble HCI command
+        # mid-flight leaves its host expecting a response.
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._device is not None:
             self._streaming = False
             if self._connection is not None:
@@ -312,7 +318,7 @@ class VirtualSensor:
             )
             self._next += used
             self.stats.samples_sent += used
-            await self._send(notifications)
+            await self._send(notifications, final=self._next >= self.n_samples)
             if limit is not None and self._next >= limit:
                 self._disconnects.pop(0)
                 await self._force_disconnect()
@@ -327,7 +333,7 @@ class VirtualSensor:
         with contextlib.suppress(Exception):
             await self._connection.disconnect()
 
-    async def _send(self, notifications: list[Notification]) -> None:
+    async def _send(self, notifications: list[Notification], final: bool) -> None:
         out: list[Notification] = []
         for item in notifications:
             if self._rng.random() < self.faults.loss:
@@ -337,6 +343,9 @@ class VirtualSensor:
                 self._held = item
                 self.stats.reordered += 1
                 continue
+            if self._rng.random() < self.faults.corrupt:
+                item = (item[0], item[1][:-1])
+                self.stats.corrupted += 1
             out.append(item)
             if self._held is not None:
                 out.append(self._held)
@@ -344,6 +353,9 @@ class VirtualSensor:
             if self._rng.random() < self.faults.duplicate:
                 out.append(item)
                 self.stats.duplicated += 1
+        if final and self._held is not None:
+            out.append(self._held)
+            self._held = None
         for characteristic, payload in out:
             if self._device is None or self._connection is None:
                 return
