@@ -86,12 +86,13 @@ def build_reps(bounds: list[RepBounds], exercise: Exercise, series: AngleSeries)
         if exercise.hold and bottom_s is not None:
             hold = series.window(lower[1], rise[0])
             rep.hold_stability_deg = float(np.nanstd(flex[hold]))
-        if series.lumbar_flexion_deg is not None:
-            lumbar = series.lumbar_flexion_deg
+        lumbar = series.lumbar_flexion_deg
+        if lumbar is not None and np.isfinite(lumbar[rep_win]).any():  # not inside a sacrum gap
             i = rep_win.start + int(np.nanargmax(lumbar[rep_win]))
             rep.peak_lumbar_flexion_deg = float(lumbar[i])
             rep.lumbar_peak_phase = _phase_at(rep, float(series.time_s[i]))
-            rep.lockout_lumbar_extension_deg = max(0.0, float(-np.nanmin(lumbar[lock])))
+            if np.isfinite(lumbar[lock]).any():
+                rep.lockout_lumbar_extension_deg = max(0.0, float(-np.nanmin(lumbar[lock])))
         reps.append(rep)
     return reps
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
+from imuhinge.align import align_recording
 from imuhinge.angles import SegmentAngles, segment_angles
 from imuhinge.calibrate import runs
 from imuhinge.errors import InputError
 from imuhinge.metrics import AngleSeries, build_reps
-from imuhinge.model import Exercise, Recording, SetReport, Targets
+from imuhinge.model import Exercise, Recording, Rep, SetReport, Targets
 from imuhinge.segment import RepBounds, Segmenter, SegmenterConfig
 from imuhinge.smoothing import smooth
+from imuhinge.spine import HipMotion, hip_motions, lumbar_series
 from imuhinge.targets import judge_reps, summarize
 from imuhinge.tempo import DEFAULT_TEMPO, parse_tempo
 
@@ -40,12 +44,6 @@ def segment_stream(
         seg.feed(angles.time_s[a:b], angle, speed)
         seg.gap()
     return seg
-
-
-def lumbar_on_trunk_grid(trunk: SegmentAngles, pelvis: SegmentAngles) -> np.ndarray:
-    """Trunk minus pelvis flexion, the pelvis interpolated onto the trunk's sample times."""
-    pel = np.interp(trunk.time_s, pelvis.time_s, pelvis.flexion_deg, left=np.nan, right=np.nan)
-    return trunk.flexion_deg - pel
 
 
 def analyze(
@@ -84,14 +82,24 @@ def analyze(
     trunk_name = trunk_placement(recording)
     trunk = segment_angles(recording, trunk_name)
     warnings = list(trunk.calibration.warnings)
-    pelvis = None
+    lumbar, hips = None, None
     if "sacrum" in recording.sensors and trunk_name != "sacrum":
-        pelvis = segment_angles(recording, "sacrum")
-        warnings += pelvis.calibration.warnings
-    lumbar = lumbar_on_trunk_grid(trunk, pelvis) if pelvis is not None else None
+        try:
+            alignment = align_recording(recording)
+        except InputError as exc:
+            # The upper-back analysis stands on its own: keep it, and say why the spine is unmeasured.
+            warnings.append(f"sacrum sensor not used ({exc}); lumbar flexion not measured")
+        else:
+            pelvis = segment_angles(recording, "sacrum")
+            warnings += pelvis.calibration.warnings
+            lumbar = lumbar_series(trunk, pelvis, alignment)
+
+            def hips(reps: list[Rep]) -> list[HipMotion]:
+                return hip_motions(recording, trunk, pelvis, alignment, reps)
+
     seg = segment_stream(trunk, ex.floor_start, config)
     series = AngleSeries(trunk.time_s, trunk.flexion_deg, trunk.lateral_tilt_deg, trunk.twist_deg, lumbar)
-    return build_report(recording, ex, tempo_obj, targets, seg.reps, seg.partials, series, warnings)
+    return build_report(recording, ex, tempo_obj, targets, seg.reps, seg.partials, series, warnings, hips)
 
 
 def build_report(
@@ -103,9 +111,17 @@ def build_report(
     partials,
     series: AngleSeries,
     warnings: list[str],
+    hips: Callable[[list[Rep]], list[HipMotion]] | None = None,
 ) -> SetReport:
-    """Metrics, verdicts and summary from segmentation results (shared by replay and live)."""
+    """Metrics, verdicts and summary from segmentation results (shared by replay and live).
+
+    ``hips`` measures each rep's hip travel from the sacrum sensor, when there is one.
+    """
     reps = build_reps(bounds, exercise, series)
+    if hips is not None:
+        for rep, motion in zip(reps, hips(reps), strict=True):
+            rep.hip_drop_m, rep.hip_back_m = motion.drop_m, motion.back_m
+            rep.pelvis_rotation_deg = motion.pelvis_rotation_deg
     judge_reps(reps, exercise, tempo, targets)
     summary, cues = summarize(reps, exercise, tempo, targets, len(partials))
     if not reps:
@@ -122,6 +138,7 @@ def build_report(
         "trunk_flexion": True,
         "tempo": not exercise.ballistic,
         "lumbar_flexion": series.lumbar_flexion_deg is not None,
+        "hip_travel": hips is not None,
         "lockout_lean_back": True,
         "lateral_tilt_and_twist": True,
         "foot_pressure": False,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from imuhinge.model import Exercise, Rep, Targets, Tempo
+from imuhinge.spine import classify_pattern, rep_pattern
 
 NO_PAUSE_S = 0.3
 PHASE_WORDS = {"eccentric": "lowering", "bottom": "bottom pause", "concentric": "rising", "top": "top pause"}
@@ -97,6 +98,12 @@ def judge_reps(reps: list[Rep], exercise: Exercise, tempo: Tempo, targets: Targe
                     f"overextended lockout: lower back {rep.lockout_lumbar_extension_deg:.0f}° "
                     f"past neutral (limit {targets.lumbar_extension_max_deg:g}°)"
                 )
+        if rep_pattern(rep.hip_drop_m, rep.hip_back_m) == "squat":
+            back = "" if rep.hip_back_m is None else f" and moved back {100 * rep.hip_back_m:.0f} cm"
+            cues.append(
+                f"knee-dominant (squatting) pattern: hips dropped {100 * (rep.hip_drop_m or 0):.0f} cm"
+                f"{back}; push the hips back, not down"
+            )
         rep.cues = cues
 
 
@@ -135,6 +142,13 @@ def summarize(
     summary["time_under_tension_s"] = round(sum(r.end_s - r.start_s for r in reps), 2)
     spine = [r.spine_ok for r in reps if r.spine_ok is not None]
     summary["spine_ok_fraction"] = round(sum(spine) / len(spine), 3) if spine else None
+    patterns = [rep_pattern(r.hip_drop_m, r.hip_back_m) for r in reps]
+    summary["pattern"] = classify_pattern(patterns)
+    if summary["pattern"] == "squat":
+        cues.append(
+            f"squatting the hinge: {patterns.count('squat')} of {len(reps)} reps were knee-dominant "
+            "(hips dropped instead of travelling back)"
+        )
     if len(reps) >= 2 * DRIFT_REPS:
         first, last = reps[:DRIFT_REPS], reps[-DRIFT_REPS:]
         ecc = float(np.mean([r.eccentric_s for r in last]) - np.mean([r.eccentric_s for r in first]))

@@ -4,19 +4,16 @@ from functools import cache
 
 from imuhinge.sim import SimConfig, SimulatedSet, simulate
 
+_DICT = "__dict__"
+
 
 @cache
 def _cached(key: tuple) -> SimulatedSet:
-    kwargs = dict(key)
-    for name in ("rounded_reps", "lean_back_reps", "partial_after"):
-        if name in kwargs:
-            kwargs[name] = dict(kwargs[name])
+    kwargs = {k: dict(v[1]) if isinstance(v, tuple) and v[:1] == (_DICT,) else v for k, v in key}
     return simulate(SimConfig(**kwargs))
 
 
 def sim_set(**kwargs) -> SimulatedSet:
     """A simulated set, built once per test session for each distinct configuration."""
-    key = tuple(
-        sorted((k, tuple(sorted(v.items())) if isinstance(v, dict) else v) for k, v in kwargs.items())
-    )
-    return _cached(key)
+    items = ((k, (_DICT, tuple(sorted(v.items()))) if isinstance(v, dict) else v) for k, v in kwargs.items())
+    return _cached(tuple(sorted(items)))

@@ -122,3 +122,42 @@ def test_bad_exercise_and_tempo():
         analyze(rec, "squat")
     with pytest.raises(InputError, match="malformed tempo"):
         analyze(rec, tempo="slow")
+
+
+TWO = ("upper_back", "sacrum")
+
+
+def test_two_sensor_report_flags_rounding_and_squatting():
+    rounded = {2: 20.0, 4: 5.0}
+    sim = sim_set(
+        reps=5,
+        sensors=TWO,
+        rounded_reps=rounded,
+        random_mounting=True,
+        seed=31,
+        clock_offset_s={"sacrum": -0.3},
+        clock_drift_ppm={"sacrum": 80.0},
+    )
+    report = analyze(sim.recording)
+    assert report.measured["lumbar_flexion"] and report.measured["hip_travel"]
+    assert [r.spine_ok for r in report.reps] == [True, False, True, True, True]
+    assert any(c.startswith("rounded lower back: lumbar flexion") for c in report.reps[1].cues)
+    for rep, want in zip(report.reps, sim.truth["reps"], strict=True):
+        assert abs(rep.peak_lumbar_flexion_deg - want["peak_lumbar_flexion_deg"]) < 2.0
+    assert report.summary["pattern"] == "hinge" and report.summary["spine_ok_fraction"] == 0.8
+
+    squat = analyze(sim_set(reps=4, sensors=TWO, squat=True, random_mounting=True, seed=32).recording)
+    assert squat.summary["pattern"] == "squat"
+    assert any(c.startswith("squatting the hinge") for c in squat.cues)
+    assert all(any("knee-dominant" in c for c in r.cues) for r in squat.reps)
+
+
+def test_unusable_sacrum_stream_keeps_the_trunk_analysis():
+    sim = sim_set(reps=4, sensors=TWO, seed=33)
+    ub, sa = sim.recording.sensors["upper_back"], sim.recording.sensors["sacrum"]
+    short = SensorStream("sacrum", sa.time_s[:500], sa.acc_mps2[:500], sa.gyr_rads[:500], sa.seq[:500])
+    report = analyze(Recording({"upper_back": ub, "sacrum": short}, sim.recording.sample_rate_hz))
+    assert report.rep_count == 4
+    assert report.measured["lumbar_flexion"] is False
+    assert any(w.startswith("sacrum sensor not used") for w in report.warnings)
+    assert all(r.peak_lumbar_flexion_deg is None for r in report.reps)

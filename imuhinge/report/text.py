@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from imuhinge.model import SetReport
 from imuhinge.tempo import describe_tempo
 
@@ -49,6 +51,16 @@ def format_report(report: SetReport, title: str | None = None) -> str:
         f"{report.rep_count} reps, {s.get('partial_count', 0)} partial movements"
         f"{tempo_txt}{depth_txt}, time under tension {s.get('time_under_tension_s', 0):.1f} s"
     )
+    pattern = s.get("pattern")
+    if pattern:
+        drops = [r.hip_drop_m for r in report.reps if r.hip_drop_m is not None]
+        backs = [r.hip_back_m for r in report.reps if r.hip_back_m is not None]
+        travel = (
+            f": hips back {100 * np.median(backs):.0f} cm, down {100 * np.median(drops):.0f} cm"
+            if drops and backs
+            else ""
+        )
+        lines.append(f"pattern {pattern}{travel}")
     for cue in report.cues:
         lines.append(f"set: {cue}")
     for w in report.warnings:
