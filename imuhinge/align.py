@@ -19,9 +19,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage, signal
 
-from imuhinge.calibrate import find_quiet, runs
+from imuhinge.calibrate import runs
 from imuhinge.errors import InputError
 from imuhinge.model import Recording, SensorStream
+from imuhinge.orientation import quiet_bias
 from imuhinge.resample import UniformStream, to_uniform
 from imuhinge.smoothing import kernels
 
@@ -136,12 +137,7 @@ def angular_rate_dps(uni: UniformStream) -> np.ndarray:
 
     The bias is the mean rate over the earliest quiet standing period, when there is one.
     """
-    in_segment = np.zeros(len(uni.time_s), dtype=bool)
-    for a, b in uni.segments:
-        in_segment[a:b] = True
-    quiet = find_quiet(uni.acc_mps2, uni.gyr_rads, uni.fs_hz, in_segment)
-    bias = uni.gyr_rads[quiet[0] : quiet[1]].mean(axis=0) if quiet else np.zeros(3)
-    rate = np.degrees(uni.gyr_rads - bias)
+    rate = np.degrees(uni.gyr_rads - quiet_bias(uni)[1])
     low = kernels(uni.fs_hz, RATE_CUTOFF_HZ)[0]
     out = np.full(rate.shape, np.nan)
     for a, b in uni.segments:

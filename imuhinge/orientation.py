@@ -82,12 +82,18 @@ def calibrated_orientation(
         Index range of the quiet period used, None when there was none (bias left to VQF).
     gyro_bias_rads : ndarray, shape (3,)
     """
+    quiet, bias = quiet_bias(uni)
+    return uniform_orientation(uni, bias), quiet, bias
+
+
+def quiet_bias(uni: UniformStream) -> tuple[tuple[int, int] | None, np.ndarray]:
+    """The earliest quiet standing period (index range or None) and the gyro bias measured in it."""
     in_segment = np.zeros(len(uni.time_s), dtype=bool)
     for a, b in uni.segments:
         in_segment[a:b] = True
     quiet = find_quiet(uni.acc_mps2, uni.gyr_rads, uni.fs_hz, in_segment)
     bias = uni.gyr_rads[quiet[0] : quiet[1]].mean(axis=0) if quiet else np.zeros(3)
-    return uniform_orientation(uni, bias), quiet, bias
+    return quiet, bias
 
 
 def recording_orientation(recording: Recording, placement: str) -> tuple[np.ndarray, np.ndarray]:
