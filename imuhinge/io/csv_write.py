@@ -13,9 +13,9 @@ file's bytes.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from time import monotonic
 from types import TracebackType
 from typing import Self
 
@@ -305,24 +305,24 @@ class RecordingWriter:
         if n == 0:
             return
         _check_continues(time_us, self._last_time_us.get(placement), f"time of sensor {placement}")
-        self._last_time_us[placement] = int(time_us[-1])
         if seq is not None:
             seq = np.asarray(seq, dtype=np.int64).ravel()
             if seq.shape != (n,):
                 raise ValueError(f"seq must have shape ({n},)")
             _check_continues(seq, self._last_seq.get(placement), f"seq of sensor {placement}")
             self._last_seq[placement] = int(seq[-1])
+        self._last_time_us[placement] = int(time_us[-1])
         index = np.full(n, PLACEMENTS.index(placement))
         self._file.write(encode_rows(time_us, index, PLACEMENTS, seq, acc_fixed, gyr_fixed))
         self._file.flush()
-        if time.monotonic() - self._last_sync >= self.sync_interval_s:
+        if monotonic() - self._last_sync >= self.sync_interval_s:
             self.sync()
 
     def sync(self) -> None:
         """Flush and fsync the rows written so far (:meth:`write` does it every ``sync_interval_s``)."""
         self._file.flush()
         os.fsync(self._file.fileno())
-        self._last_sync = time.monotonic()
+        self._last_sync = monotonic()
 
     def close(self) -> None:
         """Sync, close and rename ``NAME.partial`` to ``NAME``; closing twice does nothing."""
