@@ -341,3 +341,25 @@ def test_errors_are_one_line_without_the_cli(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.splitlines() == [f"{path}:4: non-numeric value 'oops' in column gyr_z_dps", "False"]
     assert out.stderr == ""
+
+
+def test_crlf_line_ends_and_byte_order_mark(tmp_path: Path) -> None:
+    path = tmp_path / "windows.csv"
+    body = "\r\n".join(f"{i / 50:.4f},0.0,0.0,1.0,0.0,0.0,0.0" for i in range(10))
+    header = ["\ufeff# imuhinge recording v1", "# sample_rate_hz: 50", "# note: from Excel", COLUMNS]
+    text = "\r\n".join([*header, body]) + "\r\n"
+    path.write_bytes(text.encode("utf-8"))
+    rec = load_recording(path)
+    assert rec.metadata == {"note": "from Excel"}
+    assert len(rec.sensors["upper_back"]) == 10
+
+
+def test_numpy_sample_rate_is_written_plainly(tmp_path: Path) -> None:
+    rec = _recording(rate_hz=100.0)
+    for rate_hz, text in ((np.float64(100.0), "100"), (np.float64(104.25), "104.25")):
+        rec.sample_rate_hz = rate_hz
+        for stream in rec.sensors.values():
+            stream.time_s = np.arange(len(stream)) / rate_hz
+        save_recording(rec, tmp_path / "r.csv")
+        assert (tmp_path / "r.csv").read_text().splitlines()[1] == f"# sample_rate_hz: {text}"
+        assert load_recording(tmp_path / "r.csv").sample_rate_hz == rate_hz

@@ -80,17 +80,20 @@ def load_recording(path: str | os.PathLike[str]) -> Recording:
         Bad input, with the file, the 1-based line (where there is one) and the problem.
     """
     path = Path(path)
-    size = _file_size(path)
+    _check_file(path)
+    partial = path.name.endswith(PARTIAL_SUFFIX)
     try:
         with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
             header = parse_header(iter(fh.readline, b""), path)
             data_start = fh.tell()
             first_line = fh.readline()
-            end, torn_text = _split_torn_tail(fh, data_start, size, header.columns, path)
-            if torn_text is None:
+            end, torn_text = _split_torn_tail(fh, data_start, size, header.columns, partial)
+            if torn_text is None and not partial:
                 source: Path | BinaryIO = path
                 skip = header.n_lines
             else:
+                # Parse exactly the rows checked above: a .partial may still be growing.
                 fh.seek(data_start)
                 source, skip = io.BytesIO(fh.read(end - data_start)), 0
     except OSError as exc:
@@ -113,7 +116,7 @@ def load_recording(path: str | os.PathLike[str]) -> Recording:
     return _build_recording(streams, header, path)
 
 
-def _file_size(path: Path) -> int:
+def _check_file(path: Path) -> None:
     try:
         if path.is_dir():
             raise InputError("is a folder, not a recording", path)
@@ -124,11 +127,10 @@ def _file_size(path: Path) -> int:
         raise InputError(f"cannot read: {exc.strerror}", path) from None
     if size == 0:
         raise InputError("empty file", path)
-    return size
 
 
 def _split_torn_tail(
-    fh: BinaryIO, data_start: int, size: int, columns: Columns, path: Path
+    fh: BinaryIO, data_start: int, size: int, columns: Columns, partial: bool
 ) -> tuple[int, str | None]:
     """Find where the rows to parse end, and the text of a torn last line (None when complete).
 
@@ -150,7 +152,6 @@ def _split_torn_tail(
         return data_start, None
     text = tail[cut + 1 :].decode("utf-8", errors="replace").removesuffix("\n").removesuffix("\r")
     short = text.count(",") + 1 < len(columns.names)
-    partial = path.name.endswith(PARTIAL_SUFFIX)
     if short or (not complete and (partial or _line_problem(text, columns) is not None)):
         return start + cut + 1, text
     return size, None

@@ -140,10 +140,11 @@ def save_recording(recording: Recording, path: str | os.PathLike[str]) -> None:
     Raises
     ------
     InputError
-        Metadata that cannot be written as one ``# key: value`` line, or the file cannot be written.
+        Metadata that cannot be written as one ``# key: value`` line, an unknown placement, or the
+        file cannot be written.
     ValueError
-        Non-finite samples, times that do not increase at the written precision (1 us), an unknown
-        placement, or ``seq`` on some streams but not others.
+        No streams, non-finite samples, times that do not increase at the written precision (1 us),
+        or ``seq`` on some streams but not others.
     """
     path = Path(path)
     placements = recording.placements

@@ -258,7 +258,8 @@ def format_header(
     """
     if not (math.isfinite(sample_rate_hz) and sample_rate_hz > 0):
         raise InputError(f"cannot write {RATE_KEY}={sample_rate_hz!r}: must be a positive number", path)
-    rate_text = str(int(sample_rate_hz)) if float(sample_rate_hz).is_integer() else repr(sample_rate_hz)
+    rate_hz = float(sample_rate_hz)
+    rate_text = str(int(rate_hz)) if rate_hz.is_integer() else repr(rate_hz)
     lines = [FORMAT_LINE, f"# {RATE_KEY}: {rate_text}"]
     ordered = sorted(metadata.items(), key=lambda kv: kv[0] != STARTED_KEY)
     for key, value in ordered:
