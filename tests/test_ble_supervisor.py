@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from imuhinge.errors import InputError
+from imuhinge.model import G_MPS2, SensorStream
 from imuhinge.sensors.bumble_backend import BumbleLink, bumble_backend
 from imuhinge.sensors.profiles import DiyProfile, PolarPmdProfile, Thingy52Profile, WitMotionProfile
 from imuhinge.sensors.profiles.diy import ACC_LSB_G, GYR_LSB_DPS
@@ -271,3 +272,22 @@ def test_missing_sensor_and_bad_rate_are_clear_errors():
 
 def test_profile_classes_are_what_scan_reports():
     assert {p.name for p in (DiyProfile, WitMotionProfile, PolarPmdProfile, Thingy52Profile)} == set(LSB)
+
+
+def test_virtual_sensor_from_a_si_sensor_stream():
+    time_s = np.arange(5) / 100.0
+    acc = np.tile([0.0, 0.0, G_MPS2], (5, 1))
+    gyr = np.tile([np.pi, 0.0, 0.0], (5, 1))
+    sensor = VirtualSensor.from_sensor_stream("diy", SensorStream("sacrum", time_s, acc, gyr), 100.0)
+    np.testing.assert_allclose(sensor.acc_g[:, 2], 1.0)
+    np.testing.assert_allclose(sensor.gyr_dps[:, 0], 180.0)
+    gappy = SensorStream("sacrum", time_s, acc, gyr, np.array([0, 1, 2, 4, 5]))
+    with pytest.raises(ValueError, match="gaps"):
+        VirtualSensor.from_sensor_stream("diy", gappy, 100.0)
+
+
+def test_targets_must_name_known_distinct_placements():
+    with pytest.raises(InputError, match="unknown placement 'neck'"):
+        Supervisor([SensorTarget("neck")], Recorder())
+    with pytest.raises(InputError, match="one target per placement"):
+        Supervisor([SensorTarget(), SensorTarget()], Recorder())

@@ -23,7 +23,7 @@ from bleak import BleakClient
 from bleak.exc import BleakError
 
 from imuhinge.errors import ImuhingeError, InputError
-from imuhinge.model import Gap
+from imuhinge.model import PLACEMENTS, Gap
 from imuhinge.sensors.clock import SampleBlock
 from imuhinge.sensors.scan import BleBackend, FoundSensor, find_sensor
 from imuhinge.sensors.stream import NotificationStream, Sink
@@ -136,6 +136,9 @@ class Supervisor:
         placements = [t.placement for t in targets]
         if not targets or len(set(placements)) != len(placements):
             raise InputError(f"give one target per placement, got {placements}")
+        unknown = set(placements) - set(PLACEMENTS)
+        if unknown:
+            raise InputError(f"unknown placement {sorted(unknown)[0]!r} (known: {', '.join(PLACEMENTS)})")
         self.targets = targets
         self.sink = sink
         self.backend = backend or BleBackend()

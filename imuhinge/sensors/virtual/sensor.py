@@ -7,11 +7,13 @@ import contextlib
 import logging
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from bumble.device import Connection, Device
 from bumble.gatt import Characteristic
 
+from imuhinge.model import G_MPS2, SensorStream
 from imuhinge.sensors.bumble_backend import BumbleLink
 from imuhinge.sensors.virtual.base import Emulation, Notification
 from imuhinge.sensors.virtual.diy import DiyEmulation
@@ -158,6 +160,33 @@ class VirtualSensor:
         self._disconnects = sorted(self.faults.disconnect_at_s)
         self._tasks: set[asyncio.Task[None]] = set()
         self._ticker: asyncio.Task[None] | None = None
+
+    @classmethod
+    def from_sensor_stream(
+        cls, kind: str, stream: SensorStream, sample_rate_hz: float, **kwargs: Any
+    ) -> VirtualSensor:
+        """A virtual sensor streaming a ``SensorStream`` (SI units, as ``imuhinge.sim`` makes).
+
+        Parameters
+        ----------
+        kind : str
+            Profile name.
+        stream : SensorStream
+            Samples in m/s^2 and rad/s, without gaps.
+        sample_rate_hz : float
+            Their sample rate.
+        **kwargs
+            As for ``VirtualSensor``.
+
+        Raises
+        ------
+        ValueError
+            If the stream has gaps in its sample counter.
+        """
+        if stream.seq is not None and np.any(np.diff(stream.seq) != 1):
+            raise ValueError("a virtual sensor streams contiguous samples; the stream has gaps")
+        acc_g = stream.acc_mps2 / G_MPS2
+        return cls(kind, acc_g, np.degrees(stream.gyr_rads), sample_rate_hz, **kwargs)
 
     @property
     def link(self) -> BumbleLink:
