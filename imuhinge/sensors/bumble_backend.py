@@ -23,7 +23,7 @@ import struct
 import time
 import uuid
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from bleak import BleakScanner
@@ -155,7 +155,7 @@ class BumbleLink:
             scanner.on_advertisement(advertisement)
 
 
-def parse_advertising_data(ad_structures: list[tuple[int, bytes]], rssi: int) -> AdvertisementData:
+def parse_advertising_data(ad_structures: Sequence[tuple[int, bytes]], rssi: int) -> AdvertisementData:
     """bleak ``AdvertisementData`` from raw AD structures (type, payload)."""
     local_name: str | None = None
     service_uuids: list[str] = []
@@ -312,7 +312,7 @@ class BumbleClient(BaseBleakClient):
     async def _resolve_address(self) -> Address:
         if self._device is not None and isinstance(self._device.details, Address):
             return self._device.details
-        device = await BleakScanner.find_device_by_address(
+        device = await BleakScanner.find_device_by_address(  # type: ignore[call-arg]
             self.address, timeout=self._timeout, backend=BumbleScanner, bumble_link=self._link
         )
         if device is None:

@@ -23,7 +23,7 @@ from imuhinge.sensors.profiles.base import ClockModel, DecodedPacket
 
 REORDER_DEPTH = 4
 HOLD_S = 0.15
-MAX_DELAY_S = 5.0
+MAX_BACKWARD_S = 5.0
 AHEAD_TOLERANCE_S = 0.25
 MIN_SPAN_S = 1.0
 SLEW_HORIZON_S = 1.0
@@ -153,7 +153,7 @@ class _Mapping:
         return self.anchor_t + (sensor_s - self.anchor_x) * self.rate
 
     def steer(self, fit: LowerEnvelopeFit, sensor_s: float) -> None:
-        now_t = float(self(np.float64(sensor_s)))
+        now_t = self.anchor_t + (sensor_s - self.anchor_x) * self.rate
         error_s = float(fit.predict(sensor_s)) - now_t
         correction = min(max(error_s / SLEW_HORIZON_S, -MAX_SLEW), MAX_SLEW)
         self.anchor_x, self.anchor_t = sensor_s, now_t
@@ -320,17 +320,18 @@ class SensorClock:
             return self._push_nominal(packet, arrival_s)
         sensor_s, modulus_s = self._sensor_domain(packet)
         last = float(sensor_s[-1])
+        blocks: list[SampleBlock] = []
         if self.fit.n_points:
             reference = self.fit.inverse(arrival_s)
             unwrapped = _unwrap(last, reference, modulus_s)
             # Late is normal (retransmissions, a busy host); running backwards past the reorder
             # window or ahead of the host's elapsed time means the device's clock restarted.
-            if not self._newest_s - MAX_DELAY_S <= unwrapped <= reference + AHEAD_TOLERANCE_S:
+            if self._newest_s - MAX_BACKWARD_S <= unwrapped <= reference + AHEAD_TOLERANCE_S:
+                sensor_s = sensor_s + (unwrapped - last)
+                last = unwrapped
+            else:
                 blocks = self.flush()
                 self._new_epoch()
-                return blocks + self.push(packet, arrival_s)
-            sensor_s = sensor_s + (unwrapped - last)
-            last = unwrapped
         count = self._unwrap_counter(packet.counter, float(sensor_s[0]))
         self.fit.add(last, arrival_s)
         self._newest_s = max(self._newest_s, last)
@@ -339,10 +340,10 @@ class SensorClock:
         key = round(float(sensor_s[0]) * self.sample_rate_hz * 4) / (self.sample_rate_hz * 4)
         if any(p.key == key and p.channel == channel for p in self._pending):
             self.stats.duplicate_samples += len(packet)
-            return []
+            return blocks
         item = _Pending(key, channel, next(self._order), arrival_s, self._epoch, sensor_s, count, packet)
         heapq.heappush(self._pending, item)
-        return self._drain(arrival_s)
+        return blocks + self._drain(arrival_s)
 
     def flush(self, now_s: float | None = None) -> list[SampleBlock]:
         """Release held packets: all of them, or those held longer than ``hold_s`` at ``now_s``."""
@@ -412,18 +413,18 @@ class SensorClock:
 
     def _pair(self, item: _Pending) -> tuple[np.ndarray, np.ndarray, np.ndarray, float] | None:
         half = 0.5 * self.period_s
-        if item.packet.acc_g is not None:
-            queue, values, last = self._acc_queue, item.packet.acc_g, self._acc_last_x
-        else:
-            queue, values, last = self._gyr_queue, item.packet.gyr_dps, self._gyr_last_x
+        is_acc = item.packet.acc_g is not None
+        values = item.packet.acc_g if is_acc else item.packet.gyr_dps
         assert values is not None
+        queue = self._acc_queue if is_acc else self._gyr_queue
+        last = self._acc_last_x if is_acc else self._gyr_last_x
         for x, value in zip(item.sensor_s, values, strict=True):
             if x > last + half:
                 queue.append((float(x), value, item.arrival_s))
                 last = float(x)
             else:
                 self.stats.duplicate_samples += 1
-        if item.packet.acc_g is not None:
+        if is_acc:
             self._acc_last_x = last
         else:
             self._gyr_last_x = last

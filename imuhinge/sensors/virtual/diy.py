@@ -43,7 +43,7 @@ class DiyEmulation(Emulation):
         default = DiyProfile()
         self.config = default.config(streaming=False)
         self.data = Characteristic(DATA_UUID, Characteristic.Properties.NOTIFY, Characteristic.READABLE, b"")
-        self.config_char = Characteristic(
+        self.config_char = Characteristic[bytes](
             CONFIG_UUID,
             Characteristic.Properties.READ | Characteristic.Properties.WRITE,
             Characteristic.READABLE | Characteristic.WRITEABLE,

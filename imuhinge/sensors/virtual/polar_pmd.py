@@ -51,7 +51,7 @@ class PolarPmdEmulation(Emulation):
     def __init__(self, sensor: VirtualSensor) -> None:
         super().__init__(sensor)
         self.active: set[int] = set()
-        self.control = Characteristic(
+        self.control = Characteristic[bytes](
             CONTROL_UUID,
             Characteristic.Properties.READ
             | Characteristic.Properties.WRITE

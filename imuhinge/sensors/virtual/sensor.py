@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import math
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -278,9 +279,9 @@ class VirtualSensor:
         gyr = np.column_stack([np.interp(t, source_t, self.gyr_dps[:, i]) for i in range(3)])
         return acc, gyr
 
-    def spawn(self, coroutine: object) -> None:
+    def spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         """Run a coroutine (an indication after a write response) in the background."""
-        task = asyncio.ensure_future(coroutine)  # type: ignore[arg-type]
+        task = asyncio.ensure_future(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

@@ -43,7 +43,7 @@ class Thingy52Emulation(Emulation):
             RAW_DATA_UUID, Characteristic.Properties.NOTIFY, Characteristic.READABLE, b""
         )
         self.raw.on(self.raw.EVENT_SUBSCRIPTION, self._on_subscription)
-        self.config_char = Characteristic(
+        self.config_char = Characteristic[bytes](
             MOTION_CONFIG_UUID,
             Characteristic.Properties.READ | Characteristic.Properties.WRITE,
             Characteristic.READABLE | Characteristic.WRITEABLE,

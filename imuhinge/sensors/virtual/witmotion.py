@@ -41,7 +41,7 @@ class WitMotionEmulation(Emulation):
             NOTIFY_UUID, Characteristic.Properties.NOTIFY, Characteristic.READABLE, b""
         )
         self.notify.on(self.notify.EVENT_SUBSCRIPTION, self._on_subscription)
-        self.command = Characteristic(
+        self.command = Characteristic[bytes](
             WRITE_UUID,
             Characteristic.Properties.WRITE | Characteristic.Properties.WRITE_WITHOUT_RESPONSE,
             Characteristic.WRITEABLE,
