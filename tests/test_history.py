@@ -7,12 +7,15 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+from dataclasses import replace
 from datetime import UTC, datetime
 
+import matplotlib.image as mpimg
 import pytest
 from conftest import sim_set
 
 from imuhinge import history
+from imuhinge.cli import main
 from imuhinge.errors import InputError
 from imuhinge.history import (
     DuplicateSetError,
@@ -23,6 +26,7 @@ from imuhinge.history import (
     progression_advice,
     resolve_db_path,
 )
+from imuhinge.io import save_recording
 from imuhinge.pipeline import analyze
 from imuhinge.report import rep_rows
 from imuhinge.report.plots import plot_history
@@ -245,8 +249,8 @@ def test_sigkill_mid_write_leaves_the_log_consistent(db):
 
 def test_completed_write_is_all_there(db):
     script = CRASH_SCRIPT.replace("history._open = open_and_stall_at_commit\n", "")
-    done = subprocess.run([sys.executable, "-c", script, str(db)], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "committed"
+    done = subprocess.run([sys.executable, "-c", script, str(db)], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.strip() == "committed", done.stderr
     (logged,) = load_sessions(db)
     assert logged.rep_count == len(logged.reps) == 16000
 
@@ -368,3 +372,77 @@ def test_logged_set_properties():
     )  # fmt: skip
     assert s.depth_mean_deg is None and s.tempo_ok_fraction is None
     assert "no full reps were found" in progression_advice([s])
+
+
+# --- imuhinge analyze --log and imuhinge history --------------------------------------------------
+
+
+def run_cli(capsys, *argv):
+    status = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def save_set(folder, name, day, load="60", **kwargs):
+    recording = sim_set(reps=4, sensors=TWO, **kwargs).recording
+    metadata = {**recording.metadata, "started_at": f"{day}T18:00:00Z", "load_kg": load}
+    path = folder / f"{name}.csv"
+    save_recording(replace(recording, metadata=metadata), path)
+    return path
+
+
+def test_cli_log_and_history(db, tmp_path, capsys):
+    first = save_set(tmp_path, "a", "2026-11-20", seed=1)
+    second = save_set(tmp_path, "b", "2026-11-23", seed=2)
+    status, out, err = run_cli(capsys, "analyze", first, "--log", "--db", db)
+    assert status == 0, err
+    assert out.endswith(f"logged as set #1 in {db}\n")
+    status, out, _ = run_cli(capsys, "analyze", first, "--log", "--db", db)
+    assert status == 0 and "not logged again" in out and "set #1" in out
+    assert run_cli(capsys, "analyze", second, "--log", "--db", db)[0] == 0
+    plot = tmp_path / "trend.png"
+    status, out, err = run_cli(capsys, "history", "--db", db, "--plot", plot)
+    assert status == 0, err
+    lines = out.splitlines()
+    assert lines[0] == f"training log: {db}"
+    assert lines[1].split() == ["date", "(UTC)", "exercise", "load", "reps", "tempo", "depth", "spine"]
+    assert lines[2].split()[:7] == ["2026-11-20", "18:00", "rdl", "60", "kg", "4", "100%"]
+    assert lines[3].startswith("2026-11-23 18:00 rdl")
+    assert "rdl: increase to 62.5 kg (+2.5 kg)." in out
+    assert mpimg.imread(plot).ndim == 3
+    status, out, _ = run_cli(capsys, "history", "--db", db, "--exercise", "good_morning")
+    assert status == 0 and out.startswith("no sets logged for good_morning")
+
+
+def test_cli_history_env_and_empty(tmp_path, monkeypatch, capsys):
+    env_db = tmp_path / "env.sqlite"
+    monkeypatch.setenv("IMUHINGE_DB", str(env_db))
+    status, out, _ = run_cli(capsys, "history")
+    assert status == 0 and out.startswith(f"no sets logged in {env_db}")
+    status, _, err = run_cli(capsys, "history", "--plot", tmp_path / "t.png")
+    assert status == 2 and "nothing to plot" in err
+    assert not env_db.exists()
+    source = save_set(tmp_path, "a", "2026-11-20", seed=1)
+    assert run_cli(capsys, "analyze", source, "--log")[0] == 0
+    assert len(load_sessions(env_db)) == 1
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00garbage\xff" * 100], ids=["empty", "garbage"])
+def test_cli_refuses_foreign_log_and_leaves_it(tmp_path, capsys, content):
+    path = tmp_path / "log.sqlite"
+    path.write_bytes(content)
+    source = save_set(tmp_path, "a", "2026-11-20", seed=1)
+    for argv in (("history", "--db", path), ("analyze", source, "--log", "--db", path)):
+        status, _, err = run_cli(capsys, *argv)
+        assert status == 2
+        assert err.count("\n") == 1 and f"{path}: is not an imuhinge training log" in err
+    assert path.read_bytes() == content
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "log.sqlite"]
+
+
+def test_cli_option_errors(db, tmp_path, capsys):
+    source = save_set(tmp_path, "a", "2026-11-20", seed=1)
+    status, _, err = run_cli(capsys, "analyze", source, "--db", db)
+    assert status == 2 and "add --log" in err and not db.exists()
+    status, _, err = run_cli(capsys, "history", "--db", db, "--plot", tmp_path / "t.gif")
+    assert status == 2 and "unknown figure format '.gif'" in err

@@ -2,13 +2,16 @@
 
 import base64
 import io
+from dataclasses import replace
 from html.parser import HTMLParser
 
 import matplotlib.image as mpimg
 import pytest
 from conftest import sim_set
 
+from imuhinge.cli import main
 from imuhinge.errors import InputError
+from imuhinge.io import save_recording
 from imuhinge.pipeline import analyze
 from imuhinge.report.html import report_to_html, write_html
 from imuhinge.tempo import describe_tempo
@@ -161,3 +164,42 @@ def test_write_html(flagged, tmp_path):
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     with pytest.raises(InputError, match="cannot write"):
         write_html(flagged, tmp_path / "missing_dir" / "r.html")
+
+
+# --- imuhinge report ------------------------------------------------------------------------------
+
+
+def run_cli(capsys, *argv):
+    status = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_cli_report_escapes_what_the_file_says(tmp_path, capsys):
+    recording = sim_set(reps=4, sensors=TWO, seed=1).recording
+    hostile = replace(
+        recording, metadata={**recording.metadata, "device.upper_back": HOSTILE, "notes": HOSTILE}
+    )
+    source = tmp_path / "set.csv"
+    save_recording(hostile, source)
+    out = tmp_path / "set.html"
+    status, stdout, err = run_cli(capsys, "report", source, "-o", out)
+    assert status == 0, err
+    assert stdout == f"wrote {out} (4 reps)\n"
+    text = out.read_text(encoding="utf-8")
+    page = Page(text)
+    assert len(page.rows) == 4 and "script" not in page.tags and HOSTILE not in text
+    assert text.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 2
+    assert "<h1>set.csv</h1>" in text
+
+
+def test_cli_report_zero_reps_and_bad_output(tmp_path, capsys):
+    source = tmp_path / "flat.csv"
+    save_recording(sim_set(reps=1, depth_deg=10.0, seed=4).recording, source)
+    status, stdout, err = run_cli(capsys, "report", source, "-o", tmp_path / "flat.html")
+    assert status == 0, err
+    assert stdout.endswith("(no full reps found)\n")
+    assert "No full reps were found" in (tmp_path / "flat.html").read_text(encoding="utf-8")
+    status, stdout, err = run_cli(capsys, "report", source, "-o", "/nonexistent_dir/x.html")
+    assert status == 2 and stdout == ""
+    assert err == "imuhinge report: error: /nonexistent_dir/x.html: cannot write: No such file or directory\n"

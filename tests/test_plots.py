@@ -10,7 +10,9 @@ from matplotlib.colors import to_rgba
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
+from imuhinge.cli import main
 from imuhinge.errors import InputError
+from imuhinge.io import save_recording
 from imuhinge.model import Tempo
 from imuhinge.pipeline import analyze
 from imuhinge.report.plots import (
@@ -229,3 +231,78 @@ def test_no_reps(no_reps, tmp_path):
     ax = plot_timeline(no_reps).axes[0]
     assert not by_gid(ax, "phase-") and not by_gid(ax, "rep-label-")
     assert any(t.get_text() == "no full reps found" for t in ax.texts)
+
+
+# --- imuhinge plot --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def recording_files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("recordings")
+    files = {}
+    for name, kwargs in {
+        "set": dict(reps=4, sensors=TWO, rounded_reps={2: 20.0}, seed=1),
+        "flat": dict(reps=1, depth_deg=10.0, seed=4),
+    }.items():
+        files[name] = folder / f"{name}.csv"
+        save_recording(sim_set(**kwargs).recording, files[name])
+    return files
+
+
+def run_cli(capsys, *argv):
+    status = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+@pytest.mark.parametrize(
+    ("kind", "ext", "axes"), [("dashboard", "png", 5), ("tempo", "svg", 1), ("depth", "pdf", 2)]
+)
+def test_cli_plot(recording_files, tmp_path, capsys, kind, ext, axes):
+    out = tmp_path / f"fig.{ext}"
+    status, stdout, err = run_cli(capsys, "plot", recording_files["set"], "-o", out, "--kind", kind)
+    assert status == 0, err
+    assert stdout == f"wrote {out}\n"
+    data = out.read_bytes()
+    assert data[:4] in (b"\x89PNG", b"%PDF") or ET.fromstring(data).tag.endswith("svg")
+    if ext == "svg":
+        gids = {el.get("id") for el in ET.fromstring(data).iter()}
+        assert {f"tempo-eccentric-{i}" for i in range(1, 5)} <= gids
+
+
+def test_cli_plot_default_is_dashboard(recording_files, tmp_path, capsys):
+    out = tmp_path / "d.png"
+    assert run_cli(capsys, "plot", recording_files["set"], "-o", out)[0] == 0
+    assert mpimg.imread(out).shape[:2] == (1200, 1400)
+
+
+@pytest.mark.parametrize(
+    ("output", "message"),
+    [
+        ("/nonexistent_dir/x.png", "/nonexistent_dir/x.png: cannot write: No such file or directory"),
+        ("{tmp}/x.jpg", "unknown figure format '.jpg'"),
+        ("{tmp}", "unknown figure format '(no extension)'"),
+    ],
+)
+def test_cli_plot_bad_output(recording_files, tmp_path, capsys, output, message):
+    status, stdout, err = run_cli(capsys, "plot", recording_files["set"], "-o", output.format(tmp=tmp_path))
+    assert status == 2 and stdout == ""
+    assert err.count("\n") == 1 and err.startswith("imuhinge plot: error: ") and message in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_plot_no_reps(recording_files, tmp_path, capsys):
+    status, _, err = run_cli(capsys, "plot", recording_files["flat"], "-o", tmp_path / "x.png")
+    assert status == 2 and err.count("\n") == 1
+    assert "no full reps found: nothing to plot for --kind dashboard" in err
+    assert not (tmp_path / "x.png").exists()
+    status, _, err = run_cli(
+        capsys, "plot", recording_files["flat"], "-o", tmp_path / "t.png", "--kind", "timeline"
+    )
+    assert status == 0, err
+    assert mpimg.imread(tmp_path / "t.png").ndim == 3
+
+
+def test_cli_plot_missing_input(tmp_path, capsys):
+    status, _, err = run_cli(capsys, "plot", tmp_path / "nope.csv", "-o", tmp_path / "x.png")
+    assert status == 2 and err.count("\n") == 1 and "nope.csv" in err

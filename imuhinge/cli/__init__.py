@@ -15,7 +15,7 @@ from importlib import import_module
 from imuhinge import __version__
 from imuhinge.errors import ImuhingeError
 
-COMMAND_MODULES = ("simulate",)
+COMMAND_MODULES = ("simulate", "analyze", "report", "plot", "history")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,0 +1,67 @@
+"""``imuhinge history``: the training log as a table, load progression advice and a trend plot."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from imuhinge.errors import InputError
+from imuhinge.history import (
+    default_db_path,
+    format_sessions,
+    load_sessions,
+    progression_advice,
+    resolve_db_path,
+)
+from imuhinge.model import Exercise
+from imuhinge.report.plots import figure_format, plot_history, save_figure
+
+EXAMPLE = """examples:
+  imuhinge analyze set.csv --log          (log a set first)
+  imuhinge history
+  imuhinge history --exercise rdl --plot rdl_trend.png
+"""
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the logged sets and the advice; draw the trends with ``--plot``."""
+    if args.plot is not None:
+        figure_format(args.plot)
+    db = resolve_db_path(args.db)
+    sets = load_sessions(db, args.exercise)
+    if not sets:
+        which = f" for {args.exercise}" if args.exercise else ""
+        if args.plot is not None:
+            raise InputError(f"no sets logged{which}: nothing to plot", db)
+        print(f"no sets logged{which} in {db} (log a set with: imuhinge analyze FILE --log)")
+        return 0
+    print(f"training log: {db}")
+    print(format_sessions(sets))
+    print()
+    print("advice:")
+    print(progression_advice(sets))
+    if args.plot is not None:
+        save_figure(plot_history(sets), args.plot)
+        print(f"wrote {args.plot}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``history`` subcommand."""
+    p = sub.add_parser(
+        "history",
+        help="logged sets, progress and load advice",
+        description="Show the training log: one line per set (date, exercise, load, reps, tempo "
+        "adherence, depth, spine), and when to add load (only after form held for two sessions).",
+        epilog=EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--exercise", choices=[e.value for e in Exercise], help="only this exercise")
+    p.add_argument(
+        "--db",
+        type=Path,
+        metavar="PATH",
+        help=f"training log (default: $IMUHINGE_DB, else {default_db_path()})",
+    )
+    p.add_argument("--plot", type=Path, metavar="OUT", help="draw depth, tempo, spine and load over time")
+    p.set_defaults(func=run)

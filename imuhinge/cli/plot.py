@@ -1,0 +1,66 @@
+"""``imuhinge plot``: rep-quality figures of a recorded set as PNG, SVG or PDF."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from imuhinge.cli.report import add_analysis_options, analyze_path
+from imuhinge.errors import InputError
+from imuhinge.report.plots import (
+    figure_format,
+    plot_dashboard,
+    plot_depth_spine,
+    plot_overlay,
+    plot_tempo,
+    plot_timeline,
+    save_figure,
+)
+
+KINDS = {
+    "dashboard": plot_dashboard,
+    "timeline": plot_timeline,
+    "tempo": plot_tempo,
+    "depth": plot_depth_spine,
+    "overlay": plot_overlay,
+}
+EXAMPLE = """examples:
+  imuhinge plot recordings/rdl_two_sensors.csv -o rdl.png
+  imuhinge plot set.csv -o tempo.svg --kind tempo
+"""
+
+
+def run(args: argparse.Namespace) -> int:
+    """Analyse FILE and save the chosen figure; per-rep figures of a set without reps are refused."""
+    path, out = Path(args.path), Path(args.output)
+    figure_format(out)
+    report = analyze_path(path, args)
+    if not report.reps and args.kind != "timeline":
+        partials = f" ({len(report.partials)} partial movements)" if report.partials else ""
+        raise InputError(
+            f"no full reps found{partials}: nothing to plot for --kind {args.kind} "
+            "(--kind timeline shows the angle over time)",
+            path,
+        )
+    save_figure(KINDS[args.kind](report), out)
+    print(f"wrote {out}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``plot`` subcommand."""
+    p = sub.add_parser(
+        "plot",
+        help="rep-quality figures of a recording (PNG, SVG or PDF)",
+        description="Analyse a recording and draw its timeline, tempo, depth and spine, or all reps "
+        "overlaid; the format follows the output's extension (.png, .svg, .pdf).",
+        epilog=EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("path", metavar="FILE", help="a recording (CSV v1)")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="figure file: .png, .svg or .pdf")
+    p.add_argument(
+        "--kind", choices=list(KINDS), default="dashboard", help="which figure (default dashboard)"
+    )
+    add_analysis_options(p)
+    p.set_defaults(func=run)

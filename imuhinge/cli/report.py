@@ -1,0 +1,56 @@
+"""``imuhinge report``: one self-contained HTML report of a recorded set."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from imuhinge.io import load_recording
+from imuhinge.model import Exercise, SetReport
+from imuhinge.pipeline import analyze
+from imuhinge.report.html import write_html
+
+EXAMPLE = """example:
+  imuhinge report recordings/rdl_two_sensors.csv -o rdl.html
+"""
+
+
+def add_analysis_options(parser: argparse.ArgumentParser) -> None:
+    """``--exercise`` and ``--tempo``, as ``analyze`` takes them; shared by ``report`` and ``plot``."""
+    parser.add_argument(
+        "--exercise",
+        choices=[e.value for e in Exercise],
+        help="exercise (default: from the file, else rdl)",
+    )
+    parser.add_argument("--tempo", help="target tempo, e.g. 3-1-2, 3-2-1 (default: file, else 3-1-2)")
+
+
+def analyze_path(path: Path, args: argparse.Namespace) -> SetReport:
+    """Load and analyse one recording with the ``--exercise`` / ``--tempo`` options."""
+    return analyze(load_recording(path), args.exercise, args.tempo)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Analyse FILE and write the HTML report; a set without reps is still a valid report."""
+    path, out = Path(args.path), Path(args.output)
+    report = analyze_path(path, args)
+    write_html(report, out, title=path.name)
+    reps = f"{report.rep_count} reps" if report.reps else "no full reps found"
+    print(f"wrote {out} ({reps})")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``report`` subcommand."""
+    p = sub.add_parser(
+        "report",
+        help="self-contained HTML report of a recording",
+        description="Analyse a recording and write one HTML file: figures, per-rep table, verdicts, "
+        "cues and what the set could and could not measure.",
+        epilog=EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("path", metavar="FILE", help="a recording (CSV v1)")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.html", help="the HTML file to write")
+    add_analysis_options(p)
+    p.set_defaults(func=run)
