@@ -23,6 +23,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from imuhinge.errors import InputError
 from imuhinge.model import SetReport
@@ -197,7 +198,7 @@ def content_hash(report: SetReport) -> str:
 
 
 def _row(report: SetReport) -> dict[str, object]:
-    data = report_to_dict(report)
+    data: dict[str, Any] = report_to_dict(report)
     reps = [
         {**row, "phase_ok": dict(rep.phase_ok)} for row, rep in zip(data["reps"], report.reps, strict=True)
     ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 from html import escape
 from pathlib import Path
+from typing import Any
 
 from matplotlib.figure import Figure
 
@@ -103,7 +104,7 @@ def _rep_table(report: SetReport) -> str:
 
 
 def _summary(report: SetReport) -> str:
-    s = report.summary
+    s: dict[str, Any] = report.summary
     items = [f"{report.rep_count} full reps, {s.get('partial_count', 0)} partial movements"]
     frac = s.get("tempo_ok_fraction")
     if frac is not None:
@@ -126,7 +127,8 @@ def _list(title: str, items: list[str], tag: str = "h2") -> str:
 
 
 def _measured(report: SetReport) -> str:
-    measured, missing = [], []
+    measured: list[str] = []
+    missing: list[str] = []
     for key, value in report.measured.items():
         yes, no = MEASURED_WORDS.get(key, (key.replace("_", " "), key.replace("_", " ")))
         (measured if value else missing).append(yes if value else no)
