@@ -26,6 +26,7 @@ from imuhinge.tempo import parse_tempo
 
 AXIS_TRIGGER_DEG = 20.0
 NO_QUIET_FALLBACK_S = 20.0
+REP_MARGIN_S = 1.0  # angle history kept before a rep's first onset for its metrics
 
 
 @dataclass
@@ -101,8 +102,9 @@ class SensorTrack:
         t, acc, gyr, long_gap = self._fill(
             np.asarray(time_s, float), seq, np.asarray(acc_mps2, float), np.asarray(gyr_rads, float)
         )
-        if long_gap and self._vqf is not None:
+        if long_gap and self._vqf is not None and len(acc):
             self._vqf = OnlineOrientation(self.fs_hz)
+            self._vqf.settle(acc[0])
         if self._bias is None:
             self._raw_t.append(t)
             self._raw_acc.append(acc)
@@ -189,7 +191,7 @@ class LiveAnalyzer:
     tempo : str
         Target tempo notation.
     placements : sequence of str
-        The sensors in this set; ``upper_back`` (or the only one) drives segmentation.
+        The sensors in this set; ``upper_back`` (or the only one) is analysed live.
     targets : Targets, optional
     """
 
@@ -206,7 +208,7 @@ class LiveAnalyzer:
         self.tempo = parse_tempo("X" if exercise.ballistic else tempo)
         self.targets = targets or Targets()
         self.trunk_name = "upper_back" if "upper_back" in placements else placements[0]
-        self.tracks = {p: SensorTrack(p, fs_hz) for p in placements}
+        self.track = SensorTrack(self.trunk_name, fs_hz)
         self._smoother = StreamSmoother(fs_hz)
         self._segmenter = Segmenter(
             fs_hz, exercise.floor_start, SegmenterConfig(min_depth_deg=self.targets.min_depth_deg)
@@ -223,19 +225,21 @@ class LiveAnalyzer:
         acc_mps2: np.ndarray,
         gyr_rads: np.ndarray,
     ) -> LiveStatus:
-        """Add one block of one sensor's samples (SI units, recording time)."""
-        long_gap, t, flex, tilt, twist = self.tracks[placement].add(time_s, seq, acc_mps2, gyr_rads)
+        """Add one block of one sensor's samples (SI units, recording time).
+
+        Only the trunk sensor is analysed live: the sacrum's lumbar and hip checks need the two
+        sensors' clocks aligned over the whole set, which the replay at the end of the set does.
+        """
         new: list[Rep] = []
         if placement == self.trunk_name:
+            long_gap, t, flex, tilt, twist = self.track.add(time_s, seq, acc_mps2, gyr_rads)
             if long_gap:
                 new += self._complete(self._flush_segment())
             if len(t):
-                self.tracks[placement].angles.add(t, flex, tilt, twist)
+                self.track.angles.add(t, flex, tilt, twist)
                 self._unsmoothed_t = np.concatenate([self._unsmoothed_t, t])
                 angle, speed = self._smoother.feed(flex)
                 new += self._complete(self._segment(angle, speed))
-        elif len(t):
-            self.tracks[placement].angles.add(t, flex, tilt, twist)
         now = float(time_s[-1]) if len(time_s) else 0.0
         return LiveStatus(now, self._last_angle, self._phase(), len(self._segmenter.reps), new)
 
@@ -253,18 +257,12 @@ class LiveAnalyzer:
         return done
 
     def _series(self, since_s: float = -np.inf) -> AngleSeries:
-        t, flex, tilt, twist = self.tracks[self.trunk_name].angles.arrays(since_s)
-        lumbar = None
-        if "sacrum" in self.tracks and self.trunk_name != "sacrum":
-            tp, fp, _, _ = self.tracks["sacrum"].angles.arrays(since_s)
-            if len(tp):
-                lumbar = flex - np.interp(t, tp, fp, left=np.nan, right=np.nan)
-        return AngleSeries(t, flex, tilt, twist, lumbar)
+        return AngleSeries(*self.track.angles.arrays(since_s))
 
     def _complete(self, bounds) -> list[Rep]:
         if not bounds:
             return []
-        since = bounds[0].first_onset_s - self.targets.tempo_tolerance_s
+        since = bounds[0].first_onset_s - REP_MARGIN_S
         reps = build_reps(bounds, self.exercise, self._series(since))
         judge_reps(reps, self.exercise, self.tempo, self.targets)
         first = len(self._segmenter.reps) - len(bounds) + 1
@@ -286,8 +284,9 @@ class LiveAnalyzer:
         """End of the set: flush, then the same report the replay gives."""
         self._flush_segment()
         series = self._series()
-        warnings = [w for tr in self.tracks.values() for w in tr.warnings]
-        streams = {p: SensorStream(p, np.empty(0), np.empty((0, 3)), np.empty((0, 3))) for p in self.tracks}
+        warnings = list(self.track.warnings)
+        empty = SensorStream(self.trunk_name, np.empty(0), np.empty((0, 3)), np.empty((0, 3)))
+        streams = {self.trunk_name: empty}
         rec = Recording(streams, self.fs_hz, dict(metadata or {}))
         return build_report(
             rec,

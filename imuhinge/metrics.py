@@ -50,7 +50,8 @@ def build_reps(bounds: list[RepBounds], exercise: Exercise, series: AngleSeries)
     """
     reps: list[Rep] = []
     for k, b in enumerate(bounds):
-        nxt = bounds[k + 1] if k + 1 < len(bounds) else None
+        # The pause after a rep is unmeasurable when the next rep comes after a gap in the data.
+        nxt = bounds[k + 1] if k + 1 < len(bounds) and not bounds[k + 1].after_gap else None
         if exercise.floor_start:
             rise, lower = (b.first_onset_s, b.first_offset_s), (b.second_onset_s, b.second_offset_s)
             top_s: float | None = lower[0] - rise[1]

@@ -48,7 +48,18 @@ class OnlineOrientation:
     """Online VQF fed chunk by chunk (the live view); same output timing as the batch filter."""
 
     def __init__(self, fs_hz: float):
-        self._vqf = VQF(1.0 / fs_hz, biasClip=BIAS_CLIP_DPS)
+        self._ts = 1.0 / fs_hz
+        self._vqf = VQF(self._ts, biasClip=BIAS_CLIP_DPS)
+
+    def settle(self, acc_mps2: np.ndarray, duration_s: float = 10.0) -> None:
+        """Converge the inclination on one still accelerometer sample, as after a restart mid-set.
+
+        A fresh filter starts level and needs seconds to find "up"; feeding it the current reading at
+        rest for a few of its time constants puts it there at once.
+        """
+        n = max(int(duration_s / self._ts), 1)
+        acc = np.ascontiguousarray(np.tile(np.asarray(acc_mps2, dtype=float), (n, 1)))
+        self._vqf.updateBatch(np.zeros((n, 3)), acc)
 
     def update(self, gyr_rads: np.ndarray, acc_mps2: np.ndarray) -> np.ndarray:
         """Process a chunk (N, 3) + (N, 3); returns (N, 4) quaternions."""

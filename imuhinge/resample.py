@@ -14,7 +14,7 @@ import numpy as np
 
 from imuhinge.model import SensorStream
 
-MAX_FILL_S = 1.0
+MAX_FILL_S = 0.25  # lost packets are filled; a reconnect (longer) splits the stream
 
 
 @dataclass

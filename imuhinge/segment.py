@@ -49,6 +49,7 @@ class RepBounds:
     second_offset_s: float
     extreme_time_s: float
     extreme_deg: float
+    after_gap: bool = False
 
 
 @dataclass
@@ -97,6 +98,7 @@ class Segmenter:
         self._exc: _Excursion | None = None
         self._pending: list[_Excursion] = []
         self._prev_second_peak: int | None = None
+        self._after_gap = False
 
     def feed(self, time_s: np.ndarray, angle_deg: np.ndarray, speed_dps: np.ndarray) -> list[RepBounds]:
         """Add smoothed samples; returns the reps completed by them."""
@@ -115,9 +117,10 @@ class Segmenter:
         return done
 
     def gap(self) -> list[RepBounds]:
-        """A long gap in the data: no rep is joined across it."""
+        """A long gap in the data: no rep is joined across it, and the next rep is marked."""
         done = self.finish()
         self._reset()
+        self._after_gap = bool(self.reps)
         return done
 
     # -- scanning -----------------------------------------------------------------------------
@@ -248,7 +251,9 @@ class Segmenter:
                 second[1],
                 float(t[exc.peak - b]),
                 float(a[exc.peak - b]),
+                self._after_gap,
             )
+            self._after_gap = False
             self.reps.append(rep)
             done.append(rep)
         return done

@@ -15,7 +15,7 @@ from importlib import import_module
 from imuhinge import __version__
 from imuhinge.errors import ImuhingeError
 
-COMMAND_MODULES = ("simulate", "analyze", "report", "plot", "history")
+COMMAND_MODULES = ("simulate", "analyze", "record", "scan", "report", "plot", "history")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -66,12 +66,15 @@ def _run_folder(folder: Path, args: argparse.Namespace) -> int:
             args.csv / f"{stem}.reps.csv" if args.csv else None,
         )
         print(_summary_line(path, report))
-        _log(report, args)
+        log_report(report, args)
     sys.stderr.write("\n")
     return status
 
 
-def _log(report: SetReport, args: argparse.Namespace) -> None:
+def log_report(report: SetReport, args: argparse.Namespace) -> None:
+    """Append the set to the training log when ``--log`` was given (shared with ``record``)."""
+    if args.db is not None and not args.log:
+        raise InputError("--db names the training log for --log; add --log to log this set")
     if not args.log:
         return
     try:
@@ -95,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     report = _analyze_file(path, args)
     print(format_report(report, title=str(path)))
     _write_outputs(report, args.json, args.csv)
-    _log(report, args)
+    log_report(report, args)
     return 0
 
 
@@ -117,6 +120,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tempo", help="target tempo, e.g. 3-1-2, 3-2-1, 31X0 (default: file, else 3-1-2)")
     p.add_argument("--json", type=Path, metavar="OUT", help="write the JSON report (a folder for FOLDER)")
     p.add_argument("--csv", type=Path, metavar="OUT", help="write the per-rep CSV (a folder for FOLDER)")
+    add_log_options(p)
+    p.set_defaults(func=run)
+
+
+def add_log_options(p: argparse.ArgumentParser) -> None:
+    """``--log`` and ``--db``: append the set to the training log."""
     p.add_argument("--log", action="store_true", help="append the set(s) to the training log")
     p.add_argument("--db", type=Path, metavar="PATH", help="training log for --log (default: $IMUHINGE_DB)")
-    p.set_defaults(func=run)

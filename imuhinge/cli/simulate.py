@@ -43,16 +43,20 @@ def _sensor_values(text: str, option: str) -> dict[str, float]:
     return out
 
 
-def add_motion_options(parser: argparse.ArgumentParser) -> None:
-    """Options that shape simulated motion; shared by ``simulate`` and ``record --simulate``."""
+def add_motion_options(parser: argparse.ArgumentParser, lifter_tempo_flag: str = "--tempo") -> None:
+    """Options that shape simulated motion; shared by ``simulate`` and ``record --simulate``.
+
+    The tempo the simulated lifter follows is ``lifter_tempo_flag`` (``record`` keeps ``--tempo`` for
+    the prescription); each command adds its own ``target_tempo`` option.
+    """
     g = parser.add_argument_group("simulated motion")
     g.add_argument("--exercise", default="rdl", choices=[e.value for e in Exercise])
     g.add_argument("--reps", type=int, default=8, help="number of reps (default 8)")
-    g.add_argument("--tempo", default="3-1-2", help="tempo the lifter follows (default 3-1-2)")
     g.add_argument(
-        "--target-tempo",
-        default="3-1-2",
-        help="prescription written into the file, what analyze judges against (default 3-1-2)",
+        lifter_tempo_flag,
+        dest="lifter_tempo",
+        metavar="TEMPO",
+        help="tempo the simulated lifter follows (default: the target tempo)",
     )
     g.add_argument("--sensors", default="upper_back", help="placements, comma separated")
     g.add_argument("--depth-deg", type=float, help="trunk flexion at the bottom")
@@ -88,12 +92,13 @@ def config_from_args(args: argparse.Namespace) -> SimConfig:
         raise InputError(f"--packet-loss: must be in [0, 0.5), got {args.packet_loss}")
     if args.rate_hz < 10 or args.rate_hz > 1000:
         raise InputError(f"--rate-hz: must be between 10 and 1000, got {args.rate_hz}")
-    parse_tempo(args.tempo)
     parse_tempo(args.target_tempo)
+    lifter = args.lifter_tempo or args.target_tempo
+    parse_tempo(lifter)
     return SimConfig(
         exercise=Exercise(args.exercise),
         reps=args.reps,
-        tempo=args.tempo,
+        tempo=lifter,
         target_tempo=args.target_tempo,
         depth_deg=args.depth_deg,
         tempo_sd_fraction=args.variability,
@@ -145,5 +150,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_motion_options(p)
+    p.add_argument(
+        "--target-tempo",
+        default="3-1-2",
+        help="prescription written into the file, what analyze judges against (default 3-1-2)",
+    )
     p.add_argument("--out", "-o", default="set.csv", help="output CSV (truth goes to NAME.truth.json)")
     p.set_defaults(func=run)

@@ -115,6 +115,10 @@ class VirtualSensor:
         Emulated connection interval: notifications go out in bursts this far apart.
     clock_drift : float
         Relative error of the sensor's sample clock (1e-4 = 100 ppm fast).
+    origin_s : float, optional
+        Link time of sample 0. Sensors on one body share it, so they sample one motion at the same
+        moments whenever each gets connected (samples due before a client streams are lost). By
+        default the sample clock starts when streaming first starts.
     """
 
     def __init__(
@@ -130,6 +134,7 @@ class VirtualSensor:
         faults: Faults | None = None,
         connection_interval_s: float = 0.015,
         clock_drift: float = 0.0,
+        origin_s: float | None = None,
     ) -> None:
         if kind not in EMULATIONS:
             raise ValueError(f"unknown virtual sensor kind {kind!r} (known: {', '.join(EMULATIONS)})")
@@ -153,7 +158,7 @@ class VirtualSensor:
         self._connection: Connection | None = None
         self._rng = np.random.default_rng(self.faults.seed)
         self._rate_hz = self.emulation.default_rate_hz
-        self._origin_s: float | None = None
+        self._origin_s: float | None = origin_s
         self._next = 0
         self._streaming = False
         self._held: Notification | None = None
@@ -298,7 +303,7 @@ class VirtualSensor:
             return 0
         elapsed_s = self.link.now_s() - self._origin_s
         due = math.floor(elapsed_s * self._rate_hz * (1 + self.clock_drift)) + 1
-        return min(due, self.n_samples)
+        return min(max(due, 0), self.n_samples)
 
     async def _advertise(self) -> None:
         assert self._device is not None

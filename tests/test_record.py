@@ -1,0 +1,158 @@
+"""Recording a set end to end: real bleak calls against emulated sensors, the file, live vs replay."""
+
+import asyncio
+
+import numpy as np
+import pytest
+
+from imuhinge.cli import main
+from imuhinge.io import load_recording
+from imuhinge.model import Exercise
+from imuhinge.pipeline import analyze
+from imuhinge.recorder import CONNECT_LEAD_S, RecordOptions, record_simulated
+from imuhinge.sensors.supervisor import SensorNotFoundError, SensorTarget
+from imuhinge.sensors.virtual import Faults
+from imuhinge.sim import SimConfig, simulate
+
+SPEED = 20.0
+BOUNDS = ("lower_onset_s", "lower_offset_s", "rise_onset_s", "rise_offset_s")
+
+
+def test_record_8_reps_with_a_disconnect_mid_set(tmp_path, capsys):
+    tempo = "3-1-2-2"  # the lifter rests 2 s at the top; the link drops in one of those pauses
+    truth = simulate(SimConfig(reps=8, tempo=tempo, seed=3)).truth["reps"]
+    pause_s = truth[3]["rise_offset_s"] + 0.3  # the virtual sensors' sample clock is the set's time
+    out = tmp_path / "set.csv"
+    args = ["record", "--simulate", "--speed", str(SPEED), "--reps", "8", "--sim-tempo", tempo, "--seed", "3",
+            "--disconnect-at-s", f"{pause_s:.2f}", "--out", str(out)]  # fmt: skip
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "upper_back: reconnecting" in text and "1 gaps during the set" in text
+    assert text.count("\nrep ") == 8, text  # the live view's plain lines (stdout is not a terminal)
+    rec = load_recording(out)
+    assert len(rec.gaps) == 1 and rec.gaps[0].start_s == pytest.approx(pause_s + CONNECT_LEAD_S, abs=0.3)
+    report = analyze(rec)
+    assert report.rep_count == 8
+    assert all(r.tempo_ok for r in report.reps)
+    assert report.reps[3].top_s is None  # the pause that the gap cut is not measured
+    assert rec.metadata["device.upper_back"].startswith("imuhinge DIY sensor")
+    assert not out.with_name("set.csv.partial").exists()
+
+
+def test_disconnect_mid_rep_drops_that_rep_never_joins_it(tmp_path, capsys):
+    cfg = SimConfig(reps=5, seed=4)
+    truth = simulate(cfg).truth["reps"]
+    bottom_s = truth[2]["peak_time_s"]
+    out = tmp_path / "set.csv"
+    assert (
+        main(
+            [
+                "record",
+                "--simulate",
+                "--speed",
+                str(SPEED),
+                "--reps",
+                "5",
+                "--seed",
+                "4",
+                "--disconnect-at-s",
+                f"{bottom_s:.2f}",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    report = analyze(load_recording(out))
+    assert report.rep_count == 4
+    gap = report.gaps[0]
+    assert all(r.end_s < gap.start_s or r.start_s > gap.end_s for r in report.reps)
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("mtu", [23, 247])
+def test_two_sensors_with_loss_duplicates_and_reordering(tmp_path, mtu, capsys):
+    out = tmp_path / "set.csv"
+    assert (
+        main(
+            [
+                "record",
+                "--simulate",
+                "--speed",
+                str(SPEED),
+                "--reps",
+                "6",
+                "--sensors",
+                "upper_back,sacrum",
+                "--round",
+                "4:20",
+                "--mtu",
+                str(mtu),
+                "--loss",
+                "0.02",
+                "--duplicate",
+                "0.03",
+                "--reorder",
+                "0.03",
+                "--seed",
+                "5",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    rec = load_recording(out)
+    assert set(rec.sensors) == {"upper_back", "sacrum"}
+    for stream in rec.sensors.values():
+        assert np.all(np.diff(stream.seq) >= 1)  # duplicates dropped, reordered put back in order
+    report = analyze(rec)
+    assert report.rep_count == 6
+    assert [r.spine_ok for r in report.reps] == [True, True, True, False, True, True], report.warnings
+    capsys.readouterr()
+
+
+def test_live_and_replay_agree(tmp_path):
+    opts = RecordOptions([SensorTarget("upper_back")], tmp_path / "set.csv", Exercise.RDL, "3-1-2", 100.0)
+    live_reps = []
+    path, _, _ = asyncio.run(
+        record_simulated(
+            opts, SimConfig(reps=6, seed=6), speed=SPEED, on_live=lambda s: live_reps.extend(s.new_reps)
+        )
+    )
+    replay = analyze(load_recording(path))
+    assert len(live_reps) == replay.rep_count == 6
+    for a, b in zip(live_reps, replay.reps, strict=True):
+        for key in BOUNDS:
+            assert abs(getattr(a, key) - getattr(b, key)) <= 0.050, (a.index, key)
+
+
+def test_a_sensor_that_never_returns_leaves_a_loadable_recording(tmp_path):
+    out = tmp_path / "set.csv"
+    opts = RecordOptions([SensorTarget("upper_back")], out, Exercise.RDL, "3-1-2", 100.0)
+    faults = Faults(disconnect_at_s=(12.0,), readvertise_after_s=60.0)
+    with pytest.raises(SensorNotFoundError):
+        asyncio.run(
+            record_simulated(
+                opts, SimConfig(reps=8, seed=7), faults, speed=SPEED, max_outage_s=1.0, scan_timeout_s=0.1
+            )
+        )
+    rec = load_recording(out)
+    stream = rec.sensors["upper_back"]
+    assert stream.time_s[-1] == pytest.approx(12.0 + CONNECT_LEAD_S, abs=0.5)
+    assert analyze(rec).rep_count == 1  # the first rep, complete before the sensor went away
+
+
+def test_scan_lists_every_emulated_profile(capsys):
+    assert main(["scan", "--simulate", "--timeout-s", "1"]) == 0
+    out = capsys.readouterr().out
+    for profile in ("diy", "witmotion", "polar_pmd", "thingy52"):
+        assert f"\n{profile} " in out
+    assert "dBm" in out
+
+
+def test_record_refuses_to_overwrite(tmp_path, capsys):
+    out = tmp_path / "set.csv"
+    out.write_text("x")
+    assert main(["record", "--simulate", "--out", str(out)]) == 2
+    assert "already exists" in capsys.readouterr().err
