@@ -9,6 +9,7 @@ import signal
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from imuhinge.cli.analyze import add_log_options, log_report
 from imuhinge.cli.simulate import add_motion_options, config_from_args
@@ -17,12 +18,14 @@ from imuhinge.io import load_recording
 from imuhinge.live import LiveStatus
 from imuhinge.model import Exercise, Rep
 from imuhinge.pipeline import analyze
-from imuhinge.recorder import RecordOptions, record, record_simulated
 from imuhinge.report import format_report
+from imuhinge.sensors import require_ble
 from imuhinge.sensors.profiles import PROFILES
-from imuhinge.sensors.supervisor import SensorStatus, SensorTarget
-from imuhinge.sensors.virtual import Faults
 from imuhinge.tempo import describe_tempo, parse_tempo
+
+if TYPE_CHECKING:
+    from imuhinge.recorder import RecordOptions
+    from imuhinge.sensors.supervisor import SensorStatus, SensorTarget
 
 EXAMPLE = """examples:
   imuhinge record --upper-back WT901BLE --tempo 3-1-2 --load-kg 60      (a WitMotion on the upper back)
@@ -76,6 +79,8 @@ class LiveView:
 
 
 def _targets(args: argparse.Namespace) -> list[SensorTarget]:
+    from imuhinge.sensors.supervisor import SensorTarget
+
     placements = [p.strip() for p in args.sensors.split(",") if p.strip()]
     chosen = {"upper_back": args.upper_back, "sacrum": args.sacrum}
     placements += [p for p, v in chosen.items() if v and p not in placements]
@@ -96,6 +101,8 @@ def _targets(args: argparse.Namespace) -> list[SensorTarget]:
 
 
 async def _record_hardware(opts: RecordOptions, view: LiveView, max_outage_s: float):
+    from imuhinge.recorder import record
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows: Ctrl-C raises instead
@@ -105,6 +112,10 @@ async def _record_hardware(opts: RecordOptions, view: LiveView, max_outage_s: fl
 
 def run(args: argparse.Namespace) -> int:
     """Record, then print the same summary ``analyze`` gives for the saved file."""
+    require_ble()
+    from imuhinge.recorder import RecordOptions, record_simulated
+    from imuhinge.sensors.virtual import Faults
+
     parse_tempo(args.target_tempo)
     if args.profile is not None and args.profile not in PROFILES:
         raise InputError(f"--profile: unknown {args.profile!r} (known: {', '.join(PROFILES)})")

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from typing import TYPE_CHECKING
 
 from imuhinge.errors import InputError
-from imuhinge.sensors.scan import FoundSensor, scan
+from imuhinge.sensors import require_ble
+
+if TYPE_CHECKING:
+    from imuhinge.sensors.scan import FoundSensor
 
 EXAMPLE = """examples:
   imuhinge scan                 (5 s)
@@ -19,6 +23,7 @@ async def _scan_simulated(timeout_s: float) -> list[FoundSensor]:
     import numpy as np
 
     from imuhinge.sensors.bumble_backend import BumbleLink, bumble_backend
+    from imuhinge.sensors.scan import scan
     from imuhinge.sensors.virtual import VirtualSensor
     from imuhinge.sensors.virtual.sensor import EMULATIONS
 
@@ -38,6 +43,9 @@ def run(args: argparse.Namespace) -> int:
     """Scan and print one line per supported sensor, strongest first."""
     if args.timeout_s <= 0:
         raise InputError(f"--timeout-s: must be positive, got {args.timeout_s}")
+    require_ble()
+    from imuhinge.sensors.scan import scan
+
     found = asyncio.run(_scan_simulated(args.timeout_s) if args.simulate else scan(args.timeout_s))
     if not found:
         print("no supported sensor found (is it on, charged, and not connected to a phone?)")
