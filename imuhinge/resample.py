@@ -8,13 +8,14 @@ base right (DESIGN, appendix: 4.6 deg error with 5 % loss ignored, 0.4 deg fille
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
 
 from imuhinge.model import SensorStream
 
-MAX_FILL_S = 0.25  # lost packets are filled; a reconnect (longer) splits the stream
+MAX_FILL_S = 0.5  # lost packets are filled; a reconnect (longer) splits the stream
 
 
 @dataclass
@@ -51,6 +52,9 @@ def sample_positions(stream: SensorStream, fs_hz: float) -> np.ndarray:
     return np.concatenate([[0], np.cumsum(steps)])
 
 
+_CACHE: dict[int, tuple[weakref.ref, float, float, UniformStream]] = {}
+
+
 def to_uniform(stream: SensorStream, fs_hz: float, max_fill_s: float = MAX_FILL_S) -> UniformStream:
     """Fill gaps up to ``max_fill_s`` by linear interpolation and split the stream at longer ones.
 
@@ -66,7 +70,19 @@ def to_uniform(stream: SensorStream, fs_hz: float, max_fill_s: float = MAX_FILL_
     Returns
     -------
     UniformStream
+        Computed once per stream object (calibration, alignment and hip travel all need it); a
+        stream's arrays are not modified after loading.
     """
+    hit = _CACHE.get(id(stream))
+    if hit is not None and hit[0]() is stream and hit[1:3] == (fs_hz, max_fill_s):
+        return hit[3]
+    uni = _to_uniform(stream, fs_hz, max_fill_s)
+    key = id(stream)
+    _CACHE[key] = (weakref.ref(stream, lambda _, k=key: _CACHE.pop(k, None)), fs_hz, max_fill_s, uni)
+    return uni
+
+
+def _to_uniform(stream: SensorStream, fs_hz: float, max_fill_s: float) -> UniformStream:
     pos = sample_positions(stream, fs_hz)
     grid = np.arange(pos[-1] + 1)
     filled = np.ones(len(grid), dtype=bool)
