@@ -19,11 +19,13 @@ BOUNDS = ("lower_onset_s", "lower_offset_s", "rise_onset_s", "rise_offset_s")
 
 
 def test_record_8_reps_with_a_disconnect_mid_set(tmp_path, capsys):
-    tempo = "3-1-2-2"  # the lifter rests 2 s at the top; the link drops in one of those pauses
+    # The lifter rests 3 s at the top and the link drops in one of those pauses. Reconnecting takes
+    # real time, which the emulation stretches by its speed: a slower emulation keeps the gap short.
+    tempo = "3-1-2-3"
     truth = simulate(SimConfig(reps=8, tempo=tempo, seed=3)).truth["reps"]
     pause_s = truth[3]["rise_offset_s"] + 0.3  # the virtual sensors' sample clock is the set's time
     out = tmp_path / "set.csv"
-    args = ["record", "--simulate", "--speed", str(SPEED), "--reps", "8", "--sim-tempo", tempo, "--seed", "3",
+    args = ["record", "--simulate", "--speed", "5", "--reps", "8", "--sim-tempo", tempo, "--seed", "3",
             "--disconnect-at-s", f"{pause_s:.2f}", "--out", str(out)]  # fmt: skip
     assert main(args) == 0
     text = capsys.readouterr().out
