@@ -21,13 +21,13 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.integrate import cumulative_trapezoid
-from scipy.spatial.transform import Rotation
 
 from imuhinge.align import ClockAlignment, align_recording
 from imuhinge.angles import SegmentAngles, segment_angles
 from imuhinge.errors import InputError
 from imuhinge.metrics import AngleSeries
 from imuhinge.model import G_MPS2, Recording, Rep, SetReport
+from imuhinge.orientation import sensor_axis_in_earth
 from imuhinge.resample import to_uniform
 
 # Sacrum sensor relative to the hip joint centre while standing, metres: between the posterior iliac
@@ -205,15 +205,10 @@ def _body_axes_sensor(pelvis: SegmentAngles) -> tuple[np.ndarray, np.ndarray] | 
     return up0, -np.cross(up0, cal.sagittal_axis)
 
 
-def _to_earth(quat: np.ndarray, vectors: np.ndarray) -> np.ndarray:
-    """Sensor-frame vectors (N, 3) or one vector (3,) turned into the earth frame by each quaternion."""
-    return Rotation.from_quat(quat, scalar_first=True).apply(vectors)
-
-
 def hip_motion(
     trunk: SegmentAngles,
     pelvis: SegmentAngles,
-    pelvis_acc_mps2: np.ndarray,
+    pelvis_acc_earth_mps2: np.ndarray,
     alignment: ClockAlignment,
     top_s: float,
     bottom_s: float,
@@ -224,8 +219,9 @@ def hip_motion(
     ----------
     trunk, pelvis : SegmentAngles
         Upper-back and sacrum angles.
-    pelvis_acc_mps2 : ndarray, shape (len(pelvis.time_s), 3)
-        Sacrum specific force at the pelvis angles' times (``pelvis_specific_force``).
+    pelvis_acc_earth_mps2 : ndarray, shape (len(pelvis.time_s), 3)
+        Sacrum acceleration in the earth frame at the pelvis angles' times
+        (``pelvis_earth_acceleration``).
     alignment : ClockAlignment
         Sacrum clock to upper-back clock.
     top_s, bottom_s : float
@@ -253,16 +249,14 @@ def hip_motion(
     ):
         return HipMotion(None, None, pelvis_rot, trunk_rot_out)
     t = pelvis.time_s[i0 : i1 + 1]
-    acc = _to_earth(quat, pelvis_acc_mps2[i0 : i1 + 1])
-    acc[:, 2] -= G_MPS2
+    acc = pelvis_acc_earth_mps2[i0 : i1 + 1]
     vel = cumulative_trapezoid(acc, t, axis=0, initial=0.0)
     vel -= vel[-1] * ((t - t[0]) / (t[-1] - t[0]))[:, None]
     sensor_travel = cumulative_trapezoid(vel, t, axis=0, initial=0.0)[-1]
     up0, forward = axes
     lever = SACRUM_ABOVE_HIP_M * up0 - SACRUM_BEHIND_HIP_M * forward
-    lever_ends = _to_earth(quat[[0, -1]], lever)
-    hip_travel = sensor_travel - (lever_ends[1] - lever_ends[0])
-    facing = _to_earth(quat[:1], forward)[0]
+    lever_start, lever_end, facing = sensor_axis_in_earth(quat[[0, -1, 0]], np.array([lever, lever, forward]))
+    hip_travel = sensor_travel - (lever_end - lever_start)
     facing[2] = 0.0
     back_m = float(-hip_travel @ facing / np.linalg.norm(facing)) if np.linalg.norm(facing) > 0.1 else None
     return HipMotion(float(-hip_travel[2]), back_m, pelvis_rot, trunk_rot_out)
@@ -299,8 +293,8 @@ def still_instants_s(reps: list[Rep]) -> list[tuple[float, float]]:
     return out
 
 
-def pelvis_specific_force(recording: Recording, pelvis: SegmentAngles) -> np.ndarray:
-    """The sacrum's specific force (m/s^2, sensor frame) at the times its orientation describes.
+def pelvis_earth_acceleration(recording: Recording, pelvis: SegmentAngles) -> np.ndarray:
+    """The sacrum's acceleration (m/s^2, earth frame, gravity removed) at its orientation's times.
 
     Parameters
     ----------
@@ -312,9 +306,15 @@ def pelvis_specific_force(recording: Recording, pelvis: SegmentAngles) -> np.nda
     Returns
     -------
     ndarray, shape (len(pelvis.time_s), 3)
+        NaN where the orientation is unknown (gaps too long to fill).
     """
     uni = to_uniform(recording.sensors["sacrum"], recording.sample_rate_hz)
-    return np.column_stack([np.interp(pelvis.time_s, uni.time_s, uni.acc_mps2[:, k]) for k in range(3)])
+    specific = np.column_stack([np.interp(pelvis.time_s, uni.time_s, uni.acc_mps2[:, k]) for k in range(3)])
+    acc = np.full(specific.shape, np.nan)
+    ok = np.isfinite(pelvis.quat).all(axis=1)
+    acc[ok] = sensor_axis_in_earth(pelvis.quat[ok], specific[ok])
+    acc[:, 2] -= G_MPS2
+    return acc
 
 
 def hip_motions(
@@ -338,7 +338,7 @@ def hip_motions(
     -------
     list of HipMotion, one per rep
     """
-    acc = pelvis_specific_force(recording, pelvis)
+    acc = pelvis_earth_acceleration(recording, pelvis)
     return [hip_motion(trunk, pelvis, acc, alignment, a, b) for a, b in still_instants_s(reps)]
 
 
