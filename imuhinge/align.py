@@ -17,7 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage, signal
+from numpy.lib.stride_tricks import sliding_window_view
+from scipy import signal
 
 from imuhinge.calibrate import runs
 from imuhinge.errors import InputError
@@ -135,18 +136,23 @@ def check_pair(recording: Recording) -> None:
         )
 
 
-def angular_rate_dps(uni: UniformStream) -> np.ndarray:
-    """Low-passed angular rate (deg/s, sensor frame) without the gyro bias, NaN inside long gaps.
+def angular_rate_dps(uni: UniformStream, step: int = 1) -> np.ndarray:
+    """Low-passed angular rate (deg/s, sensor frame) without the gyro bias, at every ``step``-th sample.
 
-    The bias is the mean rate over the earliest quiet standing period, when there is one.
+    The bias is the mean rate over the earliest quiet standing period, when there is one. The filter
+    output is computed only at the kept samples; NaN inside long gaps.
     """
     rate = np.degrees(uni.gyr_rads - quiet_bias(uni)[1])
     low = kernels(uni.fs_hz, RATE_CUTOFF_HZ)[0]
+    half = len(low) // 2
     out = np.full(rate.shape, np.nan)
     for a, b in uni.segments:
         if b - a > len(low):
-            out[a:b] = ndimage.convolve1d(rate[a:b], low, axis=0, mode="nearest")
-    return out
+            padded = np.pad(rate[a:b], ((half, half), (0, 0)), mode="edge")
+            first = -a % step
+            windows = sliding_window_view(padded, len(low), axis=0)[first::step]
+            out[a + first : b : step] = windows @ low  # the kernel is symmetric: correlation = convolution
+    return out[::step]
 
 
 def _standardise(x: np.ndarray) -> np.ndarray:
@@ -291,12 +297,11 @@ def align_streams(
         raise InputError(
             f"the sacrum stream lasts {d_pe:.1f} s, less than half of the upper_back stream's {d_tr:.1f} s"
         )
-    w_tr, w_pe = angular_rate_dps(trunk_u), angular_rate_dps(pelvis_u)
     # The rates are low-passed at RATE_CUTOFF_HZ, so a coarser grid loses nothing; the lag keeps its
     # sub-sample precision from the interpolated correlation peak, at a fraction of the cost.
     step = max(int(fs_hz // ALIGN_RATE_HZ), 1)
-    if step > 1:
-        t_tr, w_tr, t_pe, w_pe, fs_hz = t_tr[::step], w_tr[::step], t_pe[::step], w_pe[::step], fs_hz / step
+    w_tr, w_pe = angular_rate_dps(trunk_u, step), angular_rate_dps(pelvis_u, step)
+    t_tr, t_pe, fs_hz = t_tr[::step], t_pe[::step], fs_hz / step
     x, y = np.linalg.norm(w_tr, axis=1), np.linalg.norm(w_pe, axis=1)
     moving = _moving_span(t_tr, x)
     if moving is None:

@@ -142,10 +142,19 @@ def horizontal_axis_in_earth(quat: np.ndarray, axis: np.ndarray) -> tuple[np.nda
     return east, north
 
 
+def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Row-wise cross product of (N, 3) arrays; np.cross's axis handling dominates on short arrays."""
+    return np.column_stack([
+        a[:, 1] * b[:, 2] - a[:, 2] * b[:, 1],
+        a[:, 2] * b[:, 0] - a[:, 0] * b[:, 2],
+        a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0],
+    ])  # fmt: skip
+
+
 def sensor_axis_in_earth(quat: np.ndarray, axis: np.ndarray) -> np.ndarray:
     """Rotate a sensor-frame vector (3,) or vectors (N, 3) into the earth frame for every quaternion."""
-    w, x, y, z = quat.T
-    v = np.asarray(axis, dtype=float)
-    qv = np.column_stack([x, y, z])
-    t = 2.0 * np.cross(qv, v)
-    return v + w[:, None] * t + np.cross(qv, t)
+    w = quat[:, :1]
+    qv = quat[:, 1:]
+    v = np.broadcast_to(np.asarray(axis, dtype=float), qv.shape)
+    t = 2.0 * _cross(qv, v)
+    return v + w * t + _cross(qv, t)

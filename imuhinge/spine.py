@@ -208,7 +208,7 @@ def _body_axes_sensor(pelvis: SegmentAngles) -> tuple[np.ndarray, np.ndarray] | 
 def hip_motion(
     trunk: SegmentAngles,
     pelvis: SegmentAngles,
-    pelvis_acc_earth_mps2: np.ndarray,
+    pelvis_acc_mps2: np.ndarray,
     alignment: ClockAlignment,
     top_s: float,
     bottom_s: float,
@@ -219,9 +219,9 @@ def hip_motion(
     ----------
     trunk, pelvis : SegmentAngles
         Upper-back and sacrum angles.
-    pelvis_acc_earth_mps2 : ndarray, shape (len(pelvis.time_s), 3)
-        Sacrum acceleration in the earth frame at the pelvis angles' times
-        (``pelvis_earth_acceleration``).
+    pelvis_acc_mps2 : ndarray, shape (len(pelvis.time_s), 3)
+        Sacrum specific force at the pelvis angles' times (``pelvis_specific_force``); only each
+        lowering is turned into the earth frame.
     alignment : ClockAlignment
         Sacrum clock to upper-back clock.
     top_s, bottom_s : float
@@ -249,7 +249,8 @@ def hip_motion(
     ):
         return HipMotion(None, None, pelvis_rot, trunk_rot_out)
     t = pelvis.time_s[i0 : i1 + 1]
-    acc = pelvis_acc_earth_mps2[i0 : i1 + 1]
+    acc = sensor_axis_in_earth(quat, pelvis_acc_mps2[i0 : i1 + 1])
+    acc[:, 2] -= G_MPS2
     vel = cumulative_trapezoid(acc, t, axis=0, initial=0.0)
     vel -= vel[-1] * ((t - t[0]) / (t[-1] - t[0]))[:, None]
     sensor_travel = cumulative_trapezoid(vel, t, axis=0, initial=0.0)[-1]
@@ -293,8 +294,8 @@ def still_instants_s(reps: list[Rep]) -> list[tuple[float, float]]:
     return out
 
 
-def pelvis_earth_acceleration(recording: Recording, pelvis: SegmentAngles) -> np.ndarray:
-    """The sacrum's acceleration (m/s^2, earth frame, gravity removed) at its orientation's times.
+def pelvis_specific_force(recording: Recording, pelvis: SegmentAngles) -> np.ndarray:
+    """The sacrum's specific force (m/s^2, sensor frame) at the times its orientation describes.
 
     Parameters
     ----------
@@ -306,15 +307,9 @@ def pelvis_earth_acceleration(recording: Recording, pelvis: SegmentAngles) -> np
     Returns
     -------
     ndarray, shape (len(pelvis.time_s), 3)
-        NaN where the orientation is unknown (gaps too long to fill).
     """
     uni = to_uniform(recording.sensors["sacrum"], recording.sample_rate_hz)
-    specific = np.column_stack([np.interp(pelvis.time_s, uni.time_s, uni.acc_mps2[:, k]) for k in range(3)])
-    acc = np.full(specific.shape, np.nan)
-    ok = np.isfinite(pelvis.quat).all(axis=1)
-    acc[ok] = sensor_axis_in_earth(pelvis.quat[ok], specific[ok])
-    acc[:, 2] -= G_MPS2
-    return acc
+    return np.column_stack([np.interp(pelvis.time_s, uni.time_s, uni.acc_mps2[:, k]) for k in range(3)])
 
 
 def hip_motions(
@@ -338,7 +333,7 @@ def hip_motions(
     -------
     list of HipMotion, one per rep
     """
-    acc = pelvis_earth_acceleration(recording, pelvis)
+    acc = pelvis_specific_force(recording, pelvis)
     return [hip_motion(trunk, pelvis, acc, alignment, a, b) for a, b in still_instants_s(reps)]
 
 
