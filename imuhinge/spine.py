@@ -20,7 +20,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.integrate import cumulative_trapezoid
 
 from imuhinge.align import ClockAlignment, align_recording
 from imuhinge.angles import SegmentAngles, segment_angles
@@ -205,64 +204,6 @@ def _body_axes_sensor(pelvis: SegmentAngles) -> tuple[np.ndarray, np.ndarray] | 
     return up0, -np.cross(up0, cal.sagittal_axis)
 
 
-def hip_motion(
-    trunk: SegmentAngles,
-    pelvis: SegmentAngles,
-    pelvis_acc_mps2: np.ndarray,
-    alignment: ClockAlignment,
-    top_s: float,
-    bottom_s: float,
-) -> HipMotion:
-    """Hip travel and segment rotations over one lowering, from the sacrum sensor.
-
-    Parameters
-    ----------
-    trunk, pelvis : SegmentAngles
-        Upper-back and sacrum angles.
-    pelvis_acc_mps2 : ndarray, shape (len(pelvis.time_s), 3)
-        Sacrum specific force at the pelvis angles' times (``pelvis_specific_force``); only each
-        lowering is turned into the earth frame.
-    alignment : ClockAlignment
-        Sacrum clock to upper-back clock.
-    top_s, bottom_s : float
-        Instants before and after the lowering (upper-back clock) where the hips are taken to be
-        still: the middles of the pauses around it (``still_instants_s``).
-
-    Returns
-    -------
-    HipMotion
-    """
-    trunk_rot = float(np.diff(np.interp([top_s, bottom_s], trunk.time_s, trunk.flexion_deg))[0])
-    tp = alignment.to_pelvis_time(np.array([top_s, bottom_s]))
-    pel = np.interp(tp, pelvis.time_s, pelvis.flexion_deg, left=np.nan, right=np.nan)
-    pelvis_rot = float(pel[1] - pel[0]) if np.isfinite(pel).all() else None
-    trunk_rot_out = trunk_rot if np.isfinite(trunk_rot) else None
-    i0, i1 = (int(i) for i in np.searchsorted(pelvis.time_s, tp))
-    axes = _body_axes_sensor(pelvis)
-    quat = pelvis.quat[i0 : i1 + 1]
-    if (
-        axes is None
-        or i0 == 0
-        or i1 >= len(pelvis.time_s)
-        or tp[1] - tp[0] < MIN_INTEGRATION_S
-        or not np.isfinite(quat).all()
-    ):
-        return HipMotion(None, None, pelvis_rot, trunk_rot_out)
-    t = pelvis.time_s[i0 : i1 + 1]
-    acc = sensor_axis_in_earth(quat, pelvis_acc_mps2[i0 : i1 + 1])
-    acc[:, 2] -= G_MPS2
-    vel = cumulative_trapezoid(acc, t, axis=0, initial=0.0)
-    vel -= vel[-1] * ((t - t[0]) / (t[-1] - t[0]))[:, None]
-    sensor_travel = cumulative_trapezoid(vel, t, axis=0, initial=0.0)[-1]
-    up0, forward = axes
-    lever = SACRUM_ABOVE_HIP_M * up0 - SACRUM_BEHIND_HIP_M * forward
-    lever_start, lever_end, facing = sensor_axis_in_earth(quat[[0, -1, 0]], np.array([lever, lever, forward]))
-    hip_travel = sensor_travel - (lever_end - lever_start)
-    facing[2] = 0.0
-    back_m = float(-hip_travel @ facing / np.linalg.norm(facing)) if np.linalg.norm(facing) > 0.1 else None
-    return HipMotion(float(-hip_travel[2]), back_m, pelvis_rot, trunk_rot_out)
-
-
 def still_instants_s(reps: list[Rep]) -> list[tuple[float, float]]:
     """For each rep, the instants before and after its lowering when the hips are stillest.
 
@@ -319,22 +260,97 @@ def hip_motions(
     alignment: ClockAlignment,
     reps: list[Rep],
 ) -> list[HipMotion]:
-    """``hip_motion`` over every rep's lowering (for a floor-start rep, the lowering back to the floor).
+    """Hip travel and segment rotations over every rep's lowering, from the sacrum sensor.
+
+    For each rep the sacrum's acceleration is turned into the earth frame (gravity removed) and
+    integrated twice between the instants before and after the lowering when the hips are still
+    (``still_instants_s``), with the velocity forced to zero at both ends (linear de-drift). The
+    sacrum's lever arm is taken off to get the hip joint's travel. All reps are integrated in one
+    vectorised pass.
 
     Parameters
     ----------
     recording : Recording
         Holds the sacrum stream whose specific force is integrated.
     trunk, pelvis : SegmentAngles
+        Upper-back and sacrum angles.
     alignment : ClockAlignment
+        Sacrum clock to upper-back clock.
     reps : list of Rep
 
     Returns
     -------
     list of HipMotion, one per rep
     """
-    acc = pelvis_specific_force(recording, pelvis)
-    return [hip_motion(trunk, pelvis, acc, alignment, a, b) for a, b in still_instants_s(reps)]
+    if not reps:
+        return []
+    ends_s = np.array(still_instants_s(reps))
+    trunk_deg = np.interp(ends_s, trunk.time_s, trunk.flexion_deg)
+    tp = alignment.to_pelvis_time(ends_s)
+    pel_deg = np.interp(tp, pelvis.time_s, pelvis.flexion_deg, left=np.nan, right=np.nan)
+    trunk_rot, pelvis_rot = np.diff(trunk_deg, axis=1)[:, 0], np.diff(pel_deg, axis=1)[:, 0]
+    i0, i1 = np.searchsorted(pelvis.time_s, tp[:, 0]), np.searchsorted(pelvis.time_s, tp[:, 1])
+    axes = _body_axes_sensor(pelvis)
+    ok = (i0 > 0) & (i1 < len(pelvis.time_s)) & (tp[:, 1] - tp[:, 0] >= MIN_INTEGRATION_S)
+    travel = np.full((len(reps), 3), np.nan)
+    facing = np.full((len(reps), 3), np.nan)
+    if axes is not None and ok.any():
+        travel[ok], facing[ok] = _hip_travel(recording, pelvis, i0[ok], i1[ok], axes)
+    out = []
+    for k in range(len(reps)):
+        f = facing[k] * [1.0, 1.0, 0.0]
+        measured = np.isfinite(travel[k]).all()
+        back = float(-travel[k] @ f / np.linalg.norm(f)) if measured and np.linalg.norm(f) > 0.1 else None
+        out.append(HipMotion(
+            float(-travel[k, 2]) if measured else None,
+            back,
+            float(pelvis_rot[k]) if np.isfinite(pelvis_rot[k]) else None,
+            float(trunk_rot[k]) if np.isfinite(trunk_rot[k]) else None,
+        ))  # fmt: skip
+    return out
+
+
+def _hip_travel(
+    recording: Recording,
+    pelvis: SegmentAngles,
+    i0: np.ndarray,
+    i1: np.ndarray,
+    axes: tuple[np.ndarray, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Hip-joint travel (m, earth frame) over each window ``[i0, i1]`` and the facing direction at i0.
+
+    Windows with an unknown orientation inside give NaN.
+    """  # fmt: skip
+    lengths = i1 - i0 + 1
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    last = starts + lengths - 1
+    seg = np.repeat(np.arange(len(i0)), lengths)
+    idx = np.repeat(i0 - starts, lengths) + np.arange(lengths.sum())
+    quat = pelvis.quat[idx]
+    t = pelvis.time_s[idx]
+    acc = sensor_axis_in_earth(quat, pelvis_specific_force(recording, pelvis)[idx])
+    acc[:, 2] -= G_MPS2
+    unknown = ~np.isfinite(acc).all(axis=1)
+    acc[unknown] = 0.0  # keeps a gap in one window out of the running sums of the others
+    dt = np.diff(t)[:, None]
+    between = starts[1:] - 1  # pairs that straddle two windows
+    step = 0.5 * (acc[1:] + acc[:-1]) * dt
+    step[between] = 0.0
+    vel = np.vstack([np.zeros((1, 3)), np.cumsum(step, axis=0)])
+    vel -= vel[starts][seg]
+    frac = (t - t[starts][seg]) / (t[last] - t[starts])[seg]
+    vel -= vel[last][seg] * frac[:, None]
+    step = 0.5 * (vel[1:] + vel[:-1]) * dt
+    step[between] = 0.0
+    sensor_travel = np.add.reduceat(np.vstack([step, np.zeros((1, 3))]), starts)
+    up0, forward = axes
+    lever = SACRUM_ABOVE_HIP_M * up0 - SACRUM_BEHIND_HIP_M * forward
+    travel = sensor_travel - (
+        sensor_axis_in_earth(pelvis.quat[i1], lever) - sensor_axis_in_earth(pelvis.quat[i0], lever)
+    )
+    facing = sensor_axis_in_earth(pelvis.quat[i0], forward)
+    travel[np.add.reduceat(unknown.astype(int), starts) > 0] = np.nan
+    return travel, facing
 
 
 def classify_pattern(patterns: Iterable[str | None]) -> str | None:
