@@ -17,8 +17,8 @@ from imuhinge.calibrate import Calibration, orthogonal_axis, sagittal_axis
 from imuhinge.model import Recording
 from imuhinge.orientation import (
     calibrated_orientation,
-    horizontal_axis_in_earth,
     output_times_s,
+    sensor_axis_in_earth,
     up_in_sensor,
 )
 from imuhinge.resample import to_uniform
@@ -61,8 +61,8 @@ class SagittalFrame:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_forward", np.cross(self.up0, self.axis))
-        east0, north0 = horizontal_axis_in_earth(self.quat0[None, :], self.axis)
-        object.__setattr__(self, "_ref", (float(east0[0]), float(north0[0])))
+        east0, north0 = sensor_axis_in_earth(self.quat0[None, :], self.axis)[0, :2]
+        object.__setattr__(self, "_ref", (float(east0), float(north0)))
 
     def flexion_tilt_deg(self, up: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Flexion and lateral tilt (deg) of up-vectors ``up`` (N, 3)."""
@@ -72,7 +72,7 @@ class SagittalFrame:
 
     def twist_deg(self, quat: np.ndarray) -> np.ndarray:
         """Rotation of the left-right axis about the vertical since standing (deg)."""
-        east, north = horizontal_axis_in_earth(quat, self.axis)
+        east, north = sensor_axis_in_earth(quat, self.axis)[:, :2].T
         east0, north0 = self._ref  # type: ignore[attr-defined]
         return np.degrees(np.arctan2(east0 * north - north0 * east, east0 * east + north0 * north))
 

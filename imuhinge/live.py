@@ -17,7 +17,7 @@ from imuhinge.calibrate import find_quiet, orthogonal_axis, sagittal_axis
 from imuhinge.metrics import AngleSeries, build_reps
 from imuhinge.model import Exercise, Recording, Rep, SensorStream, SetReport, Targets
 from imuhinge.orientation import OnlineOrientation, output_times_s, up_in_sensor
-from imuhinge.pipeline import build_report
+from imuhinge.pipeline import build_report, trunk_placement
 from imuhinge.resample import MAX_FILL_S
 from imuhinge.segment import Segmenter, SegmenterConfig
 from imuhinge.smoothing import StreamSmoother
@@ -207,7 +207,7 @@ class LiveAnalyzer:
         self.exercise = exercise
         self.tempo = parse_tempo("X" if exercise.ballistic else tempo)
         self.targets = targets or Targets()
-        self.trunk_name = "upper_back" if "upper_back" in placements else placements[0]
+        self.trunk_name = trunk_placement(placements)
         self.track = SensorTrack(self.trunk_name, fs_hz)
         self._smoother = StreamSmoother(fs_hz)
         self._segmenter = Segmenter(

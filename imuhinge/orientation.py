@@ -133,15 +133,6 @@ def up_in_sensor(quat: np.ndarray) -> np.ndarray:
     return np.column_stack([2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)])
 
 
-def horizontal_axis_in_earth(quat: np.ndarray, axis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """East and north components of a sensor-frame vector rotated into the earth frame."""
-    w, x, y, z = quat.T
-    a0, a1, a2 = np.asarray(axis, dtype=float)
-    east = (1 - 2 * (y * y + z * z)) * a0 + 2 * (x * y - w * z) * a1 + 2 * (x * z + w * y) * a2
-    north = 2 * (x * y + w * z) * a0 + (1 - 2 * (x * x + z * z)) * a1 + 2 * (y * z - w * x) * a2
-    return east, north
-
-
 def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Row-wise cross product of (N, 3) arrays; np.cross's axis handling dominates on short arrays."""
     return np.column_stack([

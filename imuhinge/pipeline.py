@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -28,9 +28,9 @@ def parse_exercise(text: str) -> Exercise:
         raise InputError(f"unknown exercise {text!r}; expected one of: {valid}") from None
 
 
-def trunk_placement(recording: Recording) -> str:
-    """The sensor whose angle drives segmentation: upper_back when present."""
-    return "upper_back" if "upper_back" in recording.sensors else recording.placements[0]
+def trunk_placement(placements: Sequence[str]) -> str:
+    """The sensor whose angle drives segmentation: upper_back when present, else the first."""
+    return "upper_back" if "upper_back" in placements else placements[0]
 
 
 def segment_stream(
@@ -70,16 +70,12 @@ def analyze(
     -------
     SetReport
     """
-    ex = parse_exercise(
-        str(exercise.value if isinstance(exercise, Exercise) else exercise)
-        if exercise
-        else recording.metadata.get("exercise", "rdl")
-    )
+    ex = parse_exercise(exercise or recording.metadata.get("exercise", "rdl"))
     tempo_text = tempo or recording.metadata.get("tempo") or DEFAULT_TEMPO
     tempo_obj = parse_tempo("X" if ex.ballistic and not tempo else tempo_text)
     targets = targets or Targets()
     config = segmenter_config or SegmenterConfig(min_depth_deg=targets.min_depth_deg)
-    trunk_name = trunk_placement(recording)
+    trunk_name = trunk_placement(recording.placements)
     trunk = segment_angles(recording, trunk_name)
     warnings = list(trunk.calibration.warnings)
     lumbar, hips = None, None

@@ -267,18 +267,3 @@ class Segmenter:
         if cut > 0:
             self._t, self._a, self._v = self._t[cut:], self._a[cut:], self._v[cut:]
             self._base += cut
-
-
-def segment(
-    time_s: np.ndarray,
-    angle_deg: np.ndarray,
-    speed_dps: np.ndarray,
-    fs_hz: float,
-    floor_start: bool = False,
-    config: SegmenterConfig | None = None,
-) -> Segmenter:
-    """Batch segmentation of one contiguous stream; returns the finished segmenter (reps, partials)."""
-    seg = Segmenter(fs_hz, floor_start, config)
-    seg.feed(time_s, angle_deg, speed_dps)
-    seg.finish()
-    return seg

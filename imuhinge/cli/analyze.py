@@ -71,10 +71,14 @@ def _run_folder(folder: Path, args: argparse.Namespace) -> int:
     return status
 
 
-def log_report(report: SetReport, args: argparse.Namespace) -> None:
-    """Append the set to the training log when ``--log`` was given (shared with ``record``)."""
+def check_log_options(args: argparse.Namespace) -> None:
+    """Refuse ``--db`` without ``--log`` before any work is done (shared with ``record``)."""
     if args.db is not None and not args.log:
         raise InputError("--db names the training log for --log; add --log to log this set")
+
+
+def log_report(report: SetReport, args: argparse.Namespace) -> None:
+    """Append the set to the training log when ``--log`` was given (shared with ``record``)."""
     if not args.log:
         return
     try:
@@ -87,8 +91,7 @@ def log_report(report: SetReport, args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Analyse FILE or every recording in FOLDER."""
-    if args.db is not None and not args.log:
-        raise InputError("--db names the training log for --log; add --log to log this set")
+    check_log_options(args)
     path = Path(args.path)
     if path.is_dir():
         for out in (args.json, args.csv):

@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from imuhinge.cli.analyze import add_log_options, log_report
+from imuhinge.cli.analyze import add_log_options, check_log_options, log_report
 from imuhinge.cli.simulate import add_motion_options, config_from_args
 from imuhinge.errors import ImuhingeError, InputError
 from imuhinge.io import load_recording
@@ -112,6 +112,7 @@ async def _record_hardware(opts: RecordOptions, view: LiveView, max_outage_s: fl
 
 def run(args: argparse.Namespace) -> int:
     """Record, then print the same summary ``analyze`` gives for the saved file."""
+    check_log_options(args)
     require_ble()
     from imuhinge.recorder import RecordOptions, record_simulated
     from imuhinge.sensors.virtual import Faults
