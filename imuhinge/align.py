@@ -33,7 +33,6 @@ MAX_OFFSET_S = 1.0
 MAX_DRIFT_PPM = 1000.0
 RATE_CUTOFF_HZ = 4.0
 ALIGN_RATE_HZ = 50.0
-COARSE_SEARCH_HZ = 25.0
 MOVING_DPS = 10.0
 WINDOW_S = 10.0
 MAX_WINDOW_S = 30.0
@@ -139,20 +138,21 @@ def check_pair(recording: Recording) -> None:
 def angular_rate_dps(uni: UniformStream, step: int = 1) -> np.ndarray:
     """Low-passed angular rate (deg/s, sensor frame) without the gyro bias, at every ``step``-th sample.
 
-    The bias is the mean rate over the earliest quiet standing period, when there is one. The filter
-    output is computed only at the kept samples; NaN inside long gaps.
+    The bias is the mean rate over the earliest quiet standing period, when there is one; the filter
+    has unit gain at rest, so the bias comes off after filtering. The filter output is computed only
+    at the kept samples; NaN inside long gaps.
     """
-    rate = np.degrees(uni.gyr_rads - quiet_bias(uni)[1])
+    bias = quiet_bias(uni)[1]
     low = kernels(uni.fs_hz, RATE_CUTOFF_HZ)[0]
     half = len(low) // 2
-    out = np.full(rate.shape, np.nan)
+    out = np.full((-(-len(uni.time_s) // step), 3), np.nan)
     for a, b in uni.segments:
         if b - a > len(low):
-            padded = np.pad(rate[a:b], ((half, half), (0, 0)), mode="edge")
+            padded = np.pad(uni.gyr_rads[a:b], ((half, half), (0, 0)), mode="edge")
             first = -a % step
             windows = sliding_window_view(padded, len(low), axis=0)[first::step]
-            out[a + first : b : step] = windows @ low  # the kernel is symmetric: correlation = convolution
-    return out[::step]
+            out[(a + first) // step : (b + step - 1) // step] = windows @ low  # symmetric kernel
+    return np.degrees(out - bias)
 
 
 def _standardise(x: np.ndarray) -> np.ndarray:
@@ -177,37 +177,36 @@ def _coarse_lag_s(
     return float(lags[keep][np.argmax(corr[keep])]) / fs_hz
 
 
-def _rotation_similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """How well ``a`` (n, 3) matches each of ``b`` (m, n, 3) up to the best fixed rotation, in [-1, 1].
+def _shift_similarity(w_trunk: np.ndarray, shifted: np.ndarray) -> np.ndarray:
+    """How well the trunk rates (n, 3) match the pelvis rates at every shift, up to a fixed rotation.
 
-    The rotation between the two sensor frames is unknown (any mounting) but fixed, so at every lag
-    it is fitted (Kabsch: the nuclear norm of the cross-covariance, with a reflection excluded) and
-    the fit is scaled by the signals' norms: 1 when ``b`` is a rotated copy of ``a``. Unlike the rate
-    magnitudes, this stays linear in each rate component, so segments that rotate by different
-    amounts in different reps do not bias the lag.
+    ``shifted`` (n + 2K, 3) holds pelvis rates; shift m compares ``w_trunk[i]`` with ``shifted[m + i]``
+    (m = 0 .. 2K). The rotation between the two sensor frames is unknown (any mounting) but fixed,
+    so at every shift it is fitted (Kabsch: the nuclear norm of the cross-covariance, with a
+    reflection excluded) and the fit is scaled by the signals' norms: 1 when the pelvis rates are a
+    rotated copy of the trunk's. Unlike the rate magnitudes, this stays linear in each rate
+    component, so segments that rotate by different amounts in different reps do not bias the lag.
+    Samples where either side is NaN do not count; a shift with half the window missing gives NaN.
     """
-    ok = np.isfinite(b).all(axis=2) & np.isfinite(a).all(axis=1)[None, :]
-    a0 = np.where(ok[:, :, None], a[None, :, :], 0.0)
-    b0 = np.where(ok[:, :, None], b, 0.0)
-    cross = np.einsum("mni,mnj->mij", a0, b0)
+    n = len(w_trunk)
+    ok_a = np.isfinite(w_trunk).all(axis=1)
+    ok_b = np.isfinite(shifted).all(axis=1)
+    a0 = np.where(ok_a[:, None], w_trunk, 0.0)
+    b0 = np.where(ok_b[:, None], shifted, 0.0)
+
+    def windows(x: np.ndarray) -> np.ndarray:
+        return sliding_window_view(x, n)
+
+    cross = np.stack([windows(b0[:, j]) @ a0 for j in range(3)], axis=2)
+    present = windows(ok_b.astype(float))
+    count = present @ ok_a
+    scale = np.sqrt((present @ np.sum(a0**2, axis=1)) * (windows(np.sum(b0**2, axis=1)) @ ok_a))
     u, sing, vt = np.linalg.svd(cross)
     sign = np.sign(np.linalg.det(u) * np.linalg.det(vt))
     fit = sing[:, 0] + sing[:, 1] + sign * sing[:, 2]
-    scale = np.sqrt(np.sum(a0**2, axis=(1, 2)) * np.sum(b0**2, axis=(1, 2)))
     with np.errstate(invalid="ignore", divide="ignore"):
         sim = fit / scale
-    return np.where(ok.sum(axis=1) > 0.5 * len(a), sim, np.nan)
-
-
-def _similarity_at(
-    t: np.ndarray, w_trunk: np.ndarray, t_pelvis: np.ndarray, w_pelvis: np.ndarray, lags_s: np.ndarray
-) -> np.ndarray:
-    """``_rotation_similarity`` of the trunk window against the pelvis rates shifted by each lag."""
-    at = t[None, :] - lags_s[:, None]
-    shifted = np.stack(
-        [np.interp(at, t_pelvis, w_pelvis[:, k], left=np.nan, right=np.nan) for k in range(3)], axis=2
-    )
-    return _rotation_similarity(w_trunk, shifted)
+    return np.where(count > 0.5 * n, sim, np.nan)
 
 
 def _window_lag_s(
@@ -217,24 +216,25 @@ def _window_lag_s(
     w_pelvis: np.ndarray,
     guess_s: float,
     half_lags: int,
-    fs_hz: float,
 ) -> tuple[float, float] | None:
     """Sub-sample lag and peak similarity in one window, or None when the peak is not inside the search.
 
-    A wide search (long recordings, where drift may have moved the lag far from the whole-recording
-    guess) first runs on every ``step``-th sample and lag; the rates are low-passed well below the
-    coarse rate, so the peak is found to within a coarse step, and the full-rate search around it
-    is narrow.
+    The lags searched are ``guess_s`` plus whole sample steps of the window's own grid, up to
+    ``half_lags`` either way: the pelvis rates are interpolated once, on that grid extended by
+    ``half_lags`` samples at both ends, and every lag is a shift along it.
     """
-    step = max(int(fs_hz // COARSE_SEARCH_HZ), 1)
-    if half_lags > 2 * step:
-        coarse = guess_s + np.arange(-half_lags, half_lags + 1, step) / fs_hz
-        r = _similarity_at(t[::step], w_trunk[::step], t_pelvis, w_pelvis, coarse)
-        if not np.isfinite(r).any():
-            return None
-        guess_s, half_lags = float(coarse[int(np.nanargmax(r))]), step + 1
-    lags_s = guess_s + np.arange(-half_lags, half_lags + 1) / fs_hz
-    r = _similarity_at(t, w_trunk, t_pelvis, w_pelvis, lags_s)
+    n = len(t)
+    if n < 2:
+        return None
+    h = (t[-1] - t[0]) / (n - 1)
+    reach = h * np.arange(1, half_lags + 1)
+    at = np.concatenate([t[0] - reach[::-1], t, t[-1] + reach]) - guess_s
+    shifted = np.column_stack(
+        [np.interp(at, t_pelvis, w_pelvis[:, k], left=np.nan, right=np.nan) for k in range(3)]
+    )
+    # Shift m reads the pelvis at t - guess_s - (half_lags - m) * h: reversed, the lags ascend.
+    r = _shift_similarity(w_trunk, shifted)[::-1]
+    lags_s = guess_s + np.arange(-half_lags, half_lags + 1) * h
     if not np.isfinite(r).any():
         return None
     j = int(np.nanargmax(r))
@@ -242,7 +242,7 @@ def _window_lag_s(
         return None
     curvature = r[j - 1] - 2.0 * r[j] + r[j + 1]
     shift = 0.5 * (r[j - 1] - r[j + 1]) / curvature if curvature < 0 else 0.0
-    return float(lags_s[j] + shift / fs_hz), float(r[j])
+    return float(lags_s[j] + shift * h), float(r[j])
 
 
 def _as_uniform(stream: UniformStream | SensorStream, fs_hz: float) -> UniformStream:
@@ -389,7 +389,7 @@ def _window_lags(
         centre_s = float(np.sum(t_tr[i0:i1] * energy) / np.sum(energy))
         # The whole-recording lag holds at the middle of the movement; drift moves it elsewhere.
         half = int(np.ceil(2 + MAX_DRIFT_PPM * 1e-6 * (abs(c - mid) + win_s) * fs_hz))
-        found = _window_lag_s(t_tr[i0:i1], w_tr[i0:i1], t_pe, w_pe, guess_s, half, fs_hz)
+        found = _window_lag_s(t_tr[i0:i1], w_tr[i0:i1], t_pe, w_pe, guess_s, half)
         if found is not None and found[1] >= MIN_CORRELATION:
             out.append((centre_s, *found))
     return out, tried

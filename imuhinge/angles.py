@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from imuhinge.calibrate import Calibration, orthogonal_axis, sagittal_axis
+from imuhinge.calibrate import Calibration, axis_samples, orthogonal_axis, sagittal_axis
 from imuhinge.model import Recording
 from imuhinge.orientation import (
     calibrated_orientation,
@@ -25,6 +25,8 @@ from imuhinge.resample import to_uniform
 
 log = logging.getLogger(__name__)
 
+BLOCK_SAMPLES = 16_384
+
 
 @dataclass
 class SegmentAngles:
@@ -33,8 +35,8 @@ class SegmentAngles:
     placement: str
     time_s: np.ndarray
     flexion_deg: np.ndarray
-    lateral_tilt_deg: np.ndarray
-    twist_deg: np.ndarray
+    lateral_tilt_deg: np.ndarray | None
+    twist_deg: np.ndarray | None
     filled: np.ndarray
     quat: np.ndarray
     calibration: Calibration
@@ -76,6 +78,27 @@ class SagittalFrame:
         east0, north0 = self._ref  # type: ignore[attr-defined]
         return np.degrees(np.arctan2(east0 * north - north0 * east, east0 * east + north0 * north))
 
+    def angles_deg(
+        self, quat: np.ndarray, out_of_plane: bool = True
+    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+        """Flexion, lateral tilt and twist (deg) of orientations ``quat`` (N, 4).
+
+        Tilt and twist are None unless ``out_of_plane``. Long streams are worked through in blocks of
+        ``BLOCK_SAMPLES``: the temporaries stay small enough to be reused from cache instead of being
+        allocated (and page-faulted in) afresh at full length.
+        """
+        n = len(quat)
+        flex = np.empty(n)
+        tilt, twist = (np.empty(n), np.empty(n)) if out_of_plane else (None, None)
+        for a in range(0, n, BLOCK_SAMPLES):
+            b = min(a + BLOCK_SAMPLES, n)
+            q = quat[a:b]
+            f, t = self.flexion_tilt_deg(up_in_sensor(q))
+            flex[a:b] = f
+            if tilt is not None and twist is not None:
+                tilt[a:b], twist[a:b] = t, self.twist_deg(q)
+        return flex, tilt, twist
+
 
 def _mean_quat(quat: np.ndarray) -> np.ndarray:
     q = quat * np.where(quat @ quat[0] < 0, -1.0, 1.0)[:, None]
@@ -83,7 +106,7 @@ def _mean_quat(quat: np.ndarray) -> np.ndarray:
     return m / np.linalg.norm(m)
 
 
-def segment_angles(recording: Recording, placement: str) -> SegmentAngles:
+def segment_angles(recording: Recording, placement: str, out_of_plane: bool = True) -> SegmentAngles:
     """Calibrate one sensor and compute its segment's angles (offline).
 
     Parameters
@@ -91,6 +114,8 @@ def segment_angles(recording: Recording, placement: str) -> SegmentAngles:
     recording : Recording
     placement : str
         ``upper_back`` (trunk) or ``sacrum`` (pelvis).
+    out_of_plane : bool
+        Also compute lateral tilt and twist (None otherwise: the pelvis needs flexion only).
 
     Returns
     -------
@@ -101,36 +126,34 @@ def segment_angles(recording: Recording, placement: str) -> SegmentAngles:
     warnings: list[str] = []
     quat, quiet, bias = calibrated_orientation(uni)
     time_s, filled = output_times_s(uni.time_s, fs), uni.filled
-    up = up_in_sensor(quat)
-    valid = np.isfinite(up).all(axis=1)
     if quiet:
-        up0 = up[quiet[0] : quiet[1]].mean(axis=0)
-        quat0 = _mean_quat(quat[quiet[0] : quiet[1]])
+        standing = np.arange(quiet[0], quiet[1])
     else:
         warnings.append(
             f"{placement}: no quiet standing period found; calibrated to the reps' top positions "
             "(stand still for 3 s before the first rep next time)"
         )
-        first = np.flatnonzero(valid)[: max(int(0.5 * fs), 1)]
-        up0 = up[first].mean(axis=0)
-        quat0 = _mean_quat(quat[first])
+        standing = np.flatnonzero(np.isfinite(quat[:, 0]))[: max(int(0.5 * fs), 1)]
+    up0 = up_in_sensor(quat[standing]).mean(axis=0)
     up0 /= np.linalg.norm(up0)
-    raw_axis = sagittal_axis(uni.gyr_rads - bias, up)
-    nan = np.full(len(time_s), np.nan)
+    quat0 = _mean_quat(quat[standing])
+    pick = axis_samples(len(quat))
+    raw_axis = sagittal_axis(uni.gyr_rads[pick] - bias, up_in_sensor(quat[pick]))
     if raw_axis is None:
+        nan = np.full(len(time_s), np.nan)
         cal = Calibration(bias, up0, None, None, [*warnings, f"{placement}: no movement found"])
-        return SegmentAngles(placement, time_s, nan, nan.copy(), nan.copy(), filled, quat, cal, fs)
-    axis = orthogonal_axis(raw_axis, up0)
-    frame = SagittalFrame(up0, axis, quat0)
-    flex, tilt = frame.flexion_tilt_deg(up)
+        out_nan = (nan.copy(), nan.copy()) if out_of_plane else (None, None)
+        return SegmentAngles(placement, time_s, nan, *out_nan, filled, quat, cal, fs)
+    frame = SagittalFrame(up0, orthogonal_axis(raw_axis, up0), quat0)
+    flex, tilt, twist = frame.angles_deg(quat, out_of_plane and bool(quiet))
     if np.nanmax(flex) < -np.nanmin(flex):
-        # The reversed axis mirrors both angles: no need to compute them again.
-        frame = SagittalFrame(up0, -axis, quat0)
-        flex, tilt = -flex, -tilt
+        # The reversed axis mirrors flexion and tilt and leaves twist as it is.
+        frame = SagittalFrame(up0, -frame.axis, quat0)
+        flex = -flex
+        tilt = None if tilt is None else -tilt
     if not quiet:
-        frame = _reference_to_tops(flex, up, quat, frame.axis)
-        flex, tilt = frame.flexion_tilt_deg(up)
-    twist = frame.twist_deg(quat)
+        frame = _reference_to_tops(flex, quat, frame.axis)
+        flex, tilt, twist = frame.angles_deg(quat, out_of_plane)
     quiet_s = (float(time_s[quiet[0]]), float(time_s[quiet[1] - 1])) if quiet else None
     for w in warnings:
         log.warning(w)
@@ -138,9 +161,9 @@ def segment_angles(recording: Recording, placement: str) -> SegmentAngles:
     return SegmentAngles(placement, time_s, flex, tilt, twist, filled, quat, cal, fs)
 
 
-def _reference_to_tops(flex: np.ndarray, up: np.ndarray, quat: np.ndarray, axis: np.ndarray) -> SagittalFrame:
+def _reference_to_tops(flex: np.ndarray, quat: np.ndarray, axis: np.ndarray) -> SagittalFrame:
     """Re-reference to the standing cluster: samples in the least-flexed tenth of the range."""
     lo, hi = np.nanpercentile(flex, [1, 99])
     tops = flex <= lo + 0.1 * (hi - lo)
-    up0 = up[tops].mean(axis=0)
+    up0 = up_in_sensor(quat[tops]).mean(axis=0)
     return SagittalFrame(up0 / np.linalg.norm(up0), axis, _mean_quat(quat[tops]))

@@ -18,7 +18,7 @@ QUIET_GYR_STD_DPS = 1.0
 QUIET_GYR_MAX_DPS = 3.0  # above any plausible bias (DESIGN: up to 2 deg/s), below a slow hinge
 QUIET_ACC_STD_G = 0.02
 AXIS_MIN_RATE_DPS = 3.0
-AXIS_MAX_SAMPLES = 100_000  # a principal axis needs no more; longer recordings are strided
+AXIS_MAX_SAMPLES = 100_000
 
 
 @dataclass
@@ -96,16 +96,22 @@ def find_quiet(
     return None
 
 
+def axis_samples(n: int) -> slice:
+    """Which of ``n`` samples to take the sagittal axis from: a principal axis needs no more than
+    ``AXIS_MAX_SAMPLES``, so long recordings are strided."""
+    return slice(None, None, max(n // AXIS_MAX_SAMPLES, 1))
+
+
 def sagittal_axis(gyr_rads: np.ndarray, up: np.ndarray) -> np.ndarray | None:
     """Dominant horizontal rotation axis of the movement, in the sensor frame (sign not yet fixed).
 
     Rotation about the vertical (turning, walking) is projected out before the principal axis is
-    taken, so walking in and out does not tilt the flexion axis.
+    taken, so walking in and out does not tilt the flexion axis. Long recordings are passed in
+    strided (``axis_samples``).
     """
-    step = max(len(up) // AXIS_MAX_SAMPLES, 1)
-    ok = np.isfinite(up[::step]).all(axis=1)
-    w = gyr_rads[::step][ok]
-    u = up[::step][ok]
+    ok = np.isfinite(up).all(axis=1)
+    w = gyr_rads[ok]
+    u = up[ok]
     w_h = w - np.einsum("ij,ij->i", w, u)[:, None] * u
     moving = np.linalg.norm(w_h, axis=1) > np.radians(AXIS_MIN_RATE_DPS)
     if moving.sum() < 10:

@@ -165,8 +165,9 @@ class SensorTrack:
 
     def _angles_of(self, quat: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         assert self._frame is not None
-        flex, tilt = self._frame.flexion_tilt_deg(up_in_sensor(quat))
-        return flex, tilt, self._frame.twist_deg(quat)
+        flex, tilt, twist = self._frame.angles_deg(quat)
+        assert tilt is not None and twist is not None
+        return flex, tilt, twist
 
 
 @dataclass

@@ -74,6 +74,8 @@ def uniform_orientation(uni: UniformStream, gyro_bias_rads: np.ndarray | None = 
     Returns quaternions (M, 4), NaN between segments (gaps too long to fill).
     """
     gyr = uni.gyr_rads if gyro_bias_rads is None else uni.gyr_rads - gyro_bias_rads
+    if uni.segments == [(0, len(uni.time_s))]:
+        return orientation_batch(gyr, uni.acc_mps2, uni.fs_hz)
     quat = np.full((len(uni.time_s), 4), np.nan)
     for a, b in uni.segments:
         quat[a:b] = orientation_batch(gyr[a:b], uni.acc_mps2[a:b], uni.fs_hz)
@@ -129,23 +131,27 @@ def recording_orientation(recording: Recording, placement: str) -> tuple[np.ndar
 
 def up_in_sensor(quat: np.ndarray) -> np.ndarray:
     """The earth's up direction in the sensor frame (third row of each rotation matrix)."""
-    w, x, y, z = quat.T
-    return np.column_stack([2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)])
-
-
-def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Row-wise cross product of (N, 3) arrays; np.cross's axis handling dominates on short arrays."""
-    return np.column_stack([
-        a[:, 1] * b[:, 2] - a[:, 2] * b[:, 1],
-        a[:, 2] * b[:, 0] - a[:, 0] * b[:, 2],
-        a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0],
-    ])  # fmt: skip
+    w, x, y, z = np.ascontiguousarray(quat.T)
+    out = np.empty((3, len(quat)))
+    out[0] = 2 * (x * z - w * y)
+    out[1] = 2 * (y * z + w * x)
+    out[2] = 1 - 2 * (x * x + y * y)
+    return out.T
 
 
 def sensor_axis_in_earth(quat: np.ndarray, axis: np.ndarray) -> np.ndarray:
-    """Rotate a sensor-frame vector (3,) or vectors (N, 3) into the earth frame for every quaternion."""
-    w = quat[:, :1]
-    qv = quat[:, 1:]
-    v = np.broadcast_to(np.asarray(axis, dtype=float), qv.shape)
-    t = 2.0 * _cross(qv, v)
-    return v + w * t + _cross(qv, t)
+    """Rotate a sensor-frame vector (3,) or vectors (N, 3) into the earth frame for every quaternion.
+
+    Each output component is one row of the rotation matrix applied to the vector, evaluated on
+    contiguous component arrays (cheaper than the cross-product form on long streams).
+    """
+    w, x, y, z = np.ascontiguousarray(quat.T)
+    v = np.asarray(axis, dtype=float)
+    a, b, c = np.ascontiguousarray(v.T) if v.ndim == 2 else v
+    xx, yy, zz = x * x, y * y, z * z
+    xy, xz, yz, wx, wy, wz = x * y, x * z, y * z, w * x, w * y, w * z
+    out = np.empty((3, len(quat)))
+    out[0] = (1 - 2 * (yy + zz)) * a + 2 * ((xy - wz) * b + (xz + wy) * c)
+    out[1] = (1 - 2 * (xx + zz)) * b + 2 * ((xy + wz) * a + (yz - wx) * c)
+    out[2] = (1 - 2 * (xx + yy)) * c + 2 * ((xz - wy) * a + (yz + wx) * b)
+    return out.T

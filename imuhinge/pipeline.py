@@ -86,7 +86,7 @@ def analyze(
             # The upper-back analysis stands on its own: keep it, and say why the spine is unmeasured.
             warnings.append(f"sacrum sensor not used ({exc}); lumbar flexion not measured")
         else:
-            pelvis = segment_angles(recording, "sacrum")
+            pelvis = segment_angles(recording, "sacrum", out_of_plane=False)
             warnings += pelvis.calibration.warnings
             lumbar = lumbar_series(trunk, pelvis, alignment)
 

@@ -84,18 +84,26 @@ def to_uniform(stream: SensorStream, fs_hz: float, max_fill_s: float = MAX_FILL_
 
 def _to_uniform(stream: SensorStream, fs_hz: float, max_fill_s: float) -> UniformStream:
     pos = sample_positions(stream, fs_hz)
-    grid = np.arange(pos[-1] + 1)
-    filled = np.ones(len(grid), dtype=bool)
+    n = int(pos[-1]) + 1
+    if n == len(pos):
+        none = np.zeros(n, dtype=bool)
+        return UniformStream(stream.time_s, stream.acc_mps2, stream.gyr_rads, none, [(0, n)], fs_hz)
+    filled = np.ones(n, dtype=bool)
     filled[pos] = False
-    if not filled.any():
-        return UniformStream(stream.time_s, stream.acc_mps2, stream.gyr_rads, filled, [(0, len(grid))], fs_hz)
-    time_s = np.interp(grid, pos, stream.time_s)
-    acc = np.column_stack([np.interp(grid, pos, stream.acc_mps2[:, k]) for k in range(3)])
-    gyr = np.column_stack([np.interp(grid, pos, stream.gyr_rads[:, k]) for k in range(3)])
+    # Only the lost samples are interpolated; the rest are copied into place.
+    lost = np.flatnonzero(filled)
+    time_s = np.empty(n)
+    time_s[pos] = stream.time_s
+    time_s[lost] = np.interp(lost, pos, stream.time_s)
+    acc, gyr = np.empty((n, 3)), np.empty((n, 3))
+    for out, data in ((acc, stream.acc_mps2), (gyr, stream.gyr_rads)):
+        out[pos] = data
+        for k in range(3):
+            out[lost, k] = np.interp(lost, pos, data[:, k])
     long_gap = np.flatnonzero(np.diff(pos) > max_fill_s * fs_hz)
     cuts = [0]
     for g in long_gap:
         cuts += [int(pos[g]) + 1, int(pos[g + 1])]
-    cuts.append(len(grid))
+    cuts.append(n)
     segments = [(a, b) for a, b in zip(cuts[::2], cuts[1::2], strict=True) if b > a]
     return UniformStream(time_s, acc, gyr, filled, segments, fs_hz)

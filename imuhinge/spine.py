@@ -124,7 +124,7 @@ def max_lumbar_flexion_deg(
     """
     alignment = align_recording(recording)
     trunk = segment_angles(recording, "upper_back")
-    lumbar = lumbar_series(trunk, segment_angles(recording, "sacrum"), alignment)
+    lumbar = lumbar_series(trunk, segment_angles(recording, "sacrum", out_of_plane=False), alignment)
     lo = -np.inf if start_s is None else start_s
     hi = np.inf if end_s is None else end_s
     part = lumbar[(trunk.time_s >= lo) & (trunk.time_s <= hi)]
@@ -235,7 +235,7 @@ def still_instants_s(reps: list[Rep]) -> list[tuple[float, float]]:
     return out
 
 
-def pelvis_specific_force(recording: Recording, pelvis: SegmentAngles) -> np.ndarray:
+def pelvis_specific_force(recording: Recording, pelvis: SegmentAngles, idx: np.ndarray) -> np.ndarray:
     """The sacrum's specific force (m/s^2, sensor frame) at the times its orientation describes.
 
     Parameters
@@ -244,13 +244,16 @@ def pelvis_specific_force(recording: Recording, pelvis: SegmentAngles) -> np.nda
         Holds the sacrum stream.
     pelvis : SegmentAngles
         Its angles; their times may lie between the samples (VQF's output delay).
+    idx : ndarray of int
+        Which of the pelvis samples.
 
     Returns
     -------
-    ndarray, shape (len(pelvis.time_s), 3)
+    ndarray, shape (len(idx), 3)
     """
     uni = to_uniform(recording.sensors["sacrum"], recording.sample_rate_hz)
-    return np.column_stack([np.interp(pelvis.time_s, uni.time_s, uni.acc_mps2[:, k]) for k in range(3)])
+    t = pelvis.time_s[idx]
+    return np.column_stack([np.interp(t, uni.time_s, uni.acc_mps2[:, k]) for k in range(3)])
 
 
 def hip_motions(
@@ -328,7 +331,7 @@ def _hip_travel(
     idx = np.repeat(i0 - starts, lengths) + np.arange(lengths.sum())
     quat = pelvis.quat[idx]
     t = pelvis.time_s[idx]
-    acc = sensor_axis_in_earth(quat, pelvis_specific_force(recording, pelvis)[idx])
+    acc = sensor_axis_in_earth(quat, pelvis_specific_force(recording, pelvis, idx))
     acc[:, 2] -= G_MPS2
     unknown = ~np.isfinite(acc).all(axis=1)
     acc[unknown] = 0.0  # keeps a gap in one window out of the running sums of the others
