@@ -23,7 +23,6 @@ from scipy import signal
 from imuhinge.calibrate import runs
 from imuhinge.errors import InputError
 from imuhinge.model import Recording, SensorStream
-from imuhinge.orientation import quiet_bias
 from imuhinge.resample import UniformStream, to_uniform
 from imuhinge.smoothing import kernels
 
@@ -135,24 +134,36 @@ def check_pair(recording: Recording) -> None:
         )
 
 
-def angular_rate_dps(uni: UniformStream, step: int = 1) -> np.ndarray:
-    """Low-passed angular rate (deg/s, sensor frame) without the gyro bias, at every ``step``-th sample.
+def _lowpass_every(x: np.ndarray, kernel: np.ndarray, first: int, step: int) -> np.ndarray:
+    """Symmetric FIR ``kernel`` over ``x`` (N, 3), edges padded with the end values, evaluated only at
+    samples ``first``, ``first + step``, ... (no padded copy of ``x``: the few outputs within half a
+    kernel of either end gather their clipped neighbourhoods)."""
+    n, half = len(x), len(kernel) // 2
+    idx = np.arange(first, n, step)
+    out = np.empty((len(idx), x.shape[1]))
+    inner = (idx >= half) & (idx < n - half)
+    if inner.any():
+        lo, hi = idx[inner][[0, -1]] - half
+        out[inner] = sliding_window_view(x, len(kernel), axis=0)[lo : hi + 1 : step] @ kernel
+    near_end = np.flatnonzero(~inner)
+    around = np.clip(idx[near_end, None] + np.arange(-half, half + 1), 0, n - 1)
+    out[near_end] = np.einsum("ekc,k->ec", x[around], kernel)
+    return out
 
-    The bias is the mean rate over the earliest quiet standing period, when there is one; the filter
-    has unit gain at rest, so the bias comes off after filtering. The filter output is computed only
-    at the kept samples; NaN inside long gaps.
+
+def angular_rate_dps(uni: UniformStream, step: int = 1) -> np.ndarray:
+    """Low-passed angular rate (deg/s, sensor frame, gyro bias off) at every ``step``-th sample.
+
+    The filter output is computed only at the kept samples; NaN inside long gaps.
     """
-    bias = quiet_bias(uni)[1]
     low = kernels(uni.fs_hz, RATE_CUTOFF_HZ)[0]
-    half = len(low) // 2
     out = np.full((-(-len(uni.time_s) // step), 3), np.nan)
     for a, b in uni.segments:
         if b - a > len(low):
-            padded = np.pad(uni.gyr_rads[a:b], ((half, half), (0, 0)), mode="edge")
             first = -a % step
-            windows = sliding_window_view(padded, len(low), axis=0)[first::step]
-            out[(a + first) // step : (b + step - 1) // step] = windows @ low  # symmetric kernel
-    return np.degrees(out - bias)
+            kept = _lowpass_every(uni.gyr_rads[a:b], low, first, step)
+            out[(a + first) // step : (b + step - 1) // step] = kept
+    return np.degrees(out, out=out)
 
 
 def _standardise(x: np.ndarray) -> np.ndarray:

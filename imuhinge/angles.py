@@ -16,9 +16,9 @@ import numpy as np
 from imuhinge.calibrate import Calibration, axis_samples, orthogonal_axis, sagittal_axis
 from imuhinge.model import Recording
 from imuhinge.orientation import (
-    calibrated_orientation,
     output_times_s,
     sensor_axis_in_earth,
+    uniform_orientation,
     up_in_sensor,
 )
 from imuhinge.resample import to_uniform
@@ -124,7 +124,7 @@ def segment_angles(recording: Recording, placement: str, out_of_plane: bool = Tr
     fs = recording.sample_rate_hz
     uni = to_uniform(recording.sensors[placement], fs)
     warnings: list[str] = []
-    quat, quiet, bias = calibrated_orientation(uni)
+    quat, quiet, bias = uniform_orientation(uni), uni.quiet, uni.gyro_bias_rads
     time_s, filled = output_times_s(uni.time_s, fs), uni.filled
     if quiet:
         standing = np.arange(quiet[0], quiet[1])
@@ -138,7 +138,7 @@ def segment_angles(recording: Recording, placement: str, out_of_plane: bool = Tr
     up0 /= np.linalg.norm(up0)
     quat0 = _mean_quat(quat[standing])
     pick = axis_samples(len(quat))
-    raw_axis = sagittal_axis(uni.gyr_rads[pick] - bias, up_in_sensor(quat[pick]))
+    raw_axis = sagittal_axis(uni.gyr_rads[pick], up_in_sensor(quat[pick]))
     if raw_axis is None:
         nan = np.full(len(time_s), np.nan)
         cal = Calibration(bias, up0, None, None, [*warnings, f"{placement}: no movement found"])

@@ -11,7 +11,6 @@ from __future__ import annotations
 import numpy as np
 from vqf import VQF, offlineVQF
 
-from imuhinge.calibrate import find_quiet
 from imuhinge.model import Recording
 from imuhinge.resample import UniformStream, to_uniform
 
@@ -68,45 +67,18 @@ class OnlineOrientation:
         return self._vqf.updateBatch(gyr, acc)["quat6D"]
 
 
-def uniform_orientation(uni: UniformStream, gyro_bias_rads: np.ndarray | None = None) -> np.ndarray:
-    """Offline orientation of a gap-filled stream, each contiguous segment on its own.
+def uniform_orientation(uni: UniformStream) -> np.ndarray:
+    """Offline orientation of a gap-filled stream (gyro bias already off), each contiguous segment on
+    its own.
 
     Returns quaternions (M, 4), NaN between segments (gaps too long to fill).
     """
-    gyr = uni.gyr_rads if gyro_bias_rads is None else uni.gyr_rads - gyro_bias_rads
     if uni.segments == [(0, len(uni.time_s))]:
-        return orientation_batch(gyr, uni.acc_mps2, uni.fs_hz)
+        return orientation_batch(uni.gyr_rads, uni.acc_mps2, uni.fs_hz)
     quat = np.full((len(uni.time_s), 4), np.nan)
     for a, b in uni.segments:
-        quat[a:b] = orientation_batch(gyr[a:b], uni.acc_mps2[a:b], uni.fs_hz)
+        quat[a:b] = orientation_batch(uni.gyr_rads[a:b], uni.acc_mps2[a:b], uni.fs_hz)
     return quat
-
-
-def calibrated_orientation(
-    uni: UniformStream,
-) -> tuple[np.ndarray, tuple[int, int] | None, np.ndarray]:
-    """Orientation after removing the gyro bias measured in the first quiet standing period.
-
-    Returns
-    -------
-    quat : ndarray, shape (M, 4)
-        NaN between segments.
-    quiet : (int, int) or None
-        Index range of the quiet period used, None when there was none (bias left to VQF).
-    gyro_bias_rads : ndarray, shape (3,)
-    """
-    quiet, bias = quiet_bias(uni)
-    return uniform_orientation(uni, bias), quiet, bias
-
-
-def quiet_bias(uni: UniformStream) -> tuple[tuple[int, int] | None, np.ndarray]:
-    """The earliest quiet standing period (index range or None) and the gyro bias measured in it."""
-    in_segment = np.zeros(len(uni.time_s), dtype=bool)
-    for a, b in uni.segments:
-        in_segment[a:b] = True
-    quiet = find_quiet(uni.acc_mps2, uni.gyr_rads, uni.fs_hz, in_segment)
-    bias = uni.gyr_rads[quiet[0] : quiet[1]].mean(axis=0) if quiet else np.zeros(3)
-    return quiet, bias
 
 
 def recording_orientation(recording: Recording, placement: str) -> tuple[np.ndarray, np.ndarray]:
@@ -126,7 +98,7 @@ def recording_orientation(recording: Recording, placement: str) -> tuple[np.ndar
         Sensor -> earth, scalar first; NaN inside gaps too long to fill.
     """
     uni = to_uniform(recording.sensors[placement], recording.sample_rate_hz)
-    return output_times_s(uni.time_s, uni.fs_hz), calibrated_orientation(uni)[0]
+    return output_times_s(uni.time_s, uni.fs_hz), uniform_orientation(uni)
 
 
 def up_in_sensor(quat: np.ndarray) -> np.ndarray:

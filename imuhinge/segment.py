@@ -61,6 +61,11 @@ class _Excursion:
     base_s: float
 
 
+def _append(buffer: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """``buffer`` followed by ``new``; no copy while the buffer is empty (a whole recording at once)."""
+    return np.asarray(new, dtype=float) if not len(buffer) else np.concatenate([buffer, new])
+
+
 class Segmenter:
     """Incremental rep segmenter over a smoothed flexion stream.
 
@@ -102,9 +107,11 @@ class Segmenter:
 
     def feed(self, time_s: np.ndarray, angle_deg: np.ndarray, speed_dps: np.ndarray) -> list[RepBounds]:
         """Add smoothed samples; returns the reps completed by them."""
-        self._t = np.concatenate([self._t, time_s])
-        self._a = np.concatenate([self._a, angle_deg])
-        self._v = np.concatenate([self._v, speed_dps])
+        self._t, self._a, self._v = (
+            _append(self._t, time_s),
+            _append(self._a, angle_deg),
+            _append(self._v, speed_dps),
+        )
         self._scan()
         done = self._finalize(final=False)
         self._trim()

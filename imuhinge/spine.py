@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from imuhinge.align import ClockAlignment, align_recording
-from imuhinge.angles import SegmentAngles, segment_angles
+from imuhinge.angles import BLOCK_SAMPLES, SegmentAngles, segment_angles
 from imuhinge.errors import InputError
 from imuhinge.metrics import AngleSeries
 from imuhinge.model import G_MPS2, Recording, Rep, SetReport
@@ -250,10 +250,16 @@ def pelvis_specific_force(recording: Recording, pelvis: SegmentAngles, idx: np.n
     Returns
     -------
     ndarray, shape (len(idx), 3)
+        Linearly interpolated between sample k and k + 1 for output k (held at the ends).
     """
     uni = to_uniform(recording.sensors["sacrum"], recording.sample_rate_hz)
-    t = pelvis.time_s[idx]
-    return np.column_stack([np.interp(t, uni.time_s, uni.acc_mps2[:, k]) for k in range(3)])
+    # Output k lies after sample k (by half a sample): between k and k + 1 unless the times jitter.
+    below = np.minimum(idx, len(uni.time_s) - 2)
+    t0, t1 = uni.time_s[below], uni.time_s[below + 1]
+    w = np.clip((pelvis.time_s[idx] - t0) / (t1 - t0), 0.0, 1.0)[:, None]
+    acc = uni.acc_mps2[below]
+    acc += (uni.acc_mps2[below + 1] - acc) * w
+    return acc
 
 
 def hip_motions(
@@ -327,11 +333,14 @@ def _hip_travel(
     lengths = i1 - i0 + 1
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
     last = starts + lengths - 1
-    seg = np.repeat(np.arange(len(i0)), lengths)
     idx = np.repeat(i0 - starts, lengths) + np.arange(lengths.sum())
-    quat = pelvis.quat[idx]
     t = pelvis.time_s[idx]
-    acc = sensor_axis_in_earth(quat, pelvis_specific_force(recording, pelvis, idx))
+    acc = np.empty((len(idx), 3))
+    for a in range(0, len(idx), BLOCK_SAMPLES):
+        block = idx[a : a + BLOCK_SAMPLES]
+        acc[a : a + len(block)] = sensor_axis_in_earth(
+            pelvis.quat[block], pelvis_specific_force(recording, pelvis, block)
+        )
     acc[:, 2] -= G_MPS2
     unknown = ~np.isfinite(acc).all(axis=1)
     acc[unknown] = 0.0  # keeps a gap in one window out of the running sums of the others
@@ -340,12 +349,13 @@ def _hip_travel(
     step = 0.5 * (acc[1:] + acc[:-1]) * dt
     step[between] = 0.0
     vel = np.vstack([np.zeros((1, 3)), np.cumsum(step, axis=0)])
-    vel -= vel[starts][seg]
-    frac = (t - t[starts][seg]) / (t[last] - t[starts])[seg]
-    vel -= vel[last][seg] * frac[:, None]
     step = 0.5 * (vel[1:] + vel[:-1]) * dt
     step[between] = 0.0
-    sensor_travel = np.add.reduceat(np.vstack([step, np.zeros((1, 3))]), starts)
+    area = np.add.reduceat(np.vstack([step, np.zeros((1, 3))]), starts)
+    # De-drifting the velocity to zero at both ends of a window subtracts a line from it; its
+    # integral over the window (duration T) is v_start * T + (v_last - v_start) * T / 2.
+    duration = (t[last] - t[starts])[:, None]
+    sensor_travel = area - 0.5 * (vel[starts] + vel[last]) * duration
     up0, forward = axes
     lever = SACRUM_ABOVE_HIP_M * up0 - SACRUM_BEHIND_HIP_M * forward
     travel = sensor_travel - (
