@@ -142,8 +142,8 @@ def segment_angles(recording: Recording, placement: str, out_of_plane: bool = Tr
     if raw_axis is None:
         nan = np.full(len(time_s), np.nan)
         cal = Calibration(bias, up0, None, None, [*warnings, f"{placement}: no movement found"])
-        out_nan = (nan.copy(), nan.copy()) if out_of_plane else (None, None)
-        return SegmentAngles(placement, time_s, nan, *out_nan, filled, quat, cal, fs)
+        tilt_nan, twist_nan = (nan.copy(), nan.copy()) if out_of_plane else (None, None)
+        return SegmentAngles(placement, time_s, nan, tilt_nan, twist_nan, filled, quat, cal, fs)
     frame = SagittalFrame(up0, orthogonal_axis(raw_axis, up0), quat0)
     flex, tilt, twist = frame.angles_deg(quat, out_of_plane and bool(quiet))
     if np.nanmax(flex) < -np.nanmin(flex):

@@ -79,8 +79,8 @@ def build_reps(bounds: list[RepBounds], exercise: Exercise, series: AngleSeries)
             concentric_s=rise[1] - rise[0],
             top_s=top_s,
             peak_time_s=b.extreme_time_s,
-            peak_trunk_flexion_deg=float(np.nanmax(flex[rep_win])),
-            lockout_extension_deg=max(0.0, float(-np.nanmin(flex[lock]))),
+            peak_trunk_flexion_deg=float(np.fmax.reduce(flex[rep_win])),
+            lockout_extension_deg=max(0.0, float(-np.fmin.reduce(flex[lock]))),
             peak_lateral_tilt_deg=_signed_peak(series.lateral_tilt_deg[rep_win]),
             peak_twist_deg=_signed_peak(series.twist_deg[rep_win]),
         )
@@ -88,14 +88,25 @@ def build_reps(bounds: list[RepBounds], exercise: Exercise, series: AngleSeries)
             hold = series.window(lower[1], rise[0])
             rep.hold_stability_deg = float(np.nanstd(flex[hold]))
         lumbar = series.lumbar_flexion_deg
-        if lumbar is not None and np.isfinite(lumbar[rep_win]).any():  # not inside a sacrum gap
-            i = rep_win.start + int(np.nanargmax(lumbar[rep_win]))
-            rep.peak_lumbar_flexion_deg = float(lumbar[i])
-            rep.lumbar_peak_phase = _phase_at(rep, float(series.time_s[i]))
-            if np.isfinite(lumbar[lock]).any():
-                rep.lockout_lumbar_extension_deg = max(0.0, float(-np.nanmin(lumbar[lock])))
+        if lumbar is not None:
+            _lumbar_metrics(rep, lumbar[rep_win], lumbar[lock], series.time_s[rep_win])
         reps.append(rep)
     return reps
+
+
+def _lumbar_metrics(rep: Rep, during: np.ndarray, lockout: np.ndarray, time_s: np.ndarray) -> None:
+    """Peak lumbar flexion (and its phase) and lockout extension, unless the sacrum was in a gap.
+
+    ``np.fmax``/``np.fmin`` skip NaN and give NaN only when the whole window is NaN.
+    """
+    peak = np.fmax.reduce(during)
+    if not np.isfinite(peak):
+        return
+    rep.peak_lumbar_flexion_deg = float(peak)
+    rep.lumbar_peak_phase = _phase_at(rep, float(time_s[np.argmax(during == peak)]))
+    least = np.fmin.reduce(lockout)
+    if np.isfinite(least):
+        rep.lockout_lumbar_extension_deg = max(0.0, float(-least))
 
 
 def _phase_at(rep: Rep, t: float) -> str:

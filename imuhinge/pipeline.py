@@ -94,6 +94,7 @@ def analyze(
                 return hip_motions(recording, trunk, pelvis, alignment, reps)
 
     seg = segment_stream(trunk, ex.floor_start, config)
+    assert trunk.lateral_tilt_deg is not None and trunk.twist_deg is not None  # out_of_plane=True
     series = AngleSeries(trunk.time_s, trunk.flexion_deg, trunk.lateral_tilt_deg, trunk.twist_deg, lumbar)
     return build_report(recording, ex, tempo_obj, targets, seg.reps, seg.partials, series, warnings, hips)
 

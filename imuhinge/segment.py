@@ -32,7 +32,7 @@ class SegmenterConfig:
     max_onset_search_s: float = 10.0
     max_offset_search_s: float = 10.0
     floor_lookahead_s: float = 1.5
-    scan_window_s: float = 30.0
+    scan_window_s: float = 5.0  # work per scan step; results do not depend on it
 
 
 @dataclass

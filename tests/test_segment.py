@@ -7,7 +7,7 @@ from conftest import sim_set
 from imuhinge.angles import segment_angles
 from imuhinge.model import Exercise
 from imuhinge.pipeline import segment_stream
-from imuhinge.segment import Segmenter
+from imuhinge.segment import Segmenter, SegmenterConfig
 from imuhinge.smoothing import StreamSmoother, smooth
 
 
@@ -56,6 +56,16 @@ def test_chunks_of_random_sizes_give_the_batch_reps(kwargs):
         chunked = _chunked(angles, ex.floor_start, np.random.default_rng(seed))
         assert chunked.reps == batch.reps
         assert chunked.partials == batch.partials
+
+
+def test_scan_window_changes_work_not_results():
+    sim = sim_set(reps=5, partial_after={1: 10.0}, top_pause_s=20.0, quiet_after_s=40.0, seed=6)
+    angles = segment_angles(sim.recording, "upper_back")
+    default = segment_stream(angles, False)
+    assert len(default.reps) == 5 and len(default.partials) == 1
+    for window_s in (0.05, 1.0, 60.0):
+        other = segment_stream(angles, False, SegmenterConfig(scan_window_s=window_s))
+        assert other.reps == default.reps and other.partials == default.partials
 
 
 def test_gap_never_joins_a_rep():
