@@ -274,8 +274,8 @@ def hip_motions(
     For each rep the sacrum's acceleration is turned into the earth frame (gravity removed) and
     integrated twice between the instants before and after the lowering when the hips are still
     (``still_instants_s``), with the velocity forced to zero at both ends (linear de-drift). The
-    sacrum's lever arm is taken off to get the hip joint's travel. All reps are integrated in one
-    vectorised pass.
+    sacrum's lever arm is taken off to get the hip joint's travel. Reps are integrated in groups,
+    each in one vectorised pass.
 
     Parameters
     ----------
@@ -304,7 +304,9 @@ def hip_motions(
     travel = np.full((len(reps), 3), np.nan)
     facing = np.full((len(reps), 3), np.nan)
     if axes is not None and ok.any():
-        travel[ok], facing[ok] = _hip_travel(recording, pelvis, i0[ok], i1[ok], axes)
+        for group in _window_groups(i1[ok] - i0[ok] + 1):
+            rows = np.flatnonzero(ok)[group]
+            travel[rows], facing[rows] = _hip_travel(recording, pelvis, i0[rows], i1[rows], axes)
     out = []
     for k in range(len(reps)):
         f = facing[k] * [1.0, 1.0, 0.0]
@@ -319,6 +321,16 @@ def hip_motions(
     return out
 
 
+def _window_groups(lengths: np.ndarray) -> list[np.ndarray]:
+    """Consecutive windows bundled into groups of about ``BLOCK_SAMPLES`` samples in all.
+
+    Each group is integrated in one vectorised pass whose arrays stay small enough to be reused
+    from cache instead of being allocated (and page-faulted in) afresh for the whole recording.
+    """
+    group = np.cumsum(lengths) // BLOCK_SAMPLES
+    return np.split(np.arange(len(lengths)), np.flatnonzero(np.diff(group)) + 1)
+
+
 def _hip_travel(
     recording: Recording,
     pelvis: SegmentAngles,
@@ -328,19 +340,15 @@ def _hip_travel(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Hip-joint travel (m, earth frame) over each window ``[i0, i1]`` and the facing direction at i0.
 
-    Windows with an unknown orientation inside give NaN.
+    All windows are integrated in one vectorised pass; windows with an unknown orientation inside
+    give NaN.
     """  # fmt: skip
     lengths = i1 - i0 + 1
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
     last = starts + lengths - 1
     idx = np.repeat(i0 - starts, lengths) + np.arange(lengths.sum())
     t = pelvis.time_s[idx]
-    acc = np.empty((len(idx), 3))
-    for a in range(0, len(idx), BLOCK_SAMPLES):
-        block = idx[a : a + BLOCK_SAMPLES]
-        acc[a : a + len(block)] = sensor_axis_in_earth(
-            pelvis.quat[block], pelvis_specific_force(recording, pelvis, block)
-        )
+    acc = sensor_axis_in_earth(pelvis.quat[idx], pelvis_specific_force(recording, pelvis, idx))
     acc[:, 2] -= G_MPS2
     unknown = ~np.isfinite(acc).all(axis=1)
     acc[unknown] = 0.0  # keeps a gap in one window out of the running sums of the others
