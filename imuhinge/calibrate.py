@@ -18,7 +18,7 @@ QUIET_GYR_STD_DPS = 1.0
 QUIET_GYR_MAX_DPS = 3.0  # above any plausible bias (DESIGN: up to 2 deg/s), below a slow hinge
 QUIET_ACC_STD_G = 0.02
 AXIS_MIN_RATE_DPS = 3.0
-AXIS_MAX_SAMPLES = 100_000
+AXIS_MAX_SAMPLES = 20_000
 
 
 @dataclass
