@@ -1,0 +1,61 @@
+"""The uniform grid: lost samples filled, long gaps split, gyro bias of quiet standing taken off."""
+
+import numpy as np
+
+from imuhinge.model import SensorStream
+from imuhinge.resample import to_uniform
+
+FS_HZ = 100.0
+BIAS_RADS = np.radians([1.5, -2.0, 0.5])
+
+
+def _stream(n: int, keep: np.ndarray) -> tuple[SensorStream, np.ndarray, np.ndarray]:
+    """Quiet standing for 3 s, then a slow sway; gyro = sway rate + bias; returns the stream and the
+    full (unsampled) acc and gyr."""
+    t = np.arange(n) / FS_HZ
+    sway = np.where(t > 3.0, 0.3 * np.sin(2 * np.pi * 0.5 * (t - 3.0)), 0.0)
+    gyr = np.column_stack([sway, 0.5 * sway, -sway]) + BIAS_RADS
+    acc = np.column_stack([0.1 * sway, np.zeros(n), 9.81 + 0.01 * sway])
+    stream = SensorStream("upper_back", t[keep], acc[keep], gyr[keep], np.flatnonzero(keep).astype(np.int64))
+    return stream, acc, gyr
+
+
+def test_lost_samples_are_interpolated_and_kept_ones_untouched():
+    n = 2000
+    keep = np.ones(n, dtype=bool)
+    keep[[700, 701, 702, 1500]] = False
+    stream, acc, gyr = _stream(n, keep)
+    raw_gyr = stream.gyr_rads.copy()
+    uni = to_uniform(stream, FS_HZ)
+    assert len(uni.time_s) == n and uni.segments == [(0, n)]
+    np.testing.assert_array_equal(uni.filled, ~keep)
+    np.testing.assert_allclose(uni.time_s, np.arange(n) / FS_HZ, atol=1e-12)
+    np.testing.assert_array_equal(uni.acc_mps2[keep], acc[keep])
+    lost = np.flatnonzero(~keep)
+    for i in lost:  # linear between the neighbours that arrived
+        lo, hi = np.flatnonzero(keep[:i])[-1], i + np.flatnonzero(keep[i:])[0]
+        w = (i - lo) / (hi - lo)
+        np.testing.assert_allclose(uni.acc_mps2[i], (1 - w) * acc[lo] + w * acc[hi], atol=1e-12)
+    np.testing.assert_allclose(uni.gyro_bias_rads, BIAS_RADS, atol=1e-12)
+    np.testing.assert_allclose(uni.gyr_rads[keep], gyr[keep] - BIAS_RADS, atol=1e-12)
+    assert uni.quiet is not None and uni.quiet[0] == 0 and uni.quiet[1] >= 1.5 * FS_HZ
+    np.testing.assert_array_equal(stream.gyr_rads, raw_gyr)
+
+
+def test_a_stream_without_loss_keeps_its_arrays_as_loaded():
+    stream, _, gyr = _stream(1000, np.ones(1000, dtype=bool))
+    uni = to_uniform(stream, FS_HZ)
+    assert not uni.filled.any() and uni.acc_mps2 is stream.acc_mps2
+    np.testing.assert_array_equal(stream.gyr_rads, gyr)
+    np.testing.assert_allclose(uni.gyr_rads, gyr - BIAS_RADS, atol=1e-12)
+
+
+def test_a_long_gap_splits_the_stream():
+    n = 3000
+    keep = np.ones(n, dtype=bool)
+    keep[1200:1300] = False  # 1 s: longer than MAX_FILL_S
+    keep[2000] = False
+    stream, _, _ = _stream(n, keep)
+    uni = to_uniform(stream, FS_HZ)
+    assert uni.segments == [(0, 1200), (1300, n)]
+    assert uni.filled[1200:1300].all() and uni.filled[2000]
