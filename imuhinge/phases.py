@@ -32,13 +32,12 @@ def speed_threshold_dps(
     return max(fraction * abs(peak_speed_dps), floor_dps)
 
 
-def _crossing_time(time_s: np.ndarray, speed: np.ndarray, below: int, above: int, thr: float) -> float:
-    """Sub-sample time where ``speed`` crosses ``thr`` between a sample below and its neighbour."""
-    s_below, s_above = speed[below], speed[above]
+def _crossing_time(t_below: float, t_above: float, s_below: float, s_above: float, thr: float) -> float:
+    """Sub-sample time where the speed crosses ``thr`` between a sample below it and its neighbour."""
     if s_above <= s_below:
-        return float(time_s[below])
+        return float(t_below)
     frac = (thr - s_below) / (s_above - s_below)
-    return float(time_s[below] + min(max(frac, 0.0), 1.0) * (time_s[above] - time_s[below]))
+    return float(t_below + min(max(frac, 0.0), 1.0) * (t_above - t_below))
 
 
 def movement_bounds(
@@ -74,26 +73,23 @@ def movement_bounds(
     """
     start, stop = search if search is not None else (0, len(time_s))
     thr = speed_threshold_dps(speed_dps[peak_index], fraction, floor_dps)
-    # Work on the search window only; keep one neighbour on each side for the crossing interpolation.
-    lo, hi = max(start - 1, 0), min(stop + 1, len(time_s))
-    t, angle = time_s[lo:hi], angle_deg[lo:hi]
     # Speed in the movement's own direction: a sharp reversal crosses zero between two samples that
     # are both fast, and still ends the movement.
-    along = speed_dps[lo:hi] * np.sign(speed_dps[peak_index])
-    peak = peak_index - lo
-    quiet = along < thr
-    window = np.zeros(hi - lo, dtype=bool)
-    window[start - lo : stop - lo] = True
-    idx = np.arange(hi - lo)
-    onset_ok = quiet & window & (idx < peak) & (angle >= onset_zone.low_deg) & (angle <= onset_zone.high_deg)
-    offset_ok = (
-        quiet & window & (idx > peak) & (angle >= offset_zone.low_deg) & (angle <= offset_zone.high_deg)
-    )
-    onset_candidates = np.flatnonzero(onset_ok)
-    offset_candidates = np.flatnonzero(offset_ok)
-    if not len(onset_candidates) or not len(offset_candidates):
+    sign = np.sign(speed_dps[peak_index])
+
+    def candidates(lo: int, hi: int, zone: Zone) -> np.ndarray:
+        along, angle = speed_dps[lo:hi] * sign, angle_deg[lo:hi]
+        return np.flatnonzero((along < thr) & (angle >= zone.low_deg) & (angle <= zone.high_deg)) + lo
+
+    onsets = candidates(start, peak_index, onset_zone)
+    offsets = candidates(peak_index + 1, stop, offset_zone)
+    if not len(onsets) or not len(offsets):
         return None
-    i_on, i_off = int(onset_candidates[-1]), int(offset_candidates[0])
-    onset_s = _crossing_time(t, along, i_on, i_on + 1, thr)
-    offset_s = _crossing_time(t, along, i_off, i_off - 1, thr)
+    i_on, i_off = int(onsets[-1]), int(offsets[0])
+    onset_s = _crossing_time(
+        time_s[i_on], time_s[i_on + 1], sign * speed_dps[i_on], sign * speed_dps[i_on + 1], thr
+    )
+    offset_s = _crossing_time(
+        time_s[i_off], time_s[i_off - 1], sign * speed_dps[i_off], sign * speed_dps[i_off - 1], thr
+    )
     return onset_s, offset_s
