@@ -205,13 +205,19 @@ def _shift_similarity(w_trunk: np.ndarray, shifted: np.ndarray) -> np.ndarray:
     a0 = np.where(ok_a[:, None], w_trunk, 0.0)
     b0 = np.where(ok_b[:, None], shifted, 0.0)
 
-    def windows(x: np.ndarray) -> np.ndarray:
-        return sliding_window_view(x, n)
+    def along_shifts(b: np.ndarray, a: np.ndarray) -> np.ndarray:
+        """sum_i a[i] * b[m + i] for every shift m."""
+        return np.correlate(b, a, mode="valid")
 
-    cross = np.stack([windows(b0[:, j]) @ a0 for j in range(3)], axis=2)
-    present = windows(ok_b.astype(float))
-    count = present @ ok_a
-    scale = np.sqrt((present @ np.sum(a0**2, axis=1)) * (windows(np.sum(b0**2, axis=1)) @ ok_a))
+    cross = np.empty((len(shifted) - n + 1, 3, 3))
+    for i in range(3):
+        for j in range(3):
+            cross[:, i, j] = along_shifts(b0[:, j], a0[:, i])
+    present, wanted = ok_b.astype(float), ok_a.astype(float)
+    count = along_shifts(present, wanted)
+    energy_a = along_shifts(present, np.sum(a0**2, axis=1))
+    energy_b = along_shifts(np.sum(b0**2, axis=1), wanted)
+    scale = np.sqrt(energy_a * energy_b)
     u, sing, vt = np.linalg.svd(cross)
     sign = np.sign(np.linalg.det(u) * np.linalg.det(vt))
     fit = sing[:, 0] + sing[:, 1] + sign * sing[:, 2]
