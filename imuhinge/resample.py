@@ -103,17 +103,19 @@ def _to_uniform(stream: SensorStream, fs_hz: float, max_fill_s: float) -> Unifor
     if n == len(pos):
         time_s, acc, gyr, segments = stream.time_s, stream.acc_mps2, stream.gyr_rads, [(0, n)]
     else:
-        # Every grid sample takes the last sample received (a gather), then the lost ones are
-        # interpolated.
-        src = np.cumsum(kept) - 1
-        lost = np.flatnonzero(~kept)
-        time_s = stream.time_s[src]
-        time_s[lost] = np.interp(lost, pos, stream.time_s)
-        acc, gyr = np.take(stream.acc_mps2, src, axis=0), np.take(stream.gyr_rads, src, axis=0)
-        for out, data in ((acc, stream.acc_mps2), (gyr, stream.gyr_rads)):
-            for k in range(3):
-                out[lost, k] = np.interp(lost, pos, data[:, k])
-        long_gap = np.flatnonzero(np.diff(pos) > max_fill_s * fs_hz)
+        steps = np.diff(pos)
+        jumps = np.flatnonzero(steps > 1)
+        last_received = np.cumsum(kept) - 1
+        lost, before, frac = _lost_samples(pos, jumps, steps[jumps])
+
+        def filled(data: np.ndarray) -> np.ndarray:
+            out = np.take(data, last_received, axis=0)
+            w = frac if data.ndim == 1 else frac[:, None]
+            out[lost] = data[before] + w * (data[before + 1] - data[before])
+            return out
+
+        time_s, acc, gyr = filled(stream.time_s), filled(stream.acc_mps2), filled(stream.gyr_rads)
+        long_gap = jumps[steps[jumps] > max_fill_s * fs_hz]
         cuts = [0]
         for g in long_gap:
             cuts += [int(pos[g]) + 1, int(pos[g + 1])]
@@ -129,3 +131,13 @@ def _to_uniform(stream: SensorStream, fs_hz: float, max_fill_s: float) -> Unifor
     else:
         gyr -= bias
     return UniformStream(time_s, acc, gyr, ~kept, segments, fs_hz, quiet, bias)
+
+
+def _lost_samples(pos: np.ndarray, jumps: np.ndarray, width: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Grid index of every lost sample, the received sample before it, and how far (0-1) it lies
+    towards the next one; the gaps follow ``pos[jumps]`` and span ``width`` grid steps each."""
+    missing = width - 1
+    before = np.repeat(jumps, missing)
+    ranks = np.arange(missing.sum()) - np.repeat(np.cumsum(missing) - missing, missing)
+    lost = pos[before] + 1 + ranks
+    return lost, before, (1 + ranks) / np.repeat(width, missing)
