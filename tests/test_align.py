@@ -3,10 +3,19 @@
 import numpy as np
 import pytest
 
-from imuhinge.align import ClockAlignment, align_recording, align_streams, check_pair
+from imuhinge.align import (
+    RATE_CUTOFF_HZ,
+    ClockAlignment,
+    align_recording,
+    align_streams,
+    angular_rate_dps,
+    check_pair,
+)
 from imuhinge.errors import InputError
 from imuhinge.model import Recording, SensorStream
+from imuhinge.resample import to_uniform
 from imuhinge.sim import SimConfig, simulate
+from imuhinge.smoothing import kernels
 
 TWO = ("upper_back", "sacrum")
 
@@ -146,3 +155,28 @@ def test_streams_that_cannot_be_correlated_rejected(plain):
         align_streams(trunk, other.recording.sensors["sacrum"], fs)
     with pytest.raises(InputError, match="less than half"):
         align_streams(trunk, subset(pelvis, pelvis.time_s < 10.0), fs)
+
+
+@pytest.mark.parametrize("step", [1, 3, 4])
+def test_rates_are_the_edge_padded_low_pass_at_the_kept_samples(step):
+    """The decimated rates equal filtering the whole padded segment and keeping every step-th sample,
+    also next to the ends and around a long gap that splits the stream."""
+    rng = np.random.default_rng(step)
+    n, fs = 1500, 100.0
+    keep = np.ones(n, dtype=bool)
+    keep[700:800] = False  # 1 s: a long gap, two segments
+    gyr = np.cumsum(rng.normal(size=(n, 3)), axis=0) * 0.01
+    t = np.arange(n) / fs
+    stream = SensorStream(
+        "upper_back", t[keep], np.tile([0, 0, 9.81], (keep.sum(), 1)), gyr[keep], np.flatnonzero(keep)
+    )
+    uni = to_uniform(stream, fs)
+    low = kernels(fs, RATE_CUTOFF_HZ)[0]
+    half = len(low) // 2
+    expected = np.full((n, 3), np.nan)
+    for a, b in uni.segments:
+        padded = np.pad(uni.gyr_rads[a:b], ((half, half), (0, 0)), mode="edge")
+        expected[a:b] = np.column_stack([np.convolve(padded[:, k], low, mode="valid") for k in range(3)])
+    got = angular_rate_dps(uni, step)
+    np.testing.assert_allclose(got, np.degrees(expected[::step]), rtol=0, atol=1e-12)
+    assert np.isnan(got[(np.arange(0, n, step) >= 700) & (np.arange(0, n, step) < 800)]).all()
