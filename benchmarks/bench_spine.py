@@ -27,6 +27,7 @@ from imuhinge.align import ClockAlignment, align_recording
 from imuhinge.angles import segment_angles
 from imuhinge.model import Targets
 from imuhinge.pipeline import analyze
+from imuhinge.resample import to_uniform
 from imuhinge.sim import SimConfig, simulate
 from imuhinge.spine import classify_pattern, hip_motions, lumbar_series
 
@@ -80,7 +81,8 @@ def run_set(exercise: str, squat: bool, rate_hz: float, seed: int) -> dict:
         raw_errs.append(abs(float(np.nanmax(unaligned[in_rep])) - truth_peak))
         flagged += peak > limit and truth_peak > limit
         false_flags += peak > limit and truth_peak <= limit
-    pattern = classify_pattern(m.pattern for m in hip_motions(rec, trunk, pelvis, alignment, report.reps))
+    sacrum = to_uniform(rec.sensors["sacrum"], rec.sample_rate_hz)
+    pattern = classify_pattern(m.pattern for m in hip_motions(sacrum, trunk, pelvis, alignment, report.reps))
     return {
         "errs": errs,
         "raw_errs": raw_errs,

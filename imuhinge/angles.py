@@ -21,7 +21,7 @@ from imuhinge.orientation import (
     uniform_orientation,
     up_in_sensor,
 )
-from imuhinge.resample import to_uniform
+from imuhinge.resample import UniformStream, to_uniform
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ def _mean_quat(quat: np.ndarray) -> np.ndarray:
 
 
 def segment_angles(recording: Recording, placement: str, out_of_plane: bool = True) -> SegmentAngles:
-    """Calibrate one sensor and compute its segment's angles (offline).
+    """Calibrate one sensor of a recording and compute its segment's angles (offline).
 
     Parameters
     ----------
@@ -121,8 +121,13 @@ def segment_angles(recording: Recording, placement: str, out_of_plane: bool = Tr
     -------
     SegmentAngles
     """
-    fs = recording.sample_rate_hz
-    uni = to_uniform(recording.sensors[placement], fs)
+    uni = to_uniform(recording.sensors[placement], recording.sample_rate_hz)
+    return uniform_angles(uni, placement, out_of_plane)
+
+
+def uniform_angles(uni: UniformStream, placement: str, out_of_plane: bool = True) -> SegmentAngles:
+    """``segment_angles`` of a sensor stream already on its uniform grid (``resample.to_uniform``)."""
+    fs = uni.fs_hz
     warnings: list[str] = []
     quat, quiet, bias = uniform_orientation(uni), uni.quiet, uni.gyro_bias_rads
     time_s, filled = output_times_s(uni.time_s, fs), uni.filled

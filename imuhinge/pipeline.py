@@ -6,12 +6,13 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from imuhinge.align import align_recording
-from imuhinge.angles import SegmentAngles, segment_angles
+from imuhinge.align import ClockAlignment, align_streams, check_pair
+from imuhinge.angles import SegmentAngles, uniform_angles
 from imuhinge.calibrate import runs
 from imuhinge.errors import InputError
 from imuhinge.metrics import AngleSeries, build_reps
 from imuhinge.model import Exercise, Recording, Rep, SetReport, Targets
+from imuhinge.resample import UniformStream, to_uniform
 from imuhinge.segment import RepBounds, Segmenter, SegmenterConfig
 from imuhinge.smoothing import smooth
 from imuhinge.spine import HipMotion, hip_motions, lumbar_series
@@ -76,22 +77,32 @@ def analyze(
     targets = targets or Targets()
     config = segmenter_config or SegmenterConfig(min_depth_deg=targets.min_depth_deg)
     trunk_name = trunk_placement(recording.placements)
-    trunk = segment_angles(recording, trunk_name)
-    warnings = list(trunk.calibration.warnings)
-    lumbar, hips = None, None
+    fs = recording.sample_rate_hz
+    # The streams on their uniform grids are passed along explicitly, and the trunk's is let go once
+    # its angles and the clock alignment have it, before the sacrum's orientation is computed.
+    trunk_uni = to_uniform(recording.sensors[trunk_name], fs)
+    pair: tuple[UniformStream, ClockAlignment] | None = None
+    unused_sacrum = []
     if "sacrum" in recording.sensors and trunk_name != "sacrum":
         try:
-            alignment = align_recording(recording)
+            check_pair(recording)
+            sacrum_uni = to_uniform(recording.sensors["sacrum"], fs)
+            pair = sacrum_uni, align_streams(trunk_uni, sacrum_uni, fs)
         except InputError as exc:
             # The upper-back analysis stands on its own: keep it, and say why the spine is unmeasured.
-            warnings.append(f"sacrum sensor not used ({exc}); lumbar flexion not measured")
-        else:
-            pelvis = segment_angles(recording, "sacrum", out_of_plane=False)
-            warnings += pelvis.calibration.warnings
-            lumbar = lumbar_series(trunk, pelvis, alignment)
+            unused_sacrum.append(f"sacrum sensor not used ({exc}); lumbar flexion not measured")
+    trunk = uniform_angles(trunk_uni, trunk_name)
+    del trunk_uni
+    warnings = [*trunk.calibration.warnings, *unused_sacrum]
+    lumbar, hips = None, None
+    if pair is not None:
+        sacrum, alignment = pair
+        pelvis = uniform_angles(sacrum, "sacrum", out_of_plane=False)
+        warnings += pelvis.calibration.warnings
+        lumbar = lumbar_series(trunk, pelvis, alignment)
 
-            def hips(reps: list[Rep]) -> list[HipMotion]:
-                return hip_motions(recording, trunk, pelvis, alignment, reps)
+        def hips(reps: list[Rep]) -> list[HipMotion]:
+            return hip_motions(sacrum, trunk, pelvis, alignment, reps)
 
     seg = segment_stream(trunk, ex.floor_start, config)
     assert trunk.lateral_tilt_deg is not None and trunk.twist_deg is not None  # out_of_plane=True

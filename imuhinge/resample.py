@@ -11,7 +11,6 @@ here, in the same pass.
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,9 +63,6 @@ def sample_positions(stream: SensorStream, fs_hz: float) -> np.ndarray:
     return np.concatenate([[0], np.cumsum(steps)])
 
 
-_CACHE: dict[int, tuple[weakref.ref, float, float, UniformStream]] = {}
-
-
 def to_uniform(stream: SensorStream, fs_hz: float, max_fill_s: float = MAX_FILL_S) -> UniformStream:
     """Fill gaps up to ``max_fill_s`` by linear interpolation, split the stream at longer ones and take
     off the gyro bias of the first quiet standing period.
@@ -83,19 +79,9 @@ def to_uniform(stream: SensorStream, fs_hz: float, max_fill_s: float = MAX_FILL_
     Returns
     -------
     UniformStream
-        Computed once per stream object (calibration, alignment and hip travel all need it); a
-        stream's arrays are not modified after loading.
+        New arrays where samples were lost or the bias taken off; the stream's own arrays are not
+        modified.
     """
-    hit = _CACHE.get(id(stream))
-    if hit is not None and hit[0]() is stream and hit[1:3] == (fs_hz, max_fill_s):
-        return hit[3]
-    uni = _to_uniform(stream, fs_hz, max_fill_s)
-    key = id(stream)
-    _CACHE[key] = (weakref.ref(stream, lambda _, k=key: _CACHE.pop(k, None)), fs_hz, max_fill_s, uni)
-    return uni
-
-
-def _to_uniform(stream: SensorStream, fs_hz: float, max_fill_s: float) -> UniformStream:
     pos = sample_positions(stream, fs_hz)
     n = int(pos[-1]) + 1
     kept = np.zeros(n, dtype=bool)

@@ -27,7 +27,7 @@ from imuhinge.errors import InputError
 from imuhinge.metrics import AngleSeries
 from imuhinge.model import G_MPS2, Recording, Rep, SetReport
 from imuhinge.orientation import sensor_axis_in_earth
-from imuhinge.resample import to_uniform
+from imuhinge.resample import UniformStream
 
 # Sacrum sensor relative to the hip joint centre while standing, metres: between the posterior iliac
 # spines the skin surface lies about 0.10 m behind and 0.08 m above the hip joint centre (regression
@@ -235,13 +235,13 @@ def still_instants_s(reps: list[Rep]) -> list[tuple[float, float]]:
     return out
 
 
-def pelvis_specific_force(recording: Recording, pelvis: SegmentAngles, idx: np.ndarray) -> np.ndarray:
+def pelvis_specific_force(sacrum: UniformStream, pelvis: SegmentAngles, idx: np.ndarray) -> np.ndarray:
     """The sacrum's specific force (m/s^2, sensor frame) at the times its orientation describes.
 
     Parameters
     ----------
-    recording : Recording
-        Holds the sacrum stream.
+    sacrum : UniformStream
+        The sacrum stream on its uniform grid.
     pelvis : SegmentAngles
         Its angles; their times may lie between the samples (VQF's output delay).
     idx : ndarray of int
@@ -252,18 +252,17 @@ def pelvis_specific_force(recording: Recording, pelvis: SegmentAngles, idx: np.n
     ndarray, shape (len(idx), 3)
         Linearly interpolated between sample k and k + 1 for output k (held at the ends).
     """
-    uni = to_uniform(recording.sensors["sacrum"], recording.sample_rate_hz)
     # Output k lies after sample k (by half a sample): between k and k + 1 unless the times jitter.
-    below = np.minimum(idx, len(uni.time_s) - 2)
-    t0, t1 = uni.time_s[below], uni.time_s[below + 1]
+    below = np.minimum(idx, len(sacrum.time_s) - 2)
+    t0, t1 = sacrum.time_s[below], sacrum.time_s[below + 1]
     w = np.clip((pelvis.time_s[idx] - t0) / (t1 - t0), 0.0, 1.0)[:, None]
-    acc = uni.acc_mps2[below]
-    acc += (uni.acc_mps2[below + 1] - acc) * w
+    acc = sacrum.acc_mps2[below]
+    acc += (sacrum.acc_mps2[below + 1] - acc) * w
     return acc
 
 
 def hip_motions(
-    recording: Recording,
+    sacrum: UniformStream,
     trunk: SegmentAngles,
     pelvis: SegmentAngles,
     alignment: ClockAlignment,
@@ -279,8 +278,8 @@ def hip_motions(
 
     Parameters
     ----------
-    recording : Recording
-        Holds the sacrum stream whose specific force is integrated.
+    sacrum : UniformStream
+        The sacrum stream on its uniform grid, whose specific force is integrated.
     trunk, pelvis : SegmentAngles
         Upper-back and sacrum angles.
     alignment : ClockAlignment
@@ -306,7 +305,7 @@ def hip_motions(
     if axes is not None and ok.any():
         for group in _window_groups(i1[ok] - i0[ok] + 1):
             rows = np.flatnonzero(ok)[group]
-            travel[rows], facing[rows] = _hip_travel(recording, pelvis, i0[rows], i1[rows], axes)
+            travel[rows], facing[rows] = _hip_travel(sacrum, pelvis, i0[rows], i1[rows], axes)
     out = []
     for k in range(len(reps)):
         f = facing[k] * [1.0, 1.0, 0.0]
@@ -332,7 +331,7 @@ def _window_groups(lengths: np.ndarray) -> list[np.ndarray]:
 
 
 def _hip_travel(
-    recording: Recording,
+    sacrum: UniformStream,
     pelvis: SegmentAngles,
     i0: np.ndarray,
     i1: np.ndarray,
@@ -348,7 +347,7 @@ def _hip_travel(
     last = starts + lengths - 1
     idx = np.repeat(i0 - starts, lengths) + np.arange(lengths.sum())
     t = pelvis.time_s[idx]
-    acc = sensor_axis_in_earth(pelvis.quat[idx], pelvis_specific_force(recording, pelvis, idx))
+    acc = sensor_axis_in_earth(pelvis.quat[idx], pelvis_specific_force(sacrum, pelvis, idx))
     acc[:, 2] -= G_MPS2
     unknown = ~np.isfinite(acc).all(axis=1)
     acc[unknown] = 0.0  # keeps a gap in one window out of the running sums of the others
