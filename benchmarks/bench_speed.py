@@ -6,12 +6,12 @@ same data. Loading the CSV is timed apart (``benchmarks/bench_load.py``).
 
 Two ways of timing, VQF and the analysis alternating for ``--rounds`` rounds each:
 
-- in one process: every timed analysis gets a fresh copy of the recording, so nothing computed by an
-  earlier run (the resampled streams are cached per stream object) is reused;
+- in one process: every timed analysis gets a fresh copy of the recording, so nothing an earlier
+  run computed or touched is reused;
 - one fresh process per run, as ``imuhinge analyze FILE`` runs: the recording is written as a CSV
-  once, each process loads it (not timed) and times one job. Every array is then new to the
-  process, so first-touch page faults count; on a virtual machine that hands freed pages back to
-  its host they are expensive, and they weigh more on the analysis, which keeps more arrays.
+  once, each process loads it (not timed) and times one job. Memory the analysis needs beyond what
+  loading left free is faulted in afresh; on a virtual machine that hands freed pages back to its
+  host that is expensive, and it weighs more on the analysis, which keeps more arrays than VQF.
 
 The table shows the best and the median of each, and their ratios.
 
