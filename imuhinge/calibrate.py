@@ -44,8 +44,8 @@ class Calibration:
     warnings: list[str]
 
 
-def _rolling_std(x: np.ndarray, n: int) -> np.ndarray:
-    """Centred rolling standard deviation over n samples (edges use what is there)."""
+def _rolling_std(x: np.ndarray, n: float) -> np.ndarray:
+    """Centred rolling standard deviation over n samples, rounded down (edges use what is there)."""
     n = max(int(n), 2)
     c1 = np.concatenate([[0.0], np.cumsum(x)])
     c2 = np.concatenate([[0.0], np.cumsum(x * x)])

@@ -151,6 +151,8 @@ class SensorTrack:
             self._up0 = up[a:b].mean(axis=0)
             self._up0 /= np.linalg.norm(self._up0)
             self._quat0 = quat[(a + b) // 2]
+        quat0 = self._quat0
+        assert quat0 is not None  # set with up0
         tipped = np.degrees(np.arccos(np.clip(up @ self._up0, -1.0, 1.0)))
         if tipped.max() < AXIS_TRIGGER_DEG:
             return False
@@ -158,9 +160,9 @@ class SensorTrack:
         raw = sagittal_axis(gyr, up)
         if raw is None:
             return False
-        frame = SagittalFrame(self._up0, orthogonal_axis(raw, self._up0), self._quat0)
+        frame = SagittalFrame(self._up0, orthogonal_axis(raw, self._up0), quat0)
         flex, _ = frame.flexion_tilt_deg(up[-1:])
-        self._frame = frame if flex[0] >= 0 else SagittalFrame(self._up0, -frame.axis, self._quat0)
+        self._frame = frame if flex[0] >= 0 else SagittalFrame(self._up0, -frame.axis, quat0)
         return True
 
     def _angles_of(self, quat: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -202,7 +203,7 @@ class SetReport:
     sensors: list[str]
     reps: list[Rep]
     partials: list[PartialMovement] = field(default_factory=list)
-    summary: dict[str, object] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
     cues: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     measured: dict[str, bool] = field(default_factory=dict)

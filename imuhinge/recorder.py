@@ -159,7 +159,7 @@ async def record(
         opts.targets, sink, backend=backend, clock_ns=clock_ns, on_status=on_status, **supervisor_kwargs
     )
     task = asyncio.create_task(sup.run())
-    waits = [asyncio.ensure_future(task)]
+    waits: list[asyncio.Future[object]] = [asyncio.ensure_future(task)]
     if until is not None:
         waits.append(asyncio.ensure_future(until.wait()))
     if opts.duration_s is not None:

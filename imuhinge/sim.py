@@ -17,6 +17,7 @@ import json
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -140,13 +141,16 @@ class _Motion:
     heading_rad: float
 
 
-def _phase_seconds(cfg: SimConfig, rng: np.random.Generator) -> list[tuple[float, float, float, float]]:
+Phases = tuple[float, float, float, float]
+
+
+def _phase_seconds(cfg: SimConfig, rng: np.random.Generator) -> list[Phases]:
     """Requested (eccentric, bottom, concentric, top) seconds per rep, with rep-to-rep variability."""
     if cfg.exercise.ballistic:
-        base = SWING_PHASES_S
+        base = list(SWING_PHASES_S)
     else:
         tempo = parse_tempo(cfg.tempo)
-        vals = []
+        vals: list[float] = []
         for phase, default in zip(
             ("eccentric", "bottom", "concentric", "top"),
             (2.0, 0.0, 2.0, cfg.top_pause_s),
@@ -156,11 +160,12 @@ def _phase_seconds(cfg: SimConfig, rng: np.random.Generator) -> list[tuple[float
             vals.append(EXPLOSIVE_S.get(phase, default) if value is None else value)
         if cfg.exercise.hold:
             vals[1] = cfg.hold_s
-        base = tuple(vals)
+        base = vals
     out = []
     for _ in range(cfg.reps):
         jitter = 1.0 + cfg.tempo_sd_fraction * rng.standard_normal(4)
-        out.append(tuple(float(b * j) for b, j in zip(base, jitter, strict=True)))
+        e, b, c, t = (float(x * j) for x, j in zip(base, jitter, strict=True))
+        out.append((e, b, c, t))
     return out
 
 
@@ -459,10 +464,12 @@ def _truth(
                 "peak_trunk_flexion_deg": round(float(trunk[i0:i1].max()), 3),
             }
         )
-    reps = []
+    reps: list[dict[str, Any]] = []
     for k in sorted(by_rep):
         low, rise = by_rep[k]["lower"], by_rep[k]["rise"]
         nxt = by_rep.get(k + 1)
+        top: float | None
+        bottom: float | None
         if cfg.exercise.floor_start:
             start, end = rise[0], low[1]
             top = low[0] - rise[1]

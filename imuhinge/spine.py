@@ -485,8 +485,11 @@ def asymmetry(left: SetReport, right: SetReport) -> dict[str, dict[str, float | 
             vals = [v for v in (get(r) for r in report.reps) if v is not None]
             med[side] = float(np.median(vals)) if vals else None
         lv, rv = med["left"], med["right"]
-        diff = None if lv is None or rv is None else rv - lv
-        mean_mag = None if diff is None else (abs(rv) + abs(lv)) / 2
-        index = None if diff is None else (100.0 * abs(diff) / mean_mag if mean_mag else 0.0)
+        diff: float | None = None
+        index: float | None = None
+        if lv is not None and rv is not None:
+            diff = rv - lv
+            mean_mag = (abs(rv) + abs(lv)) / 2
+            index = 100.0 * abs(diff) / mean_mag if mean_mag else 0.0
         out[name] = {"left": lv, "right": rv, "right_minus_left": diff, "symmetry_index_percent": index}
     return out

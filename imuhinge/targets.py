@@ -5,6 +5,8 @@ Every verdict names the measured value next to its target, in plain words.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from imuhinge.model import Exercise, Rep, Targets, Tempo
@@ -121,16 +123,16 @@ def _stats(values: list[float]) -> dict[str, float | None]:
 
 def summarize(
     reps: list[Rep], exercise: Exercise, tempo: Tempo, targets: Targets, partial_count: int
-) -> tuple[dict[str, object], list[str]]:
+) -> tuple[dict[str, Any], list[str]]:
     """Set summary (rep count, tempo adherence per phase, depth, time under tension, drift) and cues."""
-    summary: dict[str, object] = {"rep_count": len(reps), "partial_count": partial_count}
+    summary: dict[str, Any] = {"rep_count": len(reps), "partial_count": partial_count}
     cues: list[str] = []
     judged = [r.tempo_ok for r in reps if r.tempo_ok is not None]
     summary["tempo_ok_fraction"] = round(sum(judged) / len(judged), 3) if judged else None
     phases: dict[str, object] = {}
     for phase in Tempo.PHASES:
         vals = [getattr(r, f"{phase}_s") for r in reps if getattr(r, f"{phase}_s") is not None]
-        oks = [r.phase_ok.get(phase) for r in reps if r.phase_ok.get(phase) is not None]
+        oks = [ok for r in reps if (ok := r.phase_ok.get(phase)) is not None]
         phases[phase] = {
             **_stats(vals),
             "target_s": phase_target(tempo, phase),

@@ -243,7 +243,7 @@ class RecordingWriter:
         self.path = Path(path)
         self.partial_path = _partial_path(self.path)
         if not placements or len(set(placements)) != len(placements):
-            raise InputError(f"placements must be distinct and not empty, got {list(placements)}", path)
+            raise InputError(f"placements must be distinct and not empty, got {list(placements)}", self.path)
         for placement in placements:
             check_placement(placement, "the placements to record", self.path)
         self.placements = tuple(placements)
