@@ -16,8 +16,8 @@ import time
 
 import numpy as np
 
+from imuhinge.analysis.replay import analyze
 from imuhinge.model import Exercise
-from imuhinge.pipeline import analyze
 from imuhinge.sim import SimConfig, simulate
 
 PHASES = ("eccentric_s", "bottom_s", "concentric_s", "top_s")

@@ -15,8 +15,8 @@ from itertools import pairwise
 
 import numpy as np
 
-from imuhinge.live import LiveAnalyzer
-from imuhinge.pipeline import analyze
+from imuhinge.analysis.live import LiveAnalyzer
+from imuhinge.analysis.replay import analyze
 from imuhinge.sim import SimConfig, simulate
 
 BOUNDS = ("lower_onset_s", "lower_offset_s", "rise_onset_s", "rise_offset_s")

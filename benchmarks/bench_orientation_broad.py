@@ -6,7 +6,7 @@ doi:10.3390/data6070072; CC BY 4.0).
 
 Inclination error = angle between the estimated and the optical "up" axis in the sensor frame, RMSE
 over the movement samples (NaN truth skipped), output k against truth sample k as the dataset defines
-it. The project's path is what the analysis runs: ``imuhinge.orientation.recording_orientation``
+it. The project's path is what the analysis runs: ``imuhinge.signal.orientation.recording_orientation``
 (quiet-standing gyro bias removed, VQF with a 5 deg/s bias limit). DESIGN target: within 5 % of bare
 offline VQF on every trial.
 
@@ -28,7 +28,7 @@ import scipy.io as sio
 from vqf import offlineVQF
 
 from imuhinge.model import Recording, SensorStream
-from imuhinge.orientation import recording_orientation, up_in_sensor
+from imuhinge.signal.orientation import recording_orientation, up_in_sensor
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "broad"
 

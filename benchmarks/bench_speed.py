@@ -32,9 +32,9 @@ from pathlib import Path
 import numpy as np
 from vqf import offlineVQF
 
+from imuhinge.analysis.replay import analyze
 from imuhinge.io import load_recording, save_recording
 from imuhinge.model import Recording
-from imuhinge.pipeline import analyze
 from imuhinge.sim import SimConfig, simulate
 
 

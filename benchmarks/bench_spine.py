@@ -23,13 +23,14 @@ import time
 
 import numpy as np
 
-from imuhinge.align import ClockAlignment, align_recording
-from imuhinge.angles import segment_angles
+from imuhinge.analysis.replay import analyze
+from imuhinge.body.angles import segment_angles
+from imuhinge.body.hips import classify_pattern, hip_motions
+from imuhinge.body.lumbar import lumbar_series
 from imuhinge.model import Targets
-from imuhinge.pipeline import analyze
-from imuhinge.resample import to_uniform
+from imuhinge.signal.clock_align import ClockAlignment, align_recording
+from imuhinge.signal.resample import to_uniform
 from imuhinge.sim import SimConfig, simulate
-from imuhinge.spine import classify_pattern, hip_motions, lumbar_series
 
 ROUNDING_DEG = (0.0, 5.0, 10.0, 15.0, 20.0, 25.0)
 EXERCISES = ("rdl", "deadlift", "good_morning", "single_leg_rdl", "kettlebell_swing")

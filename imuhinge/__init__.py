@@ -21,12 +21,12 @@ _API = {
     "load_recording": "imuhinge.io",
     "save_recording": "imuhinge.io",
     "RecordingWriter": "imuhinge.io",
-    "analyze": "imuhinge.pipeline",
-    "LiveAnalyzer": "imuhinge.live",
+    "analyze": "imuhinge.analysis.replay",
+    "LiveAnalyzer": "imuhinge.analysis.live",
     "simulate": "imuhinge.sim",
     "SimConfig": "imuhinge.sim",
-    "parse_tempo": "imuhinge.tempo",
-    "recording_orientation": "imuhinge.orientation",
+    "parse_tempo": "imuhinge.coaching.tempo",
+    "recording_orientation": "imuhinge.signal.orientation",
     "plot_set": "imuhinge.report.plots",
 }
 

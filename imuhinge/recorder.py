@@ -17,15 +17,15 @@ from pathlib import Path
 
 import numpy as np
 
+from imuhinge.analysis.live import LiveAnalyzer, LiveStatus
 from imuhinge.io import RecordingWriter
-from imuhinge.live import LiveAnalyzer, LiveStatus
 from imuhinge.model import G_MPS2, Exercise
-from imuhinge.sensors.bumble_backend import BumbleLink, bumble_backend
-from imuhinge.sensors.clock import SampleBlock
-from imuhinge.sensors.scan import BleBackend
-from imuhinge.sensors.supervisor import SensorStatus, SensorTarget, Supervisor
-from imuhinge.sensors.virtual import Faults, VirtualSensor
 from imuhinge.sim import SimConfig, simulate
+from imuhinge.sources.ble.clock import SampleBlock
+from imuhinge.sources.ble.scan import BleBackend
+from imuhinge.sources.ble.supervisor import SensorStatus, SensorTarget, Supervisor
+from imuhinge.sources.emulated.ble import Faults, VirtualSensor
+from imuhinge.sources.emulated.bumble_backend import BumbleLink, bumble_backend
 
 CONNECT_LEAD_S = 2.0  # emulated seconds before a simulated set starts: time to scan and connect
 

@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 
-from imuhinge.align import (
+from imuhinge.errors import InputError
+from imuhinge.model import Recording, SensorStream
+from imuhinge.signal.clock_align import (
     RATE_CUTOFF_HZ,
     ClockAlignment,
     align_recording,
@@ -11,11 +13,9 @@ from imuhinge.align import (
     angular_rate_dps,
     check_pair,
 )
-from imuhinge.errors import InputError
-from imuhinge.model import Recording, SensorStream
-from imuhinge.resample import to_uniform
+from imuhinge.signal.resample import to_uniform
+from imuhinge.signal.smoothing import kernels
 from imuhinge.sim import SimConfig, simulate
-from imuhinge.smoothing import kernels
 
 TWO = ("upper_back", "sacrum")
 

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from conftest import sim_set
 
+from imuhinge.analysis.replay import analyze
 from imuhinge.errors import InputError
 from imuhinge.model import Exercise, Recording, SensorStream
-from imuhinge.pipeline import analyze
 from imuhinge.report import report_to_dict
 
 PHASES = ("eccentric_s", "bottom_s", "concentric_s", "top_s")

@@ -7,10 +7,10 @@ import pytest
 from bleak import BleakClient, BleakScanner
 from bleak.exc import BleakError
 
-from imuhinge.sensors.bumble_backend import BumbleClient, BumbleLink, BumbleScanner
-from imuhinge.sensors.profiles import DiyProfile
-from imuhinge.sensors.profiles.diy import ACC_LSB_G, CONFIG_UUID, DATA_UUID, GYR_LSB_DPS, SERVICE_UUID
-from imuhinge.sensors.virtual import Faults, VirtualSensor
+from imuhinge.sources.ble.profiles import DiyProfile
+from imuhinge.sources.ble.profiles.diy import ACC_LSB_G, CONFIG_UUID, DATA_UUID, GYR_LSB_DPS, SERVICE_UUID
+from imuhinge.sources.emulated.ble import Faults, VirtualSensor
+from imuhinge.sources.emulated.bumble_backend import BumbleClient, BumbleLink, BumbleScanner
 
 
 def on_grid_samples(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

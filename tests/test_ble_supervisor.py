@@ -7,12 +7,12 @@ import pytest
 
 from imuhinge.errors import InputError
 from imuhinge.model import G_MPS2, SensorStream
-from imuhinge.sensors.bumble_backend import BumbleLink, bumble_backend
-from imuhinge.sensors.profiles import DiyProfile, PolarPmdProfile, Thingy52Profile, WitMotionProfile
-from imuhinge.sensors.profiles.diy import ACC_LSB_G, GYR_LSB_DPS
-from imuhinge.sensors.scan import scan
-from imuhinge.sensors.supervisor import SensorNotFoundError, SensorState, SensorTarget, Supervisor
-from imuhinge.sensors.virtual import Faults, VirtualSensor
+from imuhinge.sources.ble.profiles import DiyProfile, PolarPmdProfile, Thingy52Profile, WitMotionProfile
+from imuhinge.sources.ble.profiles.diy import ACC_LSB_G, GYR_LSB_DPS
+from imuhinge.sources.ble.scan import scan
+from imuhinge.sources.ble.supervisor import SensorNotFoundError, SensorState, SensorTarget, Supervisor
+from imuhinge.sources.emulated.ble import Faults, VirtualSensor
+from imuhinge.sources.emulated.bumble_backend import BumbleLink, bumble_backend
 
 # Scales of each profile's wire format, so test samples survive encoding exactly.
 LSB = {

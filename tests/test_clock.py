@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from imuhinge.sensors.clock import LowerEnvelopeFit, SampleBlock, SensorClock
-from imuhinge.sensors.profiles import ClockModel, DecodedPacket
+from imuhinge.sources.ble.clock import LowerEnvelopeFit, SampleBlock, SensorClock
+from imuhinge.sources.ble.profiles import ClockModel, DecodedPacket
 
 LATENCY_S = 0.003
 

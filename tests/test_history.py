@@ -14,10 +14,12 @@ import matplotlib.image as mpimg
 import pytest
 from conftest import sim_set
 
-from imuhinge import history
+from imuhinge.analysis.replay import analyze
 from imuhinge.cli import main
 from imuhinge.errors import InputError
-from imuhinge.history import (
+from imuhinge.io import save_recording
+from imuhinge.log import training_log as history
+from imuhinge.log.training_log import (
     DuplicateSetError,
     LoggedSet,
     default_db_path,
@@ -26,8 +28,6 @@ from imuhinge.history import (
     progression_advice,
     resolve_db_path,
 )
-from imuhinge.io import save_recording
-from imuhinge.pipeline import analyze
 from imuhinge.report import rep_rows
 from imuhinge.report.plots import plot_history
 
@@ -191,8 +191,8 @@ def test_newer_schema_is_refused(db):
 CRASH_SCRIPT = textwrap.dedent(
     """
     import dataclasses, sys, time
-    from imuhinge import history
-    from imuhinge.pipeline import analyze
+    from imuhinge.log import training_log as history
+    from imuhinge.analysis.replay import analyze
     from imuhinge.sim import SimConfig, simulate
 
     report = analyze(simulate(SimConfig(reps=4, sensors=("upper_back", "sacrum"), seed=7)).recording)

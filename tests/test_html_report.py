@@ -9,12 +9,12 @@ import matplotlib.image as mpimg
 import pytest
 from conftest import sim_set
 
+from imuhinge.analysis.replay import analyze
 from imuhinge.cli import main
+from imuhinge.coaching.tempo import describe_tempo
 from imuhinge.errors import InputError
 from imuhinge.io import save_recording
-from imuhinge.pipeline import analyze
 from imuhinge.report.html import report_to_html, write_html
-from imuhinge.tempo import describe_tempo
 
 HOSTILE = "<script>alert(1)</script>"
 TWO = ("upper_back", "sacrum")

@@ -10,11 +10,11 @@ from matplotlib.colors import to_rgba
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
+from imuhinge.analysis.replay import analyze
 from imuhinge.cli import main
 from imuhinge.errors import InputError
 from imuhinge.io import save_recording
 from imuhinge.model import Tempo
-from imuhinge.pipeline import analyze
 from imuhinge.report.plots import (
     FLAG_COLOR,
     PHASE_COLORS,

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from imuhinge.sensors.profiles import PacketError
-from imuhinge.sensors.profiles.diy import (
+from imuhinge.sources.ble.profiles import PacketError
+from imuhinge.sources.ble.profiles.diy import (
     ACC_LSB_G,
     CONFIG_UUID,
     FLAG_CLIPPED,

@@ -5,8 +5,8 @@ import struct
 import numpy as np
 import pytest
 
-from imuhinge.sensors.profiles import PacketError, PolarPmdProfile
-from imuhinge.sensors.profiles.polar_pmd import (
+from imuhinge.sources.ble.profiles import PacketError, PolarPmdProfile
+from imuhinge.sources.ble.profiles.polar_pmd import (
     ACC,
     CONTROL_UUID,
     GYRO,

@@ -3,7 +3,7 @@
 import pytest
 
 from imuhinge.errors import InputError
-from imuhinge.sensors.profiles import (
+from imuhinge.sources.ble.profiles import (
     DiyProfile,
     PolarPmdProfile,
     Thingy52Profile,

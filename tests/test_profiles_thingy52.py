@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from imuhinge.sensors.profiles import PacketError, Thingy52Profile
-from imuhinge.sensors.profiles.thingy52 import (
+from imuhinge.sources.ble.profiles import PacketError, Thingy52Profile
+from imuhinge.sources.ble.profiles.thingy52 import (
     MOTION_CONFIG_UUID,
     MotionConfig,
     decode_motion_config,

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from imuhinge.errors import InputError
-from imuhinge.sensors.profiles import PacketError, WitMotionProfile
-from imuhinge.sensors.profiles.witmotion import WRITE_UUID, encode_frame
+from imuhinge.sources.ble.profiles import PacketError, WitMotionProfile
+from imuhinge.sources.ble.profiles.witmotion import WRITE_UUID, encode_frame
 
 # acc (0, 0, 2048) = 1 g z; gyro (164, -164, 0) = 10.009765625 deg/s; angles (0, 0, 16384) = 90 deg
 FRAME = bytes.fromhex("55 61 00 00 00 00 00 08 a4 00 5c ff 00 00 00 00 00 00 00 40")

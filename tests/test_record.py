@@ -5,14 +5,14 @@ import asyncio
 import numpy as np
 import pytest
 
+from imuhinge.analysis.replay import analyze
 from imuhinge.cli import main
 from imuhinge.io import load_recording
 from imuhinge.model import Exercise
-from imuhinge.pipeline import analyze
 from imuhinge.recorder import CONNECT_LEAD_S, RecordOptions, record_simulated
-from imuhinge.sensors.supervisor import SensorNotFoundError, SensorTarget
-from imuhinge.sensors.virtual import Faults
 from imuhinge.sim import SimConfig, simulate
+from imuhinge.sources.ble.supervisor import SensorNotFoundError, SensorTarget
+from imuhinge.sources.emulated.ble import Faults
 
 SPEED = 20.0
 BOUNDS = ("lower_onset_s", "lower_offset_s", "rise_onset_s", "rise_offset_s")

@@ -3,7 +3,7 @@
 import numpy as np
 
 from imuhinge.model import SensorStream
-from imuhinge.resample import to_uniform
+from imuhinge.signal.resample import to_uniform
 
 FS_HZ = 100.0
 BIAS_RADS = np.radians([1.5, -2.0, 0.5])

@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 from conftest import sim_set
 
-from imuhinge.angles import segment_angles
+from imuhinge.analysis.replay import segment_stream
+from imuhinge.body.angles import segment_angles
 from imuhinge.model import Exercise
-from imuhinge.pipeline import segment_stream
-from imuhinge.segment import Segmenter, SegmenterConfig
-from imuhinge.smoothing import StreamSmoother, smooth
+from imuhinge.reps.segment import Segmenter, SegmenterConfig
+from imuhinge.signal.smoothing import StreamSmoother, smooth
 
 
 def _chunked(angles, floor_start, rng):

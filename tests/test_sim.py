@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from imuhinge.kinematics import euler_zxy
 from imuhinge.model import G_MPS2, Exercise
 from imuhinge.sim import SimConfig, simulate
+from imuhinge.sim.kinematics import euler_zxy
 
 CLEAN = {"acc_noise_g": 0.0, "gyr_noise_dps": 0.0}
 

@@ -3,25 +3,17 @@
 import numpy as np
 import pytest
 
-from imuhinge.align import ClockAlignment, align_recording
-from imuhinge.angles import segment_angles
+from imuhinge.analysis.replay import analyze
+from imuhinge.body.angles import AngleSeries, segment_angles
+from imuhinge.body.hips import classify_pattern, hip_motions, rep_pattern, still_instants_s
+from imuhinge.body.lumbar import lumbar_limit_from_range, lumbar_series, max_lumbar_flexion_deg
+from imuhinge.body.sway import sway_per_rep
+from imuhinge.coaching.asymmetry import asymmetry
 from imuhinge.errors import InputError
-from imuhinge.metrics import AngleSeries
 from imuhinge.model import Recording, SensorStream, SetReport, Targets
-from imuhinge.pipeline import analyze
-from imuhinge.resample import to_uniform
+from imuhinge.signal.clock_align import ClockAlignment, align_recording
+from imuhinge.signal.resample import to_uniform
 from imuhinge.sim import SimConfig, simulate
-from imuhinge.spine import (
-    asymmetry,
-    classify_pattern,
-    hip_motions,
-    lumbar_limit_from_range,
-    lumbar_series,
-    max_lumbar_flexion_deg,
-    rep_pattern,
-    still_instants_s,
-    sway_per_rep,
-)
 
 TWO = ("upper_back", "sacrum")
 MISALIGNED = {"clock_offset_s": {"sacrum": 0.4}, "clock_drift_ppm": {"sacrum": 100.0}}

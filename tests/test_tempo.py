@@ -1,7 +1,7 @@
 import pytest
 
+from imuhinge.coaching.tempo import describe_tempo, parse_tempo
 from imuhinge.errors import InputError
-from imuhinge.tempo import describe_tempo, parse_tempo
 
 
 @pytest.mark.parametrize(

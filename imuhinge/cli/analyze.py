@@ -6,11 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from imuhinge.analysis.replay import analyze
 from imuhinge.errors import ImuhingeError, InputError
-from imuhinge.history import DuplicateSetError, log_set, resolve_db_path
 from imuhinge.io import load_recording
+from imuhinge.log.training_log import DuplicateSetError, log_set, resolve_db_path
 from imuhinge.model import Exercise, SetReport
-from imuhinge.pipeline import analyze
 from imuhinge.report import format_report, write_json, write_rep_csv
 
 EXAMPLE = """examples:

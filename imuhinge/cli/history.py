@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from imuhinge.errors import InputError
-from imuhinge.history import (
+from imuhinge.log.training_log import (
     default_db_path,
     format_sessions,
     load_sessions,

@@ -11,21 +11,21 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from imuhinge.analysis.live import LiveStatus
+from imuhinge.analysis.replay import analyze
 from imuhinge.cli.analyze import add_log_options, check_log_options, log_report
 from imuhinge.cli.simulate import add_motion_options, config_from_args
+from imuhinge.coaching.tempo import describe_tempo, parse_tempo
 from imuhinge.errors import ImuhingeError, InputError
 from imuhinge.io import load_recording
-from imuhinge.live import LiveStatus
 from imuhinge.model import Exercise, Rep
-from imuhinge.pipeline import analyze
 from imuhinge.report import format_report
-from imuhinge.sensors import require_ble
-from imuhinge.sensors.profiles import PROFILES
-from imuhinge.tempo import describe_tempo, parse_tempo
+from imuhinge.sources.ble import require_ble
+from imuhinge.sources.ble.profiles import PROFILES
 
 if TYPE_CHECKING:
     from imuhinge.recorder import RecordOptions
-    from imuhinge.sensors.supervisor import SensorStatus, SensorTarget
+    from imuhinge.sources.ble.supervisor import SensorStatus, SensorTarget
 
 EXAMPLE = """examples:
   imuhinge record --upper-back WT901BLE --tempo 3-1-2 --load-kg 60      (a WitMotion on the upper back)
@@ -79,7 +79,7 @@ class LiveView:
 
 
 def _targets(args: argparse.Namespace) -> list[SensorTarget]:
-    from imuhinge.sensors.supervisor import SensorTarget
+    from imuhinge.sources.ble.supervisor import SensorTarget
 
     placements = [p.strip() for p in args.sensors.split(",") if p.strip()]
     chosen = {"upper_back": args.upper_back, "sacrum": args.sacrum}
@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
     check_log_options(args)
     require_ble()
     from imuhinge.recorder import RecordOptions, record_simulated
-    from imuhinge.sensors.virtual import Faults
+    from imuhinge.sources.emulated.ble import Faults
 
     parse_tempo(args.target_tempo)
     if args.profile is not None and args.profile not in PROFILES:

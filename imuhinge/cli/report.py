@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from imuhinge.analysis.replay import analyze
 from imuhinge.io import load_recording
 from imuhinge.model import Exercise, SetReport
-from imuhinge.pipeline import analyze
 from imuhinge.report.html import write_html
 
 EXAMPLE = """example:

@@ -7,10 +7,10 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from imuhinge.errors import InputError
-from imuhinge.sensors import require_ble
+from imuhinge.sources.ble import require_ble
 
 if TYPE_CHECKING:
-    from imuhinge.sensors.scan import FoundSensor
+    from imuhinge.sources.ble.scan import FoundSensor
 
 EXAMPLE = """examples:
   imuhinge scan                 (5 s)
@@ -22,10 +22,10 @@ EXAMPLE = """examples:
 async def _scan_simulated(timeout_s: float) -> list[FoundSensor]:
     import numpy as np
 
-    from imuhinge.sensors.bumble_backend import BumbleLink, bumble_backend
-    from imuhinge.sensors.scan import scan
-    from imuhinge.sensors.virtual import VirtualSensor
-    from imuhinge.sensors.virtual.sensor import EMULATIONS
+    from imuhinge.sources.ble.scan import scan
+    from imuhinge.sources.emulated.ble import VirtualSensor
+    from imuhinge.sources.emulated.ble.sensor import EMULATIONS
+    from imuhinge.sources.emulated.bumble_backend import BumbleLink, bumble_backend
 
     link = BumbleLink().make_current()
     still = np.tile([0.0, 0.0, 1.0], (10, 1)), np.zeros((10, 3))
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     if args.timeout_s <= 0:
         raise InputError(f"--timeout-s: must be positive, got {args.timeout_s}")
     require_ble()
-    from imuhinge.sensors.scan import scan
+    from imuhinge.sources.ble.scan import scan
 
     found = asyncio.run(_scan_simulated(args.timeout_s) if args.simulate else scan(args.timeout_s))
     if not found:

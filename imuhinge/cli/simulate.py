@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from imuhinge.coaching.tempo import parse_tempo
 from imuhinge.errors import InputError
 from imuhinge.io import save_recording
 from imuhinge.model import PLACEMENTS, Exercise
 from imuhinge.sim import SimConfig, simulate, write_truth
-from imuhinge.tempo import parse_tempo
 
 EXAMPLE = """example:
   imuhinge simulate --exercise rdl --reps 8 --tempo 3-1-2 --sensors upper_back,sacrum --out set.csv

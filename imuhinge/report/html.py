@@ -13,6 +13,8 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
+from imuhinge.coaching.tempo import describe_tempo
+from imuhinge.coaching.verdicts import rep_flagged
 from imuhinge.errors import InputError
 from imuhinge.model import SetReport
 from imuhinge.report.plots import (
@@ -21,10 +23,8 @@ from imuhinge.report.plots import (
     plot_overlay,
     plot_tempo,
     plot_timeline,
-    rep_flagged,
 )
 from imuhinge.report.rep_table import rep_rows
-from imuhinge.tempo import describe_tempo
 
 # What each ``SetReport.measured`` key means, in words, when measured and when not.
 MEASURED_WORDS = {

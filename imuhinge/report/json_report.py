@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from imuhinge.coaching.tempo import describe_tempo
 from imuhinge.model import SetReport
 from imuhinge.report.rep_table import rep_rows
-from imuhinge.tempo import describe_tempo
 
 FORMAT = "imuhinge-report/1"
 

@@ -21,11 +21,13 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.transforms import blended_transform_factory
 
+from imuhinge.coaching.tempo import PHASE_LABELS
+from imuhinge.coaching.verdicts import rep_flagged
 from imuhinge.errors import InputError
 from imuhinge.model import Exercise, Rep, SetReport, Tempo
 
 if TYPE_CHECKING:
-    from imuhinge.history import LoggedSet
+    from imuhinge.log.training_log import LoggedSet
 
 PHASE_COLORS = {
     "eccentric": "#4c72b0",
@@ -33,23 +35,12 @@ PHASE_COLORS = {
     "concentric": "#55a868",
     "top": "#9d9d9d",
 }
-PHASE_LABELS = {
-    "eccentric": "eccentric (down)",
-    "bottom": "bottom pause",
-    "concentric": "concentric (up)",
-    "top": "top pause",
-}
 FLAG_COLOR = "#d62728"
 TRUNK_COLOR = "#222222"
 LUMBAR_COLOR = "#7b3fa0"
 FIGURE_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 OVERLAY_POINTS = 101
 DPI = 100
-
-
-def rep_flagged(rep: Rep) -> bool:
-    """True when a rep has any cue, missed the tempo or failed the spine check."""
-    return bool(rep.cues) or rep.tempo_ok is False or rep.spine_ok is False
 
 
 def phase_order(exercise: Exercise) -> tuple[str, ...]:
@@ -497,7 +488,7 @@ def plot_history(sets: Sequence[LoggedSet]) -> Figure:
     Parameters
     ----------
     sets : sequence of LoggedSet
-        From ``imuhinge.history.load_sessions``.
+        From ``imuhinge.log.training_log.load_sessions``.
 
     Returns
     -------

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from imuhinge.coaching.tempo import describe_tempo
 from imuhinge.model import SetReport
-from imuhinge.tempo import describe_tempo
 
 
 def _s(value: float | None) -> str:

@@ -1,0 +1,1 @@
+"""Analysis: one track per sensor, replay of a whole recording and live analysis on top of it."""

@@ -1,0 +1,1 @@
+"""Body stages: segment angles (flexion, lateral tilt, twist), lumbar flexion, hip travel, sway."""

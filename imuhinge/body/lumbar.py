@@ -1,0 +1,100 @@
+"""Lumbar flexion: trunk minus pelvis flexion, the pelvis angle taken at the trunk's sample times after
+its clock is mapped onto the trunk's (``signal.clock_align``). Where the sacrum stream has a gap the
+lumbar angle is NaN and everything measured from the trunk stays as it is.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from imuhinge.body.angles import SegmentAngles, segment_angles
+from imuhinge.errors import InputError
+from imuhinge.model import Recording
+from imuhinge.signal.clock_align import ClockAlignment, align_recording
+
+
+def lumbar_series(trunk: SegmentAngles, pelvis: SegmentAngles, alignment: ClockAlignment) -> np.ndarray:
+    """Lumbar flexion (deg) at the trunk's sample times: trunk minus clock-aligned pelvis flexion.
+
+    Parameters
+    ----------
+    trunk, pelvis : SegmentAngles
+        Upper-back and sacrum angles, each on its own sensor's clock.
+    alignment : ClockAlignment
+        Maps the sacrum clock onto the upper-back clock.
+
+    Returns
+    -------
+    ndarray, shape (len(trunk.time_s),)
+        Positive when the lower back rounds; NaN where either sensor has a gap too long to fill or
+        the sacrum stream does not cover the trunk's time.
+    """
+    pelvis_t = alignment.to_pelvis_time(trunk.time_s)
+    pel = np.interp(pelvis_t, pelvis.time_s, pelvis.flexion_deg, left=np.nan, right=np.nan)
+    return trunk.flexion_deg - pel
+
+
+def lumbar_limit_from_range(max_lumbar_deg: float, percent: float) -> float:
+    """A lumbar flexion limit as a percentage of the lifter's own full-forward-bend range.
+
+    Loaded spines are usually kept well inside their range: flexion beyond about 80 % of the full
+    range strains the posterior ligaments, and coaching limits of 20-50 % are common.
+
+    Parameters
+    ----------
+    max_lumbar_deg : float
+        Lumbar flexion at a full, relaxed forward bend (``max_lumbar_flexion_deg``).
+    percent : float
+        Share of that range allowed, in (0, 100].
+
+    Returns
+    -------
+    float
+        The limit in degrees, for ``Targets.lumbar_flexion_max_deg``.
+
+    Raises
+    ------
+    InputError
+        A range that is not positive or a percentage outside (0, 100].
+    """
+    if not np.isfinite(max_lumbar_deg) or max_lumbar_deg <= 0:
+        raise InputError(
+            f"the calibration bend shows no lumbar flexion ({max_lumbar_deg:.1f}°); bend forward fully, "
+            "letting the back round, with both sensors on"
+        )
+    if not 0 < percent <= 100:
+        raise InputError(f"the lumbar limit must be a percentage in (0, 100], not {percent:g}")
+    return float(max_lumbar_deg) * percent / 100.0
+
+
+def max_lumbar_flexion_deg(
+    recording: Recording, start_s: float | None = None, end_s: float | None = None
+) -> float:
+    """Largest lumbar flexion in a calibration recording (or part of one) of a full forward bend.
+
+    Parameters
+    ----------
+    recording : Recording
+        Two sensors; a quiet stand first (the upright reference), then the bend.
+    start_s, end_s : float, optional
+        Part of the recording to look at (upper-back clock); the whole recording by default.
+
+    Returns
+    -------
+    float
+        Degrees.
+
+    Raises
+    ------
+    InputError
+        A bad sensor pair (``align.check_pair``), no movement, or no lumbar angle in the part given.
+    """
+    alignment = align_recording(recording)
+    trunk = segment_angles(recording, "upper_back")
+    lumbar = lumbar_series(trunk, segment_angles(recording, "sacrum", out_of_plane=False), alignment)
+    lo = -np.inf if start_s is None else start_s
+    hi = np.inf if end_s is None else end_s
+    part = lumbar[(trunk.time_s >= lo) & (trunk.time_s <= hi)]
+    if not np.isfinite(part).any():
+        raise InputError(f"no lumbar flexion measured between {lo:g} s and {hi:g} s of the recording")
+    return float(np.nanmax(part))

@@ -1,0 +1,583 @@
+"""The training log: one SQLite row per analysed set, trends and load progression advice.
+
+The log lives in the user's data directory (``$XDG_DATA_HOME/imuhinge/history.sqlite`` on Linux,
+``~/Library/Application Support`` on macOS, ``%LOCALAPPDATA%`` on Windows) unless ``db=`` or the
+``IMUHINGE_DB`` environment variable names another file. Every write is one ``BEGIN IMMEDIATE``
+transaction in SQLite's rollback-journal mode, so a process killed mid-write leaves either the whole
+set or none of it. A file that is not a training log is refused before SQLite opens it for writing,
+and is never modified. A new log is built beside its final name and linked into place, so a crash
+while creating it cannot leave a half-made log either.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import math
+import os
+import sqlite3
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from imuhinge.coaching.tempo import PHASE_LABELS
+from imuhinge.coaching.verdicts import rep_flagged
+from imuhinge.errors import InputError
+from imuhinge.model import SetReport
+from imuhinge.report.json_report import report_to_dict
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+SQLITE_HEADER = b"SQLite format 3\x00"
+BUSY_TIMEOUT_S = 10.0
+SESSION_GAP_S = 3 * 3600.0  # sets of one exercise closer than this belong to one training session
+LOAD_STEP_KG = 2.5
+HEAVY_LOAD_KG = 100.0
+HEAVY_STEP_FRACTION = 0.05
+REDUCE_FRACTION = 0.10
+MAX_REASONS = 3
+SCHEMA = """
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+CREATE TABLE sets (
+    id INTEGER PRIMARY KEY,
+    date_utc TEXT NOT NULL,
+    logged_at_utc TEXT NOT NULL,
+    exercise TEXT NOT NULL,
+    load_kg REAL,
+    sensors_json TEXT NOT NULL,
+    target_tempo TEXT NOT NULL,
+    target_json TEXT NOT NULL,
+    rep_count INTEGER NOT NULL,
+    tempo_ok_reps INTEGER NOT NULL,
+    tempo_missed_reps INTEGER NOT NULL,
+    spine_ok_reps INTEGER NOT NULL,
+    spine_failed_reps INTEGER NOT NULL,
+    flagged_reps INTEGER NOT NULL,
+    reps_json TEXT NOT NULL,
+    summary_json TEXT NOT NULL,
+    measured_json TEXT NOT NULL,
+    cues_json TEXT NOT NULL,
+    warnings_json TEXT NOT NULL,
+    source TEXT,
+    content_hash TEXT NOT NULL UNIQUE
+);
+CREATE INDEX sets_by_exercise_date ON sets (exercise, date_utc);
+"""
+VERDICT_COLUMNS = ("tempo_ok_reps", "tempo_missed_reps", "spine_ok_reps", "spine_failed_reps", "flagged_reps")
+
+
+class DuplicateSetError(InputError):
+    """The set is already in the training log (same recording content).
+
+    Attributes
+    ----------
+    set_id : int
+        Row id of the set already logged.
+    """
+
+    def __init__(self, set_id: int, date_utc: str, path: Path):
+        self.set_id = set_id
+        super().__init__(f"this set is already in the training log (set #{set_id}, {date_utc})", path)
+
+
+@dataclass(frozen=True)
+class LoggedSet:
+    """One set as stored in the training log.
+
+    ``reps`` are the rows of ``imuhinge.report.rep_rows`` with each rep's ``phase_ok`` added;
+    ``target`` is the JSON report's target with the verdict ``thresholds`` (``Targets``) added.
+    """
+
+    id: int
+    date: datetime
+    logged_at: datetime
+    exercise: str
+    load_kg: float | None
+    sensors: list[str]
+    target_tempo: str
+    target: dict
+    rep_count: int
+    verdicts: dict[str, int]
+    reps: list[dict]
+    summary: dict
+    measured: dict[str, bool]
+    cues: list[str]
+    warnings: list[str]
+    source: str | None
+    content_hash: str
+
+    @property
+    def tempo_ok_fraction(self) -> float | None:
+        """Fraction of reps on tempo target (None when tempo was not judged)."""
+        return self.summary.get("tempo_ok_fraction")
+
+    @property
+    def spine_ok_fraction(self) -> float | None:
+        """Fraction of reps with a neutral spine (None when the lumbar spine was not measured)."""
+        return self.summary.get("spine_ok_fraction")
+
+    @property
+    def depth_mean_deg(self) -> float | None:
+        """Mean peak trunk flexion of the set's reps."""
+        return (self.summary.get("depth_deg") or {}).get("mean")
+
+
+def default_db_path() -> Path:
+    """The platform's per-user data location of the training log."""
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        xdg = os.environ.get("XDG_DATA_HOME", "")
+        # The XDG spec says to ignore a relative XDG_DATA_HOME.
+        base = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".local" / "share"
+    return base / "imuhinge" / "history.sqlite"
+
+
+def resolve_db_path(db: Path | str | None = None) -> Path:
+    """The training log to use: ``db`` if given, else ``$IMUHINGE_DB``, else ``default_db_path()``."""
+    if db:
+        return Path(db).expanduser()
+    env = os.environ.get("IMUHINGE_DB")
+    return Path(env).expanduser() if env else default_db_path()
+
+
+def _utc_text(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _set_date(metadata: dict[str, str]) -> str:
+    """``started_at`` from the metadata as ISO 8601 UTC (naive times taken as UTC), else now."""
+    text = metadata.get("started_at", "").strip()
+    if text:
+        try:
+            when = datetime.fromisoformat(text)
+        except ValueError:
+            log.warning("started_at %r is not an ISO 8601 time; logging the set at the current time", text)
+        else:
+            return _utc_text(when if when.tzinfo else when.replace(tzinfo=UTC))
+    return _utc_text(datetime.now(UTC))
+
+
+def _load_kg(metadata: dict[str, str]) -> float | None:
+    text = metadata.get("load_kg", "").strip()
+    if not text:
+        return None
+    try:
+        load = float(text)
+    except ValueError:
+        load = math.nan
+    if not math.isfinite(load) or load < 0:
+        log.warning("load_kg %r is not a load in kg; logging the set without a load", text)
+        return None
+    return load
+
+
+def content_hash(report: SetReport) -> str:
+    """SHA-256 of the recording file's bytes, or of the report itself when it has no readable file.
+
+    Hashing the file, not the analysis, makes the same recording the same set whatever targets it
+    was analysed with.
+    """
+    digest = hashlib.sha256()
+    source = Path(report.source) if report.source else None
+    if source is not None and source.is_file():
+        with open(source, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+        return "file:" + digest.hexdigest()
+    payload = {"report": report_to_dict(report), "metadata": report.metadata}
+    digest.update(json.dumps(payload, sort_keys=True).encode("utf-8"))
+    return "report:" + digest.hexdigest()
+
+
+def _row(report: SetReport) -> dict[str, object]:
+    data: dict[str, Any] = report_to_dict(report)
+    reps = [
+        {**row, "phase_ok": dict(rep.phase_ok)} for row, rep in zip(data["reps"], report.reps, strict=True)
+    ]
+    target = {**data["target"], "thresholds": asdict(report.targets)}
+    return {
+        "date_utc": _set_date(report.metadata),
+        "logged_at_utc": _utc_text(datetime.now(UTC)),
+        "exercise": report.exercise.value,
+        "load_kg": _load_kg(report.metadata),
+        "sensors_json": json.dumps(list(report.sensors)),
+        "target_tempo": report.tempo.notation,
+        "target_json": json.dumps(target),
+        "rep_count": report.rep_count,
+        "tempo_ok_reps": sum(r.tempo_ok is True for r in report.reps),
+        "tempo_missed_reps": sum(r.tempo_ok is False for r in report.reps),
+        "spine_ok_reps": sum(r.spine_ok is True for r in report.reps),
+        "spine_failed_reps": sum(r.spine_ok is False for r in report.reps),
+        "flagged_reps": sum(rep_flagged(r) for r in report.reps),
+        "reps_json": json.dumps(reps),
+        "summary_json": json.dumps(data["summary"]),
+        "measured_json": json.dumps(data["measured"]),
+        "cues_json": json.dumps(data["cues"]),
+        "warnings_json": json.dumps(data["warnings"]),
+        "source": report.source,
+        "content_hash": content_hash(report),
+    }
+
+
+def _check_log_file(path: Path) -> None:
+    """Refuse a file that is not an SQLite database, reading only its first bytes."""
+    if path.is_dir():
+        raise InputError("is a directory, not an imuhinge training log", path)
+    try:
+        with open(path, "rb") as fh:
+            header = fh.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise InputError(f"cannot read the training log: {exc.strerror or exc}", path) from None
+    if not header:
+        raise InputError("is not an imuhinge training log (the file is empty)", path)
+    if header != SQLITE_HEADER:
+        raise InputError("is not an imuhinge training log (file is not a database)", path)
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    """Open an existing log read-write without creating it; transactions are explicit."""
+    return sqlite3.connect(
+        path.resolve().as_uri() + "?mode=rw", uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_S
+    )
+
+
+def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
+    try:
+        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not {"schema_version", "sets"} <= tables:
+            raise InputError("is not an imuhinge training log (an SQLite database without its tables)", path)
+        row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise InputError(f"is not an imuhinge training log or is damaged ({exc})", path) from None
+    version = row[0] if row else None
+    if version is None:
+        raise InputError("is not an imuhinge training log (no schema version)", path)
+    if version > SCHEMA_VERSION:
+        raise InputError(
+            f"was written by a newer imuhinge (log schema version {version}; this version reads "
+            f"up to {SCHEMA_VERSION})",
+            path,
+        )
+
+
+def _create(path: Path) -> None:
+    """Create an empty log: built under a temporary name, then hard-linked into place."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.new")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(tmp)
+        try:
+            conn.executescript(SCHEMA)
+            with conn:
+                conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+        finally:
+            conn.close()
+        with contextlib.suppress(FileExistsError):  # another process created the log first
+            os.link(tmp, path)
+    except (OSError, sqlite3.Error) as exc:
+        raise InputError(
+            f"cannot create the training log: {getattr(exc, 'strerror', None) or exc}", path
+        ) from None
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _connection(path: Path, create: bool) -> Iterator[sqlite3.Connection | None]:
+    """A checked connection to the log, or None when it does not exist and ``create`` is false."""
+    if not path.exists():
+        if not create:
+            yield None
+            return
+        _create(path)
+    _check_log_file(path)
+    try:
+        conn = _open(path)
+    except sqlite3.Error as exc:
+        raise InputError(f"cannot open the training log ({exc})", path) from None
+    try:
+        _check_schema(conn, path)
+        yield conn
+    finally:
+        conn.close()
+
+
+def log_set(report: SetReport, db: Path | str | None = None) -> int:
+    """Append an analysed set to the training log in one atomic transaction.
+
+    Parameters
+    ----------
+    report : SetReport
+        The set; its metadata supply ``started_at`` (the set's date; now when absent) and ``load_kg``.
+    db : Path or str, optional
+        The log file (see ``resolve_db_path``); created with its directory when missing.
+
+    Returns
+    -------
+    int
+        Row id of the new set.
+
+    Raises
+    ------
+    DuplicateSetError
+        When the same recording is already logged (nothing is written).
+    InputError
+        When the file is not a training log (it is left untouched) or cannot be written.
+    """
+    path = resolve_db_path(db)
+    row = _row(report)
+    columns = ", ".join(row)
+    placeholders = ", ".join(f":{key}" for key in row)
+    with _connection(path, create=True) as conn:
+        assert conn is not None
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                dup = conn.execute(
+                    "SELECT id, date_utc FROM sets WHERE content_hash = ?", (row["content_hash"],)
+                ).fetchone()
+                if dup is not None:
+                    raise DuplicateSetError(dup[0], dup[1], path)
+                cursor = conn.execute(f"INSERT INTO sets ({columns}) VALUES ({placeholders})", row)
+                conn.execute("COMMIT")
+            finally:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+        except sqlite3.Error as exc:
+            raise InputError(f"cannot write to the training log ({exc})", path) from None
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+
+def _parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def _logged_set(row: sqlite3.Row) -> LoggedSet:
+    return LoggedSet(
+        id=row["id"],
+        date=_parse_time(row["date_utc"]),
+        logged_at=_parse_time(row["logged_at_utc"]),
+        exercise=row["exercise"],
+        load_kg=row["load_kg"],
+        sensors=json.loads(row["sensors_json"]),
+        target_tempo=row["target_tempo"],
+        target=json.loads(row["target_json"]),
+        rep_count=row["rep_count"],
+        verdicts={key: row[key] for key in VERDICT_COLUMNS},
+        reps=json.loads(row["reps_json"]),
+        summary=json.loads(row["summary_json"]),
+        measured=json.loads(row["measured_json"]),
+        cues=json.loads(row["cues_json"]),
+        warnings=json.loads(row["warnings_json"]),
+        source=row["source"],
+        content_hash=row["content_hash"],
+    )
+
+
+def load_sessions(db: Path | str | None = None, exercise: str | None = None) -> list[LoggedSet]:
+    """Every logged set, oldest first (an empty list when the log does not exist yet).
+
+    Parameters
+    ----------
+    db : Path or str, optional
+        The log file (see ``resolve_db_path``).
+    exercise : str, optional
+        Only sets of this exercise id.
+
+    Returns
+    -------
+    list of LoggedSet
+
+    Raises
+    ------
+    InputError
+        When the file is not a training log or is damaged (it is left untouched).
+    """
+    path = resolve_db_path(db)
+    with _connection(path, create=False) as conn:
+        if conn is None:
+            return []
+        conn.row_factory = sqlite3.Row
+        query = "SELECT * FROM sets"
+        params: tuple[str, ...] = ()
+        if exercise is not None:
+            query += " WHERE exercise = ?"
+            params = (exercise,)
+        try:
+            rows = conn.execute(query + " ORDER BY date_utc, id", params).fetchall()
+            return [_logged_set(r) for r in rows]
+        except (sqlite3.DatabaseError, ValueError, KeyError) as exc:
+            raise InputError(f"the training log is damaged ({exc})", path) from None
+
+
+def group_sessions(sets: Sequence[LoggedSet]) -> list[list[LoggedSet]]:
+    """Group one exercise's sets, oldest first, into training sessions (sets < 3 h apart).
+
+    Parameters
+    ----------
+    sets : sequence of LoggedSet
+        Sets of one exercise.
+
+    Returns
+    -------
+    list of list of LoggedSet
+    """
+    sessions: list[list[LoggedSet]] = []
+    for s in sorted(sets, key=lambda s: (s.date, s.id)):
+        if sessions and (s.date - sessions[-1][-1].date).total_seconds() < SESSION_GAP_S:
+            sessions[-1].append(s)
+        else:
+            sessions.append([s])
+    return sessions
+
+
+def _rep_problems(s: LoggedSet, row: dict) -> list[tuple[str, str]]:
+    """``(kind, words)`` for each target a logged rep missed; kind is ``tempo``, ``spine`` or ``lean``."""
+    limits = s.target.get("thresholds", {})
+    explosive = set(s.target.get("explosive", []))
+    problems = []
+    if row.get("tempo_ok") is False:
+        for phase, ok in (row.get("phase_ok") or {}).items():
+            if ok is not False:
+                continue
+            measured_s = row[f"{phase}_s"]
+            if phase in explosive:
+                goal = f"limit {limits.get('explosive_max_s', 1.0):g} s for an explosive phase"
+            else:
+                goal = f"target {s.target.get(f'{phase}_s'):g} s"
+            problems.append(("tempo", f"{PHASE_LABELS[phase]} {measured_s:.1f} s ({goal})"))
+    lumbar = row.get("peak_lumbar_flexion_deg")
+    lumbar_max = limits.get("lumbar_flexion_max_deg", 10.0)
+    if lumbar is not None and lumbar > lumbar_max:
+        problems.append(
+            ("spine", f"rounded lower back (lumbar flexion {lumbar:.0f}°, limit {lumbar_max:g}°)")
+        )
+    over = row.get("lockout_lumbar_extension_deg")
+    over_max = limits.get("lumbar_extension_max_deg", 10.0)
+    if over is not None and over > over_max:
+        problems.append(("spine", f"overextended lower back at lockout ({over:.0f}°, limit {over_max:g}°)"))
+    lean = row.get("lockout_extension_deg")
+    lean_max = limits.get("lockout_lean_back_max_deg", 5.0)
+    if lean is not None and lean > lean_max:
+        problems.append(("lean", f"leaned back {lean:.0f}° at lockout (limit {lean_max:g}°)"))
+    return problems
+
+
+def _session_problems(session: list[LoggedSet]) -> list[tuple[str, str]]:
+    """Every missed target of a session as ``(kind, "2026-11-23 set #5 rep 4: words")``."""
+    problems = []
+    for s in session:
+        where = f"{s.date:%Y-%m-%d} set #{s.id}"
+        if s.rep_count == 0:
+            problems.append(("reps", f"{where}: no full reps were found"))
+        for row in s.reps:
+            for kind, words in _rep_problems(s, row):
+                problems.append((kind, f"{where} rep {row['index']}: {words}"))
+    return problems
+
+
+def _load_text(load_kg: float | None) -> str:
+    return "the same load" if load_kg is None else f"{load_kg:g} kg"
+
+
+def _step_kg(load_kg: float, fraction: float) -> float:
+    """A load change rounded to 2.5 kg plates, at least one 2.5 kg step."""
+    return max(LOAD_STEP_KG, round(load_kg * fraction / LOAD_STEP_KG) * LOAD_STEP_KG)
+
+
+def _exercise_advice(exercise: str, sets: Sequence[LoggedSet]) -> str:
+    sessions = group_sessions(sets)
+    recent = sessions[-2:]
+    loads = [s.load_kg for s in recent[-1] if s.load_kg is not None]
+    load_kg = max(loads) if loads else None
+    problems = [_session_problems(session) for session in recent]
+    notes = []
+    unmeasured = sum(not s.measured.get("lumbar_flexion") for session in recent for s in session)
+    if unmeasured:
+        notes.append(
+            "Spine was not measured"
+            + (" in some of these sets" if unmeasured < sum(map(len, recent)) else "")
+            + " (one sensor; lumbar flexion needs the sacrum sensor), so this rests on tempo and "
+            "lockout lean-back."
+        )
+    if not any(problems) and len(recent) == 2:
+        dates = " and ".join(f"{session[-1].date:%Y-%m-%d}" for session in recent)
+        if load_kg is None:
+            head = f"add a little load next time (+{LOAD_STEP_KG:g} kg; no load was logged)"
+        else:
+            step = LOAD_STEP_KG if load_kg <= HEAVY_LOAD_KG else _step_kg(load_kg, HEAVY_STEP_FRACTION)
+            head = f"increase to {load_kg + step:g} kg (+{step:g} kg)"
+        why = f"form held: tempo and spine targets were met on every rep in the last two sessions ({dates})."
+    elif not any(problems):
+        head = f"hold {_load_text(load_kg)}"
+        why = (
+            "form held in the only session logged; it must hold for two sessions in a row before adding load."
+        )
+    else:
+        form_broke = [any(kind in ("spine", "lean") for kind, _ in p) for p in problems]
+        missed = [words for p in reversed(problems) for _, words in p]
+        if len(recent) == 2 and all(form_broke) and load_kg is not None:
+            step = _step_kg(load_kg, REDUCE_FRACTION)
+            head = f"reduce to {load_kg - step:g} kg (-{step:g} kg)"
+            why = "the back lost its position in both of the last two sessions: "
+        else:
+            head = f"hold {_load_text(load_kg)}"
+            why = "not every rep met its targets: "
+        shown = "; ".join(missed[:MAX_REASONS])
+        more = f"; and {len(missed) - MAX_REASONS} more" if len(missed) > MAX_REASONS else ""
+        why += shown + more + "."
+    return " ".join([f"{exercise}: {head}. {why[0].upper()}{why[1:]}", *notes])
+
+
+def progression_advice(sessions: Sequence[LoggedSet]) -> str:
+    """Load advice per exercise: add load only when form held for the two most recent sessions.
+
+    Form held when every rep met its tempo target, its neutral-spine target where the lumbar spine was
+    measured, and did not lean back at lockout. Then the advice is +2.5 kg (+5 % for loads over
+    100 kg, in 2.5 kg steps); otherwise hold, or reduce by about 10 % when the back lost its position
+    in both sessions, naming the dates, sets, reps and targets missed.
+
+    Parameters
+    ----------
+    sessions : sequence of LoggedSet
+        Logged sets (any exercises), e.g. from ``load_sessions``.
+
+    Returns
+    -------
+    str
+        One paragraph per exercise; empty when there are no sets.
+    """
+    by_exercise: dict[str, list[LoggedSet]] = {}
+    for s in sessions:
+        by_exercise.setdefault(s.exercise, []).append(s)
+    return "\n".join(_exercise_advice(ex, sets) for ex, sets in sorted(by_exercise.items()))
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.0f}%"
+
+
+def format_sessions(sets: Sequence[LoggedSet]) -> str:
+    """The logged sets as a text table (dates in UTC; spine ``n/m`` = not measured, one sensor)."""
+    lines = [
+        f"{'date (UTC)':<16} {'exercise':<17} {'load':>8} {'reps':>4} {'tempo':>6} {'depth':>6} {'spine':>6}"
+    ]
+    for s in sets:
+        load = "-" if s.load_kg is None else f"{s.load_kg:g} kg"
+        depth = "-" if s.depth_mean_deg is None else f"{s.depth_mean_deg:.0f}°"
+        spine = _percent(s.spine_ok_fraction) if s.measured.get("lumbar_flexion") else "n/m"
+        lines.append(
+            f"{s.date:%Y-%m-%d %H:%M} {s.exercise:<17} {load:>8} {s.rep_count:>4} "
+            f"{_percent(s.tempo_ok_fraction):>6} {depth:>6} {spine:>6}"
+        )
+    return "\n".join(lines)

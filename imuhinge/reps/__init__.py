@@ -1,0 +1,1 @@
+"""Rep stages: the phase rule, segmentation into reps and partial movements, per-rep metrics."""

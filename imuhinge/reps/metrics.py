@@ -1,0 +1,103 @@
+"""Per-rep metrics from phase boundaries and the angle time series."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from imuhinge.body.angles import AngleSeries
+from imuhinge.model import Exercise, Rep
+from imuhinge.reps.segment import RepBounds
+
+LOCKOUT_WINDOW_S = 1.5
+
+
+def _signed_peak(x: np.ndarray) -> float | None:
+    x = x[np.isfinite(x)]
+    return float(x[np.argmax(np.abs(x))]) if len(x) else None
+
+
+def build_reps(bounds: list[RepBounds], exercise: Exercise, series: AngleSeries) -> list[Rep]:
+    """Turn phase boundaries into reps with their durations and angle metrics.
+
+    Parameters
+    ----------
+    bounds : list of RepBounds
+        From the segmenter, in time order.
+    exercise : Exercise
+        Decides which movement is the lowering (floor-start reps rise first).
+    series : AngleSeries
+
+    Returns
+    -------
+    list of Rep
+    """
+    reps: list[Rep] = []
+    for k, b in enumerate(bounds):
+        # The pause after a rep is unmeasurable when the next rep comes after a gap in the data.
+        nxt = bounds[k + 1] if k + 1 < len(bounds) and not bounds[k + 1].after_gap else None
+        if exercise.floor_start:
+            rise, lower = (b.first_onset_s, b.first_offset_s), (b.second_onset_s, b.second_offset_s)
+            top_s: float | None = lower[0] - rise[1]
+            bottom_s = None if nxt is None else nxt.first_onset_s - lower[1]
+            lock = series.window(rise[1], lower[0])
+        else:
+            lower, rise = (b.first_onset_s, b.first_offset_s), (b.second_onset_s, b.second_offset_s)
+            bottom_s = rise[0] - lower[1]
+            top_s = None if nxt is None else nxt.first_onset_s - rise[1]
+            lock_end = nxt.first_onset_s if nxt else rise[1] + LOCKOUT_WINDOW_S
+            lock = series.window(rise[1], lock_end)
+        start, end = b.first_onset_s, b.second_offset_s
+        rep_win = series.window(start, end)
+        flex = series.trunk_flexion_deg
+        rep = Rep(
+            index=k + 1,
+            start_s=start,
+            end_s=end,
+            lower_onset_s=lower[0],
+            lower_offset_s=lower[1],
+            rise_onset_s=rise[0],
+            rise_offset_s=rise[1],
+            eccentric_s=lower[1] - lower[0],
+            bottom_s=bottom_s,
+            concentric_s=rise[1] - rise[0],
+            top_s=top_s,
+            peak_time_s=b.extreme_time_s,
+            peak_trunk_flexion_deg=float(np.fmax.reduce(flex[rep_win])),
+            lockout_extension_deg=max(0.0, float(-np.fmin.reduce(flex[lock]))),
+            peak_lateral_tilt_deg=_signed_peak(series.lateral_tilt_deg[rep_win]),
+            peak_twist_deg=_signed_peak(series.twist_deg[rep_win]),
+        )
+        if exercise.hold and bottom_s is not None:
+            hold = series.window(lower[1], rise[0])
+            rep.hold_stability_deg = float(np.nanstd(flex[hold]))
+        lumbar = series.lumbar_flexion_deg
+        if lumbar is not None:
+            _lumbar_metrics(rep, lumbar[rep_win], lumbar[lock], series.time_s[rep_win])
+        reps.append(rep)
+    return reps
+
+
+def _lumbar_metrics(rep: Rep, during: np.ndarray, lockout: np.ndarray, time_s: np.ndarray) -> None:
+    """Peak lumbar flexion (and its phase) and lockout extension, unless the sacrum was in a gap.
+
+    ``np.fmax``/``np.fmin`` skip NaN and give NaN only when the whole window is NaN.
+    """
+    peak = np.fmax.reduce(during)
+    if not np.isfinite(peak):
+        return
+    rep.peak_lumbar_flexion_deg = float(peak)
+    rep.lumbar_peak_phase = _phase_at(rep, float(time_s[np.argmax(during == peak)]))
+    least = np.fmin.reduce(lockout)
+    if np.isfinite(least):
+        rep.lockout_lumbar_extension_deg = max(0.0, float(-least))
+
+
+def _phase_at(rep: Rep, t: float) -> str:
+    """Name of the phase a time falls in."""
+    if rep.lower_onset_s <= t <= rep.lower_offset_s:
+        return "eccentric"
+    if rep.rise_onset_s <= t <= rep.rise_offset_s:
+        return "concentric"
+    if rep.lower_offset_s < t < rep.rise_onset_s:
+        return "bottom"
+    return "top"

@@ -1,5 +1,0 @@
-"""Virtual sensors: emulated BLE peripherals on a ``BumbleLink`` speaking each profile's bytes."""
-
-from imuhinge.sensors.virtual.sensor import EMULATIONS, Faults, VirtualSensor, VirtualSensorStats
-
-__all__ = ["EMULATIONS", "Faults", "VirtualSensor", "VirtualSensorStats"]

@@ -1,0 +1,2 @@
+"""Signal stages: uniform sampling and gap fill, smoothing, orientation (VQF), calibration, clock
+alignment of two sensors."""
