@@ -69,6 +69,9 @@ class SensorStream:
         Angular rate in the sensor frame.
     seq : ndarray of int64, shape (N,), or None
         The sensor's sample counter, when the file or device has one.
+    rate_hz : float or None
+        The sensor's own sample rate where it is known (from its timestamps); None to use the
+        recording's nominal ``sample_rate_hz``.
     """
 
     placement: str
@@ -76,6 +79,7 @@ class SensorStream:
     acc_mps2: np.ndarray
     gyr_rads: np.ndarray
     seq: np.ndarray | None = None
+    rate_hz: float | None = None
 
     def __len__(self) -> int:
         return len(self.time_s)

@@ -1,6 +1,7 @@
 """The uniform grid: lost samples filled, long gaps split, gyro bias of quiet standing taken off."""
 
 import numpy as np
+import pytest
 
 from imuhinge.model import SensorStream
 from imuhinge.signal.resample import to_uniform
@@ -57,5 +58,8 @@ def test_a_long_gap_splits_the_stream():
     keep[2000] = False
     stream, _, _ = _stream(n, keep)
     uni = to_uniform(stream, FS_HZ)
-    assert uni.segments == [(0, 1200), (1300, n)]
-    assert uni.filled[1200:1300].all() and uni.filled[2000]
+    # The long gap is one marker sample half-way through it, outside both segments.
+    assert uni.segments == [(0, 1200), (1201, n - 99)]
+    assert len(uni.time_s) == n - 99
+    assert uni.time_s[1200] == pytest.approx((stream.time_s[1199] + stream.time_s[1200]) / 2)
+    assert uni.filled[1200] and uni.filled[2000 - 99] and uni.filled.sum() == 2

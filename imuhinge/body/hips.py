@@ -205,6 +205,12 @@ def hip_motions(
     i0, i1 = np.searchsorted(pelvis.time_s, tp[:, 0]), np.searchsorted(pelvis.time_s, tp[:, 1])
     axes = _body_axes_sensor(pelvis)
     ok = (i0 > 0) & (i1 < len(pelvis.time_s)) & (tp[:, 1] - tp[:, 0] >= MIN_INTEGRATION_S)
+    # Both still instants must fall on data: one inside a long gap (the grid jumps over it) leaves the
+    # rep's hip travel unmeasured.
+    i0c, i1c = np.minimum(i0, len(pelvis.time_s) - 1), np.minimum(i1, len(pelvis.time_s) - 1)
+    ok &= (pelvis.time_s[i0c] - pelvis.time_s[i0c - 1] <= 1.5 / pelvis.fs_hz) & (
+        pelvis.time_s[i1c] - pelvis.time_s[i1c - 1] <= 1.5 / pelvis.fs_hz
+    )
     travel = np.full((len(reps), 3), np.nan)
     facing = np.full((len(reps), 3), np.nan)
     if axes is not None and ok.any():

@@ -33,11 +33,12 @@ from imuhinge.io.header import (
 )
 from imuhinge.io.validate import (
     RawStream,
+    check_header_rate,
     check_magnitudes,
     check_order,
-    check_rate,
-    derive_rate,
+    drop_duplicates,
     find_gaps,
+    stream_timebase,
 )
 from imuhinge.model import G_MPS2, PLACEMENTS, Gap, Recording, SensorStream
 
@@ -59,9 +60,13 @@ def load_recording(path: str | os.PathLike[str]) -> Recording:
     end of a ``.partial`` file, or too few fields, or values that do not parse) is dropped with a
     logged warning. Only the last line may be incomplete.
 
-    Gaps (from ``seq`` jumps, or without ``seq`` from intervals over 1.5 sample periods) are listed
-    in ``Recording.gaps`` and summarised in one logged warning. Without a ``sample_rate_hz`` header,
-    the rate is derived from regular timestamps, with a logged warning.
+    Each sensor's samples are put on its sample grid (``io.timebase``): the rate comes from the
+    timestamps, which may jitter, be quantised, come in bursts or repeat inside a burst; the stream's
+    times are the regular times of that grid, and rows that repeat the previous row exactly are
+    dropped. A header ``sample_rate_hz`` within 10 % of the timestamps' rate is nominal (a warning
+    when more than 1 % off); without one, the rate is derived with a logged warning. Gaps (jumps of
+    ``seq``, or of the grid positions) are listed in ``Recording.gaps`` and summarised in one
+    logged warning.
 
     Parameters
     ----------
@@ -325,37 +330,57 @@ def _single_placement(header: Header, devices: dict[str, str], path: Path) -> st
 
 def _build_recording(streams: list[RawStream], header: Header, path: Path) -> Recording:
     columns = header.columns
-    for stream in streams:
-        check_order(stream, path)
-    if header.sample_rate_hz is not None:
-        rate_hz = header.sample_rate_hz
-        source, rate_line = f"the header's {RATE_KEY}", header.metadata_lines[RATE_KEY]
-    else:
-        rate_hz = derive_rate(streams[0], path)
-        source, rate_line = f"the rate derived from sensor {streams[0].placement}", None
-        logger.warning(
-            "%s: no %s in the header: using %g Hz, derived from the regular timestamps of sensor %s",
-            path,
-            RATE_KEY,
-            rate_hz,
-            streams[0].placement,
-        )
-    for stream in streams:
-        check_rate(stream, rate_hz, source, path, rate_line)
-        check_magnitudes(stream, columns, path, header.column_line)
-
-    gaps = [gap for stream in streams for gap in find_gaps(stream, rate_hz)]
-    if gaps:
-        _log_gaps(path, gaps)
-    sensors = {}
-    for stream in sorted(streams, key=lambda s: PLACEMENTS.index(s.placement)):
+    sensors: dict[str, SensorStream] = {}
+    gaps: list[Gap] = []
+    rates: dict[str, float] = {}
+    for raw in sorted(streams, key=lambda s: PLACEMENTS.index(s.placement)):
+        check_order(raw, path)
+        stream, repeated = drop_duplicates(raw)
+        if repeated:
+            logger.warning(
+                "%s: sensor %s: dropped %d rows that repeat the row before", path, raw.placement, repeated
+            )
+        tb = stream_timebase(stream, path)
+        rates[stream.placement] = tb.rate_hz
+        if header.sample_rate_hz is not None:
+            note = check_header_rate(
+                stream, tb.rate_hz, header.sample_rate_hz, path, header.metadata_lines[RATE_KEY]
+            )
+            if note:
+                logger.warning("%s: %s", path, note)
+        if tb.jitter_s:
+            logger.info(
+                "%s: sensor %s: timestamps jitter by %.1f ms (rms) around a regular %.6g Hz grid",
+                path,
+                stream.placement,
+                1e3 * tb.jitter_s,
+                tb.rate_hz,
+            )
+        regular = RawStream(stream.placement, tb.time_s, stream.seq, stream.acc, stream.gyr, stream.line_no)
+        check_magnitudes(regular, columns, path, header.column_line)
+        gaps += find_gaps(stream.placement, tb)
         sensors[stream.placement] = SensorStream(
             placement=stream.placement,
-            time_s=stream.time_s,
+            time_s=tb.time_s,
             acc_mps2=stream.acc * G_MPS2 if columns.acc_unit == "g" else stream.acc,
             gyr_rads=np.radians(stream.gyr) if columns.gyr_unit == "dps" else stream.gyr,
             seq=None if stream.seq is None else stream.seq.astype(np.int64),
+            rate_hz=tb.rate_hz,
         )
+    if header.sample_rate_hz is not None:
+        rate_hz = header.sample_rate_hz
+    else:
+        first = next(iter(sensors))
+        rate_hz = float(f"{rates[first]:.6g}")
+        logger.warning(
+            "%s: no %s in the header: using %g Hz, derived from the timestamps of sensor %s",
+            path,
+            RATE_KEY,
+            rate_hz,
+            first,
+        )
+    if gaps:
+        _log_gaps(path, gaps)
     return Recording(sensors, rate_hz, dict(header.metadata), gaps, path)
 
 

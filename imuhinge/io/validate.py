@@ -12,10 +12,17 @@ from pathlib import Path
 import numpy as np
 
 from imuhinge.errors import InputError
-from imuhinge.io.header import RATE_KEY, Columns
+from imuhinge.io.header import Columns
+from imuhinge.io.timebase import Timebase, timebase
 from imuhinge.model import G_MPS2, Gap
 
-RATE_TOLERANCE = 0.02
+# A nominal rate can be a few percent off the sensor's real clock; beyond RATE_TOLERANCE the header
+# and the timestamps contradict each other.
+RATE_NOTE = 0.01
+RATE_TOLERANCE = 0.10
+SHORT_HOLE_S = 0.5
+IRREGULAR_MISSING = 0.4
+IRREGULAR_MAD = 0.25
 GAP_FACTOR = 1.5
 ACC_MEDIAN_RANGE_G = (0.5, 2.0)
 GYRO_MAX_DPS = 4000.0
@@ -60,12 +67,40 @@ class RawStream:
         return len(self.time_s)
 
 
+def drop_duplicates(stream: RawStream) -> tuple[RawStream, int]:
+    """The stream without rows that repeat the previous row exactly (a packet logged twice).
+
+    Returns
+    -------
+    (RawStream, int)
+        The stream (the same object when nothing repeats) and how many rows were dropped.
+    """
+    if len(stream) < 2:
+        return stream, 0
+    same = (np.diff(stream.time_s) == 0) & (np.diff(stream.acc, axis=0) == 0).all(axis=1)
+    same &= (np.diff(stream.gyr, axis=0) == 0).all(axis=1)
+    if stream.seq is not None:
+        same &= np.diff(stream.seq) == 0
+    if not same.any():
+        return stream, 0
+    keep = np.concatenate([[True], ~same])
+    seq = None if stream.seq is None else stream.seq[keep]
+    kept = RawStream(
+        stream.placement, stream.time_s[keep], seq, stream.acc[keep], stream.gyr[keep], stream.line_no[keep]
+    )
+    return kept, int(same.sum())
+
+
 def check_order(stream: RawStream, path: Path) -> None:
-    """Raise InputError at the first sample whose time (or seq) does not increase."""
+    """Raise InputError at the first sample whose time goes backwards or whose seq does not increase.
+
+    A repeated time is allowed: loggers stamp a burst of samples with one clock tick.
+    """
     for name, values, unit in (("time", stream.time_s, " s"), ("seq", stream.seq, "")):
         if values is None or len(values) < 2:
             continue
-        bad = np.flatnonzero(np.diff(values) <= 0)
+        step = np.diff(values)
+        bad = np.flatnonzero(step < 0 if name == "time" else step <= 0)
         if not len(bad):
             continue
         j = int(bad[0])
@@ -82,57 +117,70 @@ def check_order(stream: RawStream, path: Path) -> None:
         raise InputError(f"{problem} (previous sample on line {prev_line})", path, line)
 
 
-def median_interval_s(time_s: np.ndarray) -> float | None:
-    """Median sample interval, None with fewer than two samples."""
-    return float(np.median(np.diff(time_s))) if len(time_s) > 1 else None
-
-
-def check_rate(stream: RawStream, rate_hz: float, source: str, path: Path, line: int | None) -> None:
-    """Raise InputError when the median sample interval differs from ``1 / rate_hz`` by more than 2 %.
-
-    ``source`` says where ``rate_hz`` came from, for the message; ``line`` is where it is written.
-    """
-    interval_s = median_interval_s(stream.time_s)
-    if interval_s is None or abs(interval_s * rate_hz - 1.0) <= RATE_TOLERANCE:
-        return
-    raise InputError(
-        f"sample rate mismatch: {source} is {rate_hz:g} Hz but sensor {stream.placement}'s median "
-        f"sample interval is {1e3 * interval_s:.3f} ms ({1.0 / interval_s:.4g} Hz)",
-        path,
-        line,
-    )
-
-
-def derive_rate(stream: RawStream, path: Path) -> float:
-    """The sample rate of regular timestamps (every interval within 2 % of the median, or a gap).
-
-    Returns
-    -------
-    float
-        Sample periods over the time span, rounded to 6 significant digits.
+def stream_timebase(stream: RawStream, path: Path) -> Timebase:
+    """The stream's sample grid from its timestamps (``timebase``), refusing what no clock explains.
 
     Raises
     ------
     InputError
-        Too few samples, or irregular timestamps: the rate is never guessed from those.
+        Timestamps that do not advance, or jittering timestamps that a regular sample clock cannot
+        explain: more than ``IRREGULAR_MISSING`` of the grid missing in short holes, or a typical
+        distance from the grid of more than ``IRREGULAR_MAD`` of a period.
     """
-    how = f"add '# {RATE_KEY}: <Hz>' to the header"
-    interval_s = median_interval_s(stream.time_s)
-    if interval_s is None:
-        raise InputError(f"no {RATE_KEY} in the header and too few samples to derive it: {how}", path)
-    dt_s = np.diff(stream.time_s)
-    regular = (np.abs(dt_s / interval_s - 1.0) <= RATE_TOLERANCE) | (dt_s > GAP_FACTOR * interval_s)
-    if not regular.all():
-        j = int(np.argmin(regular))
+    tb = timebase(stream.time_s, stream.seq)
+    if tb is None:
         raise InputError(
-            f"no {RATE_KEY} in the header and the timestamps of sensor {stream.placement} are irregular "
-            f"({1e3 * dt_s[j]:.3f} ms after the previous sample, median {1e3 * interval_s:.3f} ms): {how}",
+            f"the timestamps of sensor {stream.placement} do not advance "
+            f"({len(stream)} samples at {stream.time_s[0]:.6f} s)",
             path,
-            int(stream.line_no[j + 1]),
+            int(stream.line_no[0]),
         )
-    seq = stream.seq
-    periods = seq[-1] - seq[0] if seq is not None else np.rint(dt_s / interval_s).sum()
-    return float(f"{periods / (stream.time_s[-1] - stream.time_s[0]):.6g}")
+    if not tb.jitter_s:
+        return tb  # on a grid to the microsecond: whatever is missing was lost
+    period_s = 1.0 / tb.rate_hz
+    steps = np.diff(tb.positions)
+    short_missing = int(np.sum((steps - 1)[steps <= SHORT_HOLE_S * tb.rate_hz]))
+    typical_s = float(np.median(np.abs(stream.time_s - tb.time_s)))
+    if short_missing > IRREGULAR_MISSING * (tb.positions[-1] + 1) or typical_s > IRREGULAR_MAD * period_s:
+        raise InputError(
+            f"the timestamps of sensor {stream.placement} are irregular: no steady sample clock explains "
+            f"them (on a {tb.rate_hz:.4g} Hz grid, {short_missing} of {tb.positions[-1] + 1} samples "
+            f"would be missing and the timestamps lie {1e3 * typical_s:.1f} ms from it)",
+            path,
+            int(stream.line_no[0]),
+        )
+    return tb
+
+
+def check_header_rate(
+    stream: RawStream, rate_hz: float, header_rate_hz: float, path: Path, line: int
+) -> str | None:
+    """Compare a stream's rate from its timestamps with the header's nominal rate.
+
+    Returns
+    -------
+    str or None
+        A warning when they differ by more than ``RATE_NOTE`` (the timestamps' rate is used).
+
+    Raises
+    ------
+    InputError
+        When they differ by more than ``RATE_TOLERANCE``: more than clock error or jitter explains.
+    """
+    off = rate_hz / header_rate_hz - 1.0
+    if abs(off) > RATE_TOLERANCE:
+        raise InputError(
+            f"sample rate mismatch: the header's sample_rate_hz is {header_rate_hz:g} Hz but sensor "
+            f"{stream.placement}'s timestamps give {rate_hz:.4g} Hz",
+            path,
+            line,
+        )
+    if abs(off) > RATE_NOTE:
+        return (
+            f"sensor {stream.placement}: the header's sample_rate_hz is {header_rate_hz:g} Hz but the "
+            f"timestamps give {rate_hz:.4g} Hz ({100 * off:+.1f} %); using {rate_hz:.4g} Hz"
+        )
+    return None
 
 
 def check_magnitudes(stream: RawStream, columns: Columns, path: Path, column_line: int) -> None:
@@ -243,23 +291,15 @@ def tilt_and_rotation_deg(time_s: np.ndarray, acc: np.ndarray, gyr_rads: np.ndar
     return float(tilt[moving].sum()), float(rotation[moving].sum())
 
 
-def find_gaps(stream: RawStream, rate_hz: float) -> list[Gap]:
-    """Gaps in one sensor's samples: jumps of ``seq``, or without it intervals over 1.5 periods.
+def find_gaps(placement: str, tb: Timebase) -> list[Gap]:
+    """Gaps in one sensor's samples: jumps of its grid positions (the counter, or the timestamps).
 
     A gap runs from the last sample before it to the first sample after it.
     """
-    if len(stream) < 2:
-        return []
-    if stream.seq is not None:
-        step = np.diff(stream.seq)
-        where = np.flatnonzero(step > 1)
-        missing = step[where] - 1
-    else:
-        dt_s = np.diff(stream.time_s)
-        where = np.flatnonzero(dt_s > GAP_FACTOR / rate_hz)
-        missing = np.maximum(np.rint(dt_s[where] * rate_hz) - 1, 1)
-    t = stream.time_s
+    step = np.diff(tb.positions)
+    where = np.flatnonzero(step > 1)
+    t = tb.time_s
     return [
-        Gap(stream.placement, float(t[i]), float(t[i + 1]), int(m))
-        for i, m in zip(where.tolist(), missing.tolist(), strict=True)
+        Gap(placement, float(t[i]), float(t[i + 1]), int(m))
+        for i, m in zip(where.tolist(), (step[where] - 1).tolist(), strict=True)
     ]

@@ -55,7 +55,8 @@ class UniformStream:
 
 
 def sample_positions(stream: SensorStream, fs_hz: float) -> np.ndarray:
-    """Integer grid position of every sample, starting at 0."""
+    """Integer grid position of every sample, starting at 0 (the counter, or the stream's times,
+    which the loader has already put on the sensor's regular grid)."""
     if stream.seq is not None:
         pos = np.asarray(stream.seq, dtype=np.int64)
         return pos - pos[0]
@@ -63,16 +64,26 @@ def sample_positions(stream: SensorStream, fs_hz: float) -> np.ndarray:
     return np.concatenate([[0], np.cumsum(steps)])
 
 
-def to_uniform(stream: SensorStream, fs_hz: float, max_fill_s: float = MAX_FILL_S) -> UniformStream:
+def long_gap(missing_samples: np.ndarray | int, fs_hz: float, max_fill_s: float = MAX_FILL_S) -> np.ndarray:
+    """True for gaps too long to fill: more than ``max_fill_s`` of samples missing."""
+    return np.asarray(missing_samples) > max_fill_s * fs_hz
+
+
+def to_uniform(
+    stream: SensorStream, fs_hz: float | None = None, max_fill_s: float = MAX_FILL_S
+) -> UniformStream:
     """Fill gaps up to ``max_fill_s`` by linear interpolation, split the stream at longer ones and take
     off the gyro bias of the first quiet standing period.
+
+    A long gap is not laid out sample by sample: it becomes one marker sample (half-way, outside
+    every segment), so memory follows the samples received, whatever the counter says.
 
     Parameters
     ----------
     stream : SensorStream
         Samples with possible gaps.
-    fs_hz : float
-        The sensor's sample rate.
+    fs_hz : float, optional
+        The sensor's sample rate; the stream's own ``rate_hz`` by default.
     max_fill_s : float
         Longest gap that is filled; a longer one (a dropped connection) starts a new segment.
 
@@ -82,14 +93,21 @@ def to_uniform(stream: SensorStream, fs_hz: float, max_fill_s: float = MAX_FILL_
         New arrays where samples were lost or the bias taken off; the stream's own arrays are not
         modified.
     """
+    fs_hz = stream.rate_hz or fs_hz
+    if fs_hz is None:
+        raise ValueError(f"no sample rate for the {stream.placement} stream")
     pos = sample_positions(stream, fs_hz)
+    steps = np.diff(pos)
+    split = long_gap(steps - 1, fs_hz, max_fill_s)
+    if split.any():
+        steps = np.where(split, 2, steps)
+        pos = np.concatenate([[0], np.cumsum(steps)])
     n = int(pos[-1]) + 1
     kept = np.zeros(n, dtype=bool)
     kept[pos] = True
     if n == len(pos):
         time_s, acc, gyr, segments = stream.time_s, stream.acc_mps2, stream.gyr_rads, [(0, n)]
     else:
-        steps = np.diff(pos)
         jumps = np.flatnonzero(steps > 1)
         last_received = np.cumsum(kept) - 1
         lost, before, frac = _lost_samples(pos, jumps, steps[jumps])
@@ -101,9 +119,8 @@ def to_uniform(stream: SensorStream, fs_hz: float, max_fill_s: float = MAX_FILL_
             return out
 
         time_s, acc, gyr = filled(stream.time_s), filled(stream.acc_mps2), filled(stream.gyr_rads)
-        long_gap = jumps[steps[jumps] > max_fill_s * fs_hz]
         cuts = [0]
-        for g in long_gap:
+        for g in np.flatnonzero(split):
             cuts += [int(pos[g]) + 1, int(pos[g + 1])]
         cuts.append(n)
         segments = [(a, b) for a, b in zip(cuts[::2], cuts[1::2], strict=True) if b > a]
