@@ -23,12 +23,11 @@ import time
 
 import numpy as np
 
-from imuhinge.analysis.replay import analyze
-from imuhinge.body.angles import segment_angles
+from imuhinge.analysis.replay import analyze, body_angles
 from imuhinge.body.hips import classify_pattern, hip_motions
 from imuhinge.body.lumbar import lumbar_series
 from imuhinge.model import Targets
-from imuhinge.signal.clock_align import ClockAlignment, align_recording
+from imuhinge.signal.clock_align import ClockAlignment
 from imuhinge.signal.resample import to_uniform
 from imuhinge.sim import SimConfig, simulate
 
@@ -57,12 +56,13 @@ def run_set(exercise: str, squat: bool, rate_hz: float, seed: int) -> dict:
         )
     )
     rec = sim.recording
-    alignment = align_recording(rec)
+    body = body_angles(rec)
+    assert body.pelvis is not None and body.alignment is not None, body.notes
+    alignment, trunk, pelvis = body.alignment, body.trunk, body.pelvis
     pelvis_stream = rec.sensors["sacrum"]
     true_s = pelvis_stream.seq / (rate_hz * (1.0 + drift_ppm * 1e-6))
     align_err = float(np.max(np.abs(alignment.to_trunk_time(pelvis_stream.time_s) - true_s)) * rate_hz)
 
-    trunk, pelvis = segment_angles(rec, "upper_back"), segment_angles(rec, "sacrum")
     lumbar = lumbar_series(trunk, pelvis, alignment)
     unaligned = lumbar_series(trunk, pelvis, ClockAlignment(1.0, 0.0, 1.0, 0, 0.0))
     report = analyze(rec)

@@ -149,8 +149,9 @@ class Targets:
 class Rep:
     """One repetition with its phase boundaries (seconds) and per-rep metrics.
 
-    Phase boundaries are movement onsets and offsets of the trunk flexion angle (DESIGN, "Exercises and
-    tempo"). A phase that cannot be measured (the top pause after the last rep) is ``None``.
+    Phase boundaries are movement onsets and offsets of the trunk flexion angle. A phase that cannot
+    be measured (the top pause after the last rep, a phase over a gap in the data) is ``None``, as is
+    the peak when data is missing where the rep is deepest; ``data_gaps_s`` lists such gaps.
     """
 
     index: int
@@ -160,12 +161,12 @@ class Rep:
     lower_offset_s: float
     rise_onset_s: float
     rise_offset_s: float
-    eccentric_s: float
+    eccentric_s: float | None
     bottom_s: float | None
-    concentric_s: float
+    concentric_s: float | None
     top_s: float | None
     peak_time_s: float
-    peak_trunk_flexion_deg: float
+    peak_trunk_flexion_deg: float | None
     standing_trunk_flexion_deg: float = 0.0
     peak_lumbar_flexion_deg: float | None = None
     lumbar_peak_phase: str | None = None
@@ -181,10 +182,13 @@ class Rep:
     spine_ok: bool | None = None
     phase_ok: dict[str, bool | None] = field(default_factory=dict)
     cues: list[str] = field(default_factory=list)
+    data_gaps_s: list[tuple[float, float]] = field(default_factory=list)
 
     @property
-    def range_of_motion_deg(self) -> float:
-        """Peak flexion minus the standing angle."""
+    def range_of_motion_deg(self) -> float | None:
+        """Peak flexion minus the standing angle (None when the peak was not measured)."""
+        if self.peak_trunk_flexion_deg is None:
+            return None
         return self.peak_trunk_flexion_deg - self.standing_trunk_flexion_deg
 
 
@@ -197,9 +201,29 @@ class PartialMovement:
     peak_trunk_flexion_deg: float
 
 
+@dataclass(frozen=True)
+class OtherMovement:
+    """A movement with forward tilt that is not a rep: it tilts or twists as much as it flexes."""
+
+    start_s: float
+    end_s: float
+    flexion_deg: float
+    lateral_tilt_deg: float
+    twist_deg: float
+
+    @property
+    def kind(self) -> str:
+        """``side bend`` or ``rotation``, whichever dominates."""
+        return "side bend" if self.lateral_tilt_deg >= self.twist_deg else "rotation"
+
+
 @dataclass
 class SetReport:
-    """Everything the analysis found in one set: reps, partial movements, verdicts and cues."""
+    """Everything the analysis found in one set: reps, partial movements, verdicts and cues.
+
+    ``references`` says, per sensor, which posture its angles are measured from (the standing
+    reference calibration chose).
+    """
 
     exercise: Exercise
     tempo: Tempo
@@ -207,10 +231,12 @@ class SetReport:
     sensors: list[str]
     reps: list[Rep]
     partials: list[PartialMovement] = field(default_factory=list)
+    other_movements: list[OtherMovement] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
     cues: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     measured: dict[str, bool] = field(default_factory=dict)
+    references: dict[str, str] = field(default_factory=dict)
     metadata: dict[str, str] = field(default_factory=dict)
     gaps: list[Gap] = field(default_factory=list)
     source: str | None = None

@@ -109,11 +109,23 @@ def test_only_partial_reps():
     assert any("no full rep" in w for w in report.warnings)
 
 
-def test_no_quiet_standing_falls_back_to_rep_tops():
-    sim = sim_set(reps=5, quiet_before_s=0.3, quiet_after_s=0.3, seed=9)
+def test_standing_reference_from_the_pauses_between_reps():
+    """No stand before or after the set: the still top pauses between reps are standing."""
+    sim = sim_set(reps=5, quiet_before_s=0.3, quiet_after_s=0.3, top_pause_s=2.5, seed=9)
     report = analyze(sim.recording)
-    assert any("no quiet standing" in w for w in report.warnings)
+    assert report.references["upper_back"].startswith("standing still at 4 times")
     assert report.rep_count == 5
+    for rep, truth in zip(report.reps, sim.truth["reps"], strict=True):
+        assert rep.peak_trunk_flexion_deg == pytest.approx(truth["peak_trunk_flexion_deg"], abs=1.0)
+
+
+def test_no_still_standing_falls_back_to_rep_tops():
+    """Swings without a stand before or after: nothing is still, so the reps' tops are standing."""
+    sim = sim_set(exercise="kettlebell_swing", reps=10, quiet_before_s=0.2, quiet_after_s=0.2, seed=9)
+    report = analyze(sim.recording)
+    assert any("no still standing found" in w for w in report.warnings)
+    assert report.references["upper_back"] == "the reps' top positions"
+    assert report.rep_count == 10
 
 
 def test_bad_exercise_and_tempo():

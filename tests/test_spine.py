@@ -3,15 +3,15 @@
 import numpy as np
 import pytest
 
-from imuhinge.analysis.replay import analyze
+from imuhinge.analysis.replay import analyze, body_angles, max_lumbar_flexion_deg
 from imuhinge.body.angles import AngleSeries, segment_angles
 from imuhinge.body.hips import classify_pattern, hip_motions, rep_pattern, still_instants_s
-from imuhinge.body.lumbar import lumbar_limit_from_range, lumbar_series, max_lumbar_flexion_deg
+from imuhinge.body.lumbar import lumbar_limit_from_range, lumbar_series
 from imuhinge.body.sway import sway_per_rep
 from imuhinge.coaching.asymmetry import asymmetry
 from imuhinge.errors import InputError
 from imuhinge.model import Recording, SensorStream, SetReport, Targets
-from imuhinge.signal.clock_align import ClockAlignment, align_recording
+from imuhinge.signal.clock_align import ClockAlignment
 from imuhinge.signal.resample import to_uniform
 from imuhinge.sim import SimConfig, simulate
 
@@ -33,9 +33,9 @@ def sacrum_grid(rec: Recording):
 
 
 def two_sensor_analysis(rec: Recording):
-    alignment = align_recording(rec)
-    trunk, pelvis = segment_angles(rec, "upper_back"), segment_angles(rec, "sacrum")
-    return alignment, trunk, pelvis, analyze(rec)
+    body = body_angles(rec)
+    assert body.pelvis is not None and body.alignment is not None, body.notes
+    return body.alignment, body.trunk, body.pelvis, analyze(rec)
 
 
 @pytest.mark.parametrize(("rate", "seed"), [(100.0, 3), (200.0, 4)])

@@ -19,7 +19,7 @@ from imuhinge.coaching.verdicts import judge_reps
 from imuhinge.model import Exercise, Recording, Rep, SensorStream, SetReport, Targets
 from imuhinge.reps.metrics import build_reps
 from imuhinge.reps.segment import Segmenter, SegmenterConfig
-from imuhinge.signal.calibrate import find_quiet, orthogonal_axis, sagittal_axis
+from imuhinge.signal.calibrate import orthogonal_axis, sagittal_axis, still_periods
 from imuhinge.signal.orientation import OnlineOrientation, output_times_s, up_in_sensor
 from imuhinge.signal.resample import MAX_FILL_S
 from imuhinge.signal.smoothing import StreamSmoother
@@ -128,7 +128,8 @@ class SensorTrack:
 
     def _calibrate_rest(self) -> bool:
         acc, gyr = np.concatenate(self._raw_acc), np.concatenate(self._raw_gyr)
-        quiet = find_quiet(acc, gyr, self.fs_hz)
+        found = still_periods(acc, gyr, self.fs_hz)
+        quiet = found[0] if found else None
         duration = len(acc) / self.fs_hz
         if quiet is None and duration < NO_QUIET_FALLBACK_S:
             return False

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from imuhinge.body.angles import AngleSeries, SegmentAngles, uniform_angles
+from imuhinge.body.angles import AngleSeries, SegmentAngles, StandingGuide, uniform_angles
 from imuhinge.body.hips import HipMotion, hip_motions
 from imuhinge.body.lumbar import lumbar_series
 from imuhinge.coaching.summary import summarize
@@ -14,10 +15,11 @@ from imuhinge.coaching.tempo import DEFAULT_TEMPO, parse_tempo
 from imuhinge.coaching.verdicts import judge_reps
 from imuhinge.errors import InputError
 from imuhinge.model import Exercise, Recording, Rep, SetReport, Targets
+from imuhinge.reps.bridge import GapBridge, Piece
 from imuhinge.reps.metrics import build_reps
+from imuhinge.reps.sagittal import sagittal_only
 from imuhinge.reps.segment import RepBounds, Segmenter, SegmenterConfig
-from imuhinge.signal.calibrate import runs
-from imuhinge.signal.clock_align import ClockAlignment, align_streams, check_pair
+from imuhinge.signal.clock_align import ClockAlignment, align_streams, check_pair, same_clock, shared_clock
 from imuhinge.signal.resample import UniformStream, to_uniform
 from imuhinge.signal.smoothing import smooth
 
@@ -38,15 +40,107 @@ def trunk_placement(placements: Sequence[str]) -> str:
 
 def segment_stream(
     angles: SegmentAngles, floor_start: bool, config: SegmenterConfig | None = None
-) -> Segmenter:
-    """Smooth and segment each contiguous stretch of a segment's flexion, resetting at long gaps."""
+) -> tuple[Segmenter, list[tuple[float, float]]]:
+    """Smooth and segment a segment's flexion, bridging short gaps (``reps.bridge``) and resetting at
+    long ones; returns the segmenter and the gaps bridged whose content is unknown."""
     seg = Segmenter(angles.fs_hz, floor_start, config)
-    finite = np.isfinite(angles.flexion_deg)
-    for a, b in runs(finite):
-        angle, speed = smooth(angles.flexion_deg[a:b], angles.fs_hz)
-        seg.feed(angles.time_s[a:b], angle, speed)
+    bridge = GapBridge()
+    stretch: list[Piece] = []
+
+    def flush() -> None:
+        if stretch:
+            angle, speed = smooth(np.concatenate([p.angle_deg for p in stretch]), angles.fs_hz)
+            seg.feed(np.concatenate([p.time_s for p in stretch]), angle, speed)
+            stretch.clear()
         seg.gap()
-    return seg
+
+    for piece in bridge.feed(angles.time_s, angles.flexion_deg):
+        if piece.is_break:
+            flush()
+        else:
+            stretch.append(piece)
+    bridge.finish()
+    flush()
+    return seg, bridge.unmeasured_s
+
+
+@dataclass
+class BodyAngles:
+    """What replay measures of the body before it looks for reps.
+
+    Attributes
+    ----------
+    trunk : SegmentAngles
+        The upper back (or the only sensor).
+    pelvis : SegmentAngles or None
+        The sacrum, when there is one and its stream could be used.
+    sacrum : UniformStream or None
+        The sacrum stream on its grid (hip travel integrates it).
+    alignment : ClockAlignment or None
+        Sacrum clock to trunk clock.
+    notes : list of str
+        Why the sacrum was not used, when it was not.
+    """
+
+    trunk: SegmentAngles
+    pelvis: SegmentAngles | None = None
+    sacrum: UniformStream | None = None
+    alignment: ClockAlignment | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def lumbar_flexion_deg(self) -> np.ndarray | None:
+        """Lumbar flexion at the trunk's sample times, None with one sensor."""
+        if self.pelvis is None or self.alignment is None:
+            return None
+        return lumbar_series(self.trunk, self.pelvis, self.alignment)
+
+
+def body_angles(recording: Recording) -> BodyAngles:
+    """Calibrate each sensor and compute the segments' angles (offline), the sacrum's clock aligned.
+
+    The pelvis takes its standing reference and the sign of its flexion from the trunk. When the
+    sacrum stream cannot be used (no pair, clocks that cannot be matched), the trunk's angles stand
+    on their own and ``notes`` says why.
+
+    Parameters
+    ----------
+    recording : Recording
+
+    Returns
+    -------
+    BodyAngles
+    """
+    trunk_name = trunk_placement(recording.placements)
+    fs = recording.sample_rate_hz
+    # The streams on their uniform grids are passed along explicitly, and the trunk's is let go once
+    # its angles and the clock alignment have it, before the sacrum's orientation is computed.
+    trunk_uni = to_uniform(recording.sensors[trunk_name], fs)
+    pair: tuple[UniformStream, ClockAlignment] | None = None
+    notes = []
+    if "sacrum" in recording.sensors and trunk_name != "sacrum":
+        try:
+            check_pair(recording)
+            sacrum_uni = to_uniform(recording.sensors["sacrum"], fs)
+            one_clock = recording.metadata.get("clock") == "shared" or shared_clock(
+                recording.sensors[trunk_name], recording.sensors["sacrum"]
+            )
+            pair = sacrum_uni, same_clock() if one_clock else align_streams(trunk_uni, sacrum_uni, fs)
+        except InputError as exc:
+            # The upper-back analysis stands on its own: keep it, and say why the spine is unmeasured.
+            notes.append(f"sacrum sensor not used ({exc}); lumbar flexion not measured")
+    trunk = uniform_angles(trunk_uni, trunk_name)
+    del trunk_uni
+    if pair is None:
+        return BodyAngles(trunk, notes=notes)
+    sacrum, alignment = pair
+    guide = StandingGuide(
+        [tuple(alignment.to_pelvis_time(np.array(span))) for span in trunk.calibration.reference_s],
+        alignment.to_pelvis_time(trunk.time_s),
+        trunk.flexion_deg,
+    )
+    pelvis = uniform_angles(sacrum, "sacrum", out_of_plane=False, guide=guide)
+    return BodyAngles(trunk, pelvis, sacrum, alignment, notes)
 
 
 def analyze(
@@ -78,38 +172,34 @@ def analyze(
     tempo_obj = parse_tempo("X" if ex.ballistic and not tempo else tempo_text)
     targets = targets or Targets()
     config = segmenter_config or SegmenterConfig(min_depth_deg=targets.min_depth_deg)
-    trunk_name = trunk_placement(recording.placements)
-    fs = recording.sample_rate_hz
-    # The streams on their uniform grids are passed along explicitly, and the trunk's is let go once
-    # its angles and the clock alignment have it, before the sacrum's orientation is computed.
-    trunk_uni = to_uniform(recording.sensors[trunk_name], fs)
-    pair: tuple[UniformStream, ClockAlignment] | None = None
-    unused_sacrum = []
-    if "sacrum" in recording.sensors and trunk_name != "sacrum":
-        try:
-            check_pair(recording)
-            sacrum_uni = to_uniform(recording.sensors["sacrum"], fs)
-            pair = sacrum_uni, align_streams(trunk_uni, sacrum_uni, fs)
-        except InputError as exc:
-            # The upper-back analysis stands on its own: keep it, and say why the spine is unmeasured.
-            unused_sacrum.append(f"sacrum sensor not used ({exc}); lumbar flexion not measured")
-    trunk = uniform_angles(trunk_uni, trunk_name)
-    del trunk_uni
-    warnings = [*trunk.calibration.warnings, *unused_sacrum]
-    lumbar, hips = None, None
-    if pair is not None:
-        sacrum, alignment = pair
-        pelvis = uniform_angles(sacrum, "sacrum", out_of_plane=False)
-        warnings += pelvis.calibration.warnings
-        lumbar = lumbar_series(trunk, pelvis, alignment)
+    body = body_angles(recording)
+    trunk = body.trunk
+    warnings = [*trunk.calibration.warnings, *body.notes]
+    hips = None
+    if body.pelvis is not None:
+        warnings += body.pelvis.calibration.warnings
+        sacrum, pelvis, alignment = body.sacrum, body.pelvis, body.alignment
+        assert sacrum is not None and alignment is not None
 
         def hips(reps: list[Rep]) -> list[HipMotion]:
             return hip_motions(sacrum, trunk, pelvis, alignment, reps)
 
-    seg = segment_stream(trunk, ex.floor_start, config)
+    seg, unmeasured_s = segment_stream(trunk, ex.floor_start, config)
     assert trunk.lateral_tilt_deg is not None and trunk.twist_deg is not None  # out_of_plane=True
-    series = AngleSeries(trunk.time_s, trunk.flexion_deg, trunk.lateral_tilt_deg, trunk.twist_deg, lumbar)
-    return build_report(recording, ex, tempo_obj, targets, seg.reps, seg.partials, series, warnings, hips)
+    series = AngleSeries(
+        trunk.time_s,
+        trunk.flexion_deg,
+        trunk.lateral_tilt_deg,
+        trunk.twist_deg,
+        body.lumbar_flexion_deg,
+        unmeasured_s,
+    )
+    references = {trunk.placement: trunk.calibration.reference}
+    if body.pelvis is not None:
+        references[body.pelvis.placement] = body.pelvis.calibration.reference
+    return build_report(
+        recording, ex, tempo_obj, targets, seg.reps, seg.partials, series, warnings, hips, references
+    )
 
 
 def build_report(
@@ -122,12 +212,14 @@ def build_report(
     series: AngleSeries,
     warnings: list[str],
     hips: Callable[[list[Rep]], list[HipMotion]] | None = None,
+    references: dict[str, str] | None = None,
 ) -> SetReport:
     """Metrics, verdicts and summary from segmentation results (shared by replay and live).
 
     ``hips`` measures each rep's hip travel from the sacrum sensor, when there is one.
     """
-    reps = build_reps(bounds, exercise, series)
+    rep_bounds, others = sagittal_only(bounds, series)
+    reps = build_reps(rep_bounds, exercise, series)
     if hips is not None:
         for rep, motion in zip(reps, hips(reps), strict=True):
             rep.hip_drop_m, rep.hip_back_m = motion.drop_m, motion.back_m
@@ -161,10 +253,12 @@ def build_report(
         sensors=recording.placements,
         reps=reps,
         partials=list(partials),
+        other_movements=others,
         summary=summary,
         cues=cues,
         warnings=warnings,
         measured=measured,
+        references=dict(references or {}),
         metadata=dict(recording.metadata),
         gaps=list(recording.gaps),
         source=None if recording.path is None else str(recording.path),
@@ -172,3 +266,40 @@ def build_report(
         trunk_flexion_deg=series.trunk_flexion_deg,
         lumbar_flexion_deg=series.lumbar_flexion_deg,
     )
+
+
+def max_lumbar_flexion_deg(
+    recording: Recording, start_s: float | None = None, end_s: float | None = None
+) -> float:
+    """Largest lumbar flexion in a calibration recording (or part of one) of a full forward bend.
+
+    Parameters
+    ----------
+    recording : Recording
+        Two sensors; a quiet stand first (the upright reference), then the bend.
+    start_s, end_s : float, optional
+        Part of the recording to look at (upper-back clock); the whole recording by default.
+
+    Returns
+    -------
+    float
+        Degrees.
+
+    Raises
+    ------
+    InputError
+        A bad sensor pair, clocks that cannot be matched, or no lumbar angle in the part given.
+    """
+    check_pair(recording)
+    body = body_angles(recording)
+    lumbar = body.lumbar_flexion_deg
+    if lumbar is None:
+        raise InputError(
+            body.notes[0] if body.notes else "lumbar flexion needs an upper_back and a sacrum sensor"
+        )
+    lo = -np.inf if start_s is None else start_s
+    hi = np.inf if end_s is None else end_s
+    part = lumbar[(body.trunk.time_s >= lo) & (body.trunk.time_s <= hi)]
+    if not np.isfinite(part).any():
+        raise InputError(f"no lumbar flexion measured between {lo:g} s and {hi:g} s of the recording")
+    return float(np.nanmax(part))

@@ -9,10 +9,17 @@ right of the lifter), twist the rotation of the left-right axis about the vertic
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from imuhinge.body.standing import (
+    LEANING_FRACTION,
+    StandingChoice,
+    choose_standing,
+    flexion_lowers,
+    top_samples,
+)
 from imuhinge.model import Recording
 from imuhinge.signal.calibrate import Calibration, axis_samples, orthogonal_axis, sagittal_axis
 from imuhinge.signal.orientation import (
@@ -30,13 +37,19 @@ BLOCK_SAMPLES = 16_384
 
 @dataclass
 class AngleSeries:
-    """Angles on one time base; ``lumbar_flexion_deg`` is None with one sensor."""
+    """Angles on one time base; ``lumbar_flexion_deg`` is None with one sensor; ``unmeasured_s``
+    are the gaps the data does not cover (``reps.bridge``)."""
 
     time_s: np.ndarray
     trunk_flexion_deg: np.ndarray
     lateral_tilt_deg: np.ndarray
     twist_deg: np.ndarray
     lumbar_flexion_deg: np.ndarray | None = None
+    unmeasured_s: list[tuple[float, float]] = field(default_factory=list)
+
+    def unmeasured(self, start_s: float, end_s: float) -> bool:
+        """True when a gap the data does not cover overlaps ``[start_s, end_s]``."""
+        return any(a < end_s and b > start_s for a, b in self.unmeasured_s)
 
     def window(self, start_s: float, end_s: float) -> slice:
         """Index slice of samples with ``start_s <= t <= end_s`` (at least one sample)."""
@@ -141,50 +154,146 @@ def segment_angles(recording: Recording, placement: str, out_of_plane: bool = Tr
     return uniform_angles(uni, placement, out_of_plane)
 
 
-def uniform_angles(uni: UniformStream, placement: str, out_of_plane: bool = True) -> SegmentAngles:
-    """``segment_angles`` of a sensor stream already on its uniform grid (``resample.to_uniform``)."""
+@dataclass(frozen=True)
+class StandingGuide:
+    """What the trunk's calibration tells a second segment (the pelvis) on its own clock.
+
+    Attributes
+    ----------
+    spans_s : list of (float, float)
+        When the lifter stood still as calibrated on the trunk.
+    time_s, flexion_deg : ndarray
+        The trunk's flexion: the pelvis tips forward with it, which fixes the pelvis's sign.
+    """
+
+    spans_s: list[tuple[float, float]]
+    time_s: np.ndarray
+    flexion_deg: np.ndarray
+
+
+def uniform_angles(
+    uni: UniformStream, placement: str, out_of_plane: bool = True, guide: StandingGuide | None = None
+) -> SegmentAngles:
+    """``segment_angles`` of a sensor stream already on its uniform grid (``resample.to_uniform``).
+
+    ``guide`` (for the pelvis) takes the standing reference and the sign of flexion from the trunk.
+    """
     fs = uni.fs_hz
-    warnings: list[str] = []
-    quat, quiet, bias = uniform_orientation(uni), uni.quiet, uni.gyro_bias_rads
+    quat, bias = uniform_orientation(uni), uni.gyro_bias_rads
     time_s, filled = output_times_s(uni.time_s, fs), uni.filled
-    if quiet:
-        standing = np.arange(quiet[0], quiet[1])
-    else:
-        warnings.append(
-            f"{placement}: no quiet standing period found; calibrated to the reps' top positions "
-            "(stand still for 3 s before the first rep next time)"
-        )
-        standing = np.flatnonzero(np.isfinite(quat[:, 0]))[: max(int(0.5 * fs), 1)]
-    up0 = up_in_sensor(quat[standing]).mean(axis=0)
-    up0 /= np.linalg.norm(up0)
-    quat0 = _mean_quat(quat[standing])
     pick = axis_samples(len(quat))
-    raw_axis = sagittal_axis(uni.gyr_rads[pick], up_in_sensor(quat[pick]))
+    up_pick = up_in_sensor(quat[pick])
+    raw_axis = sagittal_axis(uni.gyr_rads[pick], up_pick)
     if raw_axis is None:
         nan = np.full(len(time_s), np.nan)
-        cal = Calibration(bias, up0, None, None, [*warnings, f"{placement}: no movement found"])
+        up0 = _mean_unit(up_pick)
+        cal = Calibration(bias, up0, None, [], "none", [f"{placement}: no movement found"])
         tilt_nan, twist_nan = (nan.copy(), nan.copy()) if out_of_plane else (None, None)
         return SegmentAngles(placement, time_s, nan, tilt_nan, twist_nan, filled, quat, cal, fs)
-    frame = SagittalFrame(up0, orthogonal_axis(raw_axis, up0), quat0)
-    flex, tilt, twist = frame.angles_deg(quat, out_of_plane and bool(quiet))
-    if np.nanmax(flex) < -np.nanmin(flex):
-        # The reversed axis mirrors flexion and tilt and leaves twist as it is.
-        frame = SagittalFrame(up0, -frame.axis, quat0)
-        flex = -flex
-        tilt = None if tilt is None else -tilt
-    if not quiet:
-        frame = _reference_to_tops(flex, quat, frame.axis)
-        flex, tilt, twist = frame.angles_deg(quat, out_of_plane)
-    quiet_s = (float(time_s[quiet[0]]), float(time_s[quiet[1] - 1])) if quiet else None
-    for w in warnings:
+    frame, cal = calibrate_frame(uni, quat, raw_axis, time_s, pick, placement, guide)
+    flex, tilt, twist = frame.angles_deg(quat, out_of_plane)
+    for w in cal.warnings:
         log.warning(w)
-    cal = Calibration(bias, frame.up0, frame.axis, quiet_s, warnings)
     return SegmentAngles(placement, time_s, flex, tilt, twist, filled, quat, cal, fs)
 
 
-def _reference_to_tops(flex: np.ndarray, quat: np.ndarray, axis: np.ndarray) -> SagittalFrame:
-    """Re-reference to the standing cluster: samples in the least-flexed tenth of the range."""
-    lo, hi = np.nanpercentile(flex, [1, 99])
-    tops = flex <= lo + 0.1 * (hi - lo)
-    up0 = up_in_sensor(quat[tops]).mean(axis=0)
-    return SagittalFrame(up0 / np.linalg.norm(up0), axis, _mean_quat(quat[tops]))
+def _mean_unit(v: np.ndarray) -> np.ndarray:
+    m = np.nanmean(v, axis=0)
+    return m / np.linalg.norm(m)
+
+
+def calibrate_frame(
+    uni: UniformStream,
+    quat: np.ndarray,
+    raw_axis: np.ndarray,
+    time_s: np.ndarray,
+    pick: slice,
+    placement: str,
+    guide: StandingGuide | None = None,
+) -> tuple[SagittalFrame, Calibration]:
+    """The standing frame of a segment: its flexion axis signed so that hinging is positive, and its
+    upright reference from the still periods that are standing (``standing.choose_standing``), or
+    from the reps' tops when none is.
+
+    The sign: more flexion lowers an upper-back sensor (``standing.flexion_lowers``), judged on the
+    moves between still periods far apart; without such a move, the hinge is the long way from the
+    longest still period. A guided segment (the pelvis) takes the trunk's sign and standing times.
+
+    Parameters
+    ----------
+    uni : UniformStream
+        The stream (its still periods, specific force and gyro bias).
+    quat : ndarray, shape (N, 4)
+        Orientation on the stream's grid (NaN inside long gaps).
+    raw_axis : ndarray, shape (3,)
+        The flexion axis (``calibrate.sagittal_axis``), sign not yet fixed.
+    time_s : ndarray, shape (N,)
+    pick : slice
+        The samples to judge the range of motion on (a stride of long streams).
+    placement : str
+    guide : StandingGuide, optional
+
+    Returns
+    -------
+    (SagittalFrame, Calibration)
+    """
+    still = uni.still
+    finite = np.isfinite(quat[:, 0])
+    ups = [_mean_unit(up_in_sensor(quat[a:b])) for a, b in still]
+    first_ref = (
+        ups[int(np.argmax([b - a for a, b in still]))] if ups else _mean_unit(up_in_sensor(quat[pick]))
+    )
+    quat_ref = quat[np.flatnonzero(finite)[0]]
+    frame = SagittalFrame(first_ref, orthogonal_axis(raw_axis, first_ref), quat_ref)
+    flex_pick, _ = frame.flexion_tilt_deg(up_in_sensor(quat[pick]))
+    period_flex = frame.flexion_tilt_deg(np.array(ups).reshape(-1, 3))[0]
+    low, high = np.nanpercentile(flex_pick, [1, 99])
+    if guide is not None:
+        trunk = np.interp(time_s[pick], guide.time_s, guide.flexion_deg, left=np.nan, right=np.nan)
+        ok = np.isfinite(trunk) & np.isfinite(flex_pick)
+        flip = bool(ok.sum() > 2 and np.corrcoef(flex_pick[ok], trunk[ok])[0, 1] < 0)
+    else:
+        lowers = flexion_lowers(
+            period_flex, still, quat, uni.acc_mps2, time_s, LEANING_FRACTION * (high - low)
+        )
+        flip = (np.nanmax(flex_pick) < -np.nanmin(flex_pick)) if lowers is None else not lowers
+    if flip:
+        frame = SagittalFrame(first_ref, -frame.axis, quat_ref)
+        flex_pick, period_flex = -flex_pick, -period_flex
+        low, high = -high, -low
+    lengths = np.array([time_s[b - 1] - time_s[a] for a, b in still])
+    if guide is not None and guide.spans_s:
+        overlap = [
+            sum(max(0.0, min(time_s[b - 1], s1) - max(time_s[a], s0)) for s0, s1 in guide.spans_s)
+            for a, b in still
+        ]
+        choice = StandingChoice([i for i, o in enumerate(overlap) if o > 0.5 * lengths[i]], "")
+    else:
+        choice = choose_standing(period_flex, lengths, float(min(low, *period_flex)) if ups else low, high)
+    warnings: list[str] = []
+    if choice.periods:
+        chosen = [still[i] for i in choice.periods]
+        idx = np.concatenate([np.arange(a, b) for a, b in chosen])
+        spans = [(float(time_s[a]), float(time_s[b - 1])) for a, b in chosen]
+        how = _describe(spans)
+    else:
+        flex_all, _ = frame.flexion_tilt_deg(up_in_sensor(quat))
+        speed = np.gradient(np.nan_to_num(flex_all), time_s)
+        idx = np.flatnonzero(top_samples(flex_all, speed, low, high) & finite)
+        spans = []
+        how = "the reps' top positions"
+        warnings.append(
+            f"{placement}: no still standing found ({choice.reason or 'none at the standing times'}); "
+            "calibrated to the reps' top positions (stand still for 2 s before the first rep next time)"
+        )
+    up0 = _mean_unit(up_in_sensor(quat[idx]))
+    frame = SagittalFrame(up0, orthogonal_axis(frame.axis, up0), _mean_quat(quat[idx]))
+    return frame, Calibration(uni.gyro_bias_rads, frame.up0, frame.axis, spans, how, warnings)
+
+
+def _describe(spans: list[tuple[float, float]]) -> str:
+    if len(spans) == 1:
+        return f"standing still at {spans[0][0]:.1f}-{spans[0][1]:.1f} s"
+    return f"standing still at {len(spans)} times ({', '.join(f'{a:.1f}' for a, _ in spans[:4])}" + (
+        "...)" if len(spans) > 4 else " s)"
+    )

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from imuhinge.body.angles import SegmentAngles, segment_angles
+from imuhinge.body.angles import SegmentAngles
 from imuhinge.errors import InputError
-from imuhinge.model import Recording
-from imuhinge.signal.clock_align import ClockAlignment, align_recording
+from imuhinge.signal.clock_align import ClockAlignment
 
 
 def lumbar_series(trunk: SegmentAngles, pelvis: SegmentAngles, alignment: ClockAlignment) -> np.ndarray:
@@ -65,36 +64,3 @@ def lumbar_limit_from_range(max_lumbar_deg: float, percent: float) -> float:
     if not 0 < percent <= 100:
         raise InputError(f"the lumbar limit must be a percentage in (0, 100], not {percent:g}")
     return float(max_lumbar_deg) * percent / 100.0
-
-
-def max_lumbar_flexion_deg(
-    recording: Recording, start_s: float | None = None, end_s: float | None = None
-) -> float:
-    """Largest lumbar flexion in a calibration recording (or part of one) of a full forward bend.
-
-    Parameters
-    ----------
-    recording : Recording
-        Two sensors; a quiet stand first (the upright reference), then the bend.
-    start_s, end_s : float, optional
-        Part of the recording to look at (upper-back clock); the whole recording by default.
-
-    Returns
-    -------
-    float
-        Degrees.
-
-    Raises
-    ------
-    InputError
-        A bad sensor pair (``align.check_pair``), no movement, or no lumbar angle in the part given.
-    """
-    alignment = align_recording(recording)
-    trunk = segment_angles(recording, "upper_back")
-    lumbar = lumbar_series(trunk, segment_angles(recording, "sacrum", out_of_plane=False), alignment)
-    lo = -np.inf if start_s is None else start_s
-    hi = np.inf if end_s is None else end_s
-    part = lumbar[(trunk.time_s >= lo) & (trunk.time_s <= hi)]
-    if not np.isfinite(part).any():
-        raise InputError(f"no lumbar flexion measured between {lo:g} s and {hi:g} s of the recording")
-    return float(np.nanmax(part))

@@ -42,7 +42,8 @@ def _rep_line(rep: Rep) -> str:
     )
     verdict = {None: "", True: " on target", False: " OFF target"}[rep.tempo_ok]
     cues = f" | {'; '.join(rep.cues)}" if rep.cues else ""
-    return f"rep {rep.index}: {tempo} s down/pause/up, depth {rep.peak_trunk_flexion_deg:.0f}°{verdict}{cues}"
+    depth = "-" if rep.peak_trunk_flexion_deg is None else f"{rep.peak_trunk_flexion_deg:.0f}°"
+    return f"rep {rep.index}: {tempo} s down/pause/up, depth {depth}{verdict}{cues}"
 
 
 class LiveView:

@@ -25,6 +25,13 @@ def _stats(values: list[float]) -> dict[str, float | None]:
     }
 
 
+def _change(first: list[float | None], last: list[float | None]) -> float | None:
+    """Mean of the last values minus mean of the first, over the measured ones."""
+    a = [v for v in first if v is not None]
+    b = [v for v in last if v is not None]
+    return float(np.mean(b) - np.mean(a)) if a and b else None
+
+
 def summarize(
     reps: list[Rep], exercise: Exercise, tempo: Tempo, targets: Targets, partial_count: int
 ) -> tuple[dict[str, Any], list[str]]:
@@ -43,7 +50,7 @@ def summarize(
             "on_target_fraction": round(sum(oks) / len(oks), 3) if oks else None,
         }
     summary["phases"] = phases
-    depths = [r.peak_trunk_flexion_deg for r in reps]
+    depths = [r.peak_trunk_flexion_deg for r in reps if r.peak_trunk_flexion_deg is not None]
     summary["depth_deg"] = _stats(depths)
     summary["time_under_tension_s"] = round(sum(r.end_s - r.start_s for r in reps), 2)
     spine = [r.spine_ok for r in reps if r.spine_ok is not None]
@@ -57,15 +64,15 @@ def summarize(
         )
     if len(reps) >= 2 * DRIFT_REPS:
         first, last = reps[:DRIFT_REPS], reps[-DRIFT_REPS:]
-        ecc = float(np.mean([r.eccentric_s for r in last]) - np.mean([r.eccentric_s for r in first]))
-        depth = float(
-            np.mean([r.peak_trunk_flexion_deg for r in last])
-            - np.mean([r.peak_trunk_flexion_deg for r in first])
-        )
-        summary["drift"] = {"eccentric_s": round(ecc, 3), "depth_deg": round(depth, 3)}
-        if tempo.eccentric_s is not None and ecc < -targets.tempo_tolerance_s:
+        ecc = _change([r.eccentric_s for r in first], [r.eccentric_s for r in last])
+        depth = _change([r.peak_trunk_flexion_deg for r in first], [r.peak_trunk_flexion_deg for r in last])
+        summary["drift"] = {
+            "eccentric_s": None if ecc is None else round(ecc, 3),
+            "depth_deg": None if depth is None else round(depth, 3),
+        }
+        if tempo.eccentric_s is not None and ecc is not None and ecc < -targets.tempo_tolerance_s:
             cues.append(f"the descent sped up over the set: last reps {abs(ecc):.1f} s faster than the first")
-        if depth < -targets.depth_consistency_deg / 2:
+        if depth is not None and depth < -targets.depth_consistency_deg / 2:
             cues.append(f"depth dropped over the set: last reps {abs(depth):.0f}° shallower")
     else:
         summary["drift"] = None

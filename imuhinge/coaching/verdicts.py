@@ -34,11 +34,12 @@ def _tempo_cues(rep: Rep, tempo: Tempo, targets: Targets, exercise: Exercise) ->
     cues = []
     tol = targets.tempo_tolerance_s
     ecc_t, bot_t, con_t = tempo.eccentric_s, tempo.bottom_s, tempo.concentric_s
+    ecc, con = rep.eccentric_s, rep.concentric_s
     where = "at the floor" if exercise.floor_start else "at the bottom"
-    if ecc_t is not None and rep.eccentric_s < ecc_t - tol:
-        cues.append(f"rushed the descent: {rep.eccentric_s:.1f} s down, target {ecc_t:g} s")
-    elif ecc_t is not None and rep.eccentric_s > ecc_t + tol:
-        cues.append(f"descent too slow: {rep.eccentric_s:.1f} s down, target {ecc_t:g} s")
+    if ecc_t is not None and ecc is not None and ecc < ecc_t - tol:
+        cues.append(f"rushed the descent: {ecc:.1f} s down, target {ecc_t:g} s")
+    elif ecc_t is not None and ecc is not None and ecc > ecc_t + tol:
+        cues.append(f"descent too slow: {ecc:.1f} s down, target {ecc_t:g} s")
     if bot_t is not None and bot_t >= 2 * NO_PAUSE_S and rep.bottom_s is not None:
         if rep.bottom_s < NO_PAUSE_S:
             cues.append(f"no pause {where}: {rep.bottom_s:.1f} s, target {bot_t:g} s")
@@ -46,18 +47,20 @@ def _tempo_cues(rep: Rep, tempo: Tempo, targets: Targets, exercise: Exercise) ->
             cues.append(f"pause {where} too short: {rep.bottom_s:.1f} s, target {bot_t:g} s")
     if bot_t is not None and rep.bottom_s is not None and rep.bottom_s > bot_t + tol:
         cues.append(f"pause {where} too long: {rep.bottom_s:.1f} s, target {bot_t:g} s")
-    if "concentric" in tempo.explosive and rep.concentric_s > targets.explosive_max_s:
-        cues.append(f"not explosive: {rep.concentric_s:.1f} s up, target under {targets.explosive_max_s:g} s")
-    elif con_t is not None and rep.concentric_s < con_t - tol:
-        cues.append(f"rushed the way up: {rep.concentric_s:.1f} s, target {con_t:g} s")
-    elif con_t is not None and rep.concentric_s > con_t + tol:
-        cues.append(f"way up too slow: {rep.concentric_s:.1f} s, target {con_t:g} s")
+    if con is None:
+        pass
+    elif "concentric" in tempo.explosive and con > targets.explosive_max_s:
+        cues.append(f"not explosive: {con:.1f} s up, target under {targets.explosive_max_s:g} s")
+    elif con_t is not None and con < con_t - tol:
+        cues.append(f"rushed the way up: {con:.1f} s, target {con_t:g} s")
+    elif con_t is not None and con > con_t + tol:
+        cues.append(f"way up too slow: {con:.1f} s, target {con_t:g} s")
     return cues
 
 
 def judge_reps(reps: list[Rep], exercise: Exercise, tempo: Tempo, targets: Targets) -> None:
     """Fill each rep's phase verdicts, ``tempo_ok``, ``spine_ok`` and cues in place."""
-    depths = np.array([r.peak_trunk_flexion_deg for r in reps])
+    depths = np.array([r.peak_trunk_flexion_deg for r in reps if r.peak_trunk_flexion_deg is not None])
     median_depth = float(np.median(depths)) if len(depths) else 0.0
     for rep in reps:
         cues: list[str] = []
@@ -67,15 +70,11 @@ def judge_reps(reps: list[Rep], exercise: Exercise, tempo: Tempo, targets: Targe
             judged = [v for v in rep.phase_ok.values() if v is not None]
             rep.tempo_ok = all(judged) if judged else None
             cues += _tempo_cues(rep, tempo, targets, exercise)
-        if len(reps) >= 3 and rep.peak_trunk_flexion_deg < median_depth - targets.depth_consistency_deg:
-            cues.append(
-                f"shallow rep: {rep.peak_trunk_flexion_deg:.0f}° against the set's {median_depth:.0f}°"
-            )
-        elif len(reps) >= 3 and rep.peak_trunk_flexion_deg > median_depth + targets.depth_consistency_deg:
-            cues.append(
-                f"deeper than the rest: {rep.peak_trunk_flexion_deg:.0f}° against the set's "
-                f"{median_depth:.0f}°"
-            )
+        depth = rep.peak_trunk_flexion_deg
+        if len(depths) >= 3 and depth is not None and depth < median_depth - targets.depth_consistency_deg:
+            cues.append(f"shallow rep: {depth:.0f}° against the set's {median_depth:.0f}°")
+        elif len(depths) >= 3 and depth is not None and depth > median_depth + targets.depth_consistency_deg:
+            cues.append(f"deeper than the rest: {depth:.0f}° against the set's {median_depth:.0f}°")
         lean = rep.lockout_extension_deg
         if lean is not None and lean > targets.lockout_lean_back_max_deg:
             cues.append(

@@ -255,8 +255,10 @@ def draw_depth(ax: Axes, report: SetReport) -> None:
     """
     _require_reps(report, "depth")
     idx = [r.index for r in report.reps]
-    depth_deg = np.array([r.peak_trunk_flexion_deg for r in report.reps])
-    median_deg = float(np.median(depth_deg))
+    depth_deg = np.array(
+        [np.nan if r.peak_trunk_flexion_deg is None else r.peak_trunk_flexion_deg for r in report.reps]
+    )
+    median_deg = float(np.nanmedian(depth_deg))
     band_deg = report.targets.depth_consistency_deg
     outside = np.abs(depth_deg - median_deg) > band_deg
     ax.axhspan(median_deg - band_deg, median_deg + band_deg, color="0.9", label=f"median ±{band_deg:g}°")
@@ -267,7 +269,7 @@ def draw_depth(ax: Axes, report: SetReport) -> None:
     ax.set_xticks(idx)
     ax.set_xlabel("rep")
     ax.set_ylabel("peak trunk flexion (°)")
-    ax.set_ylim(0, max(float(depth_deg.max()), median_deg + band_deg) * 1.3)
+    ax.set_ylim(0, max(float(np.nanmax(depth_deg)), median_deg + band_deg) * 1.3)
     ax.set_title("depth", fontsize=10)
     ax.legend(loc="upper right", fontsize=7, ncols=2, framealpha=0.9)
 

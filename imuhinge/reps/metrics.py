@@ -9,11 +9,21 @@ from imuhinge.model import Exercise, Rep
 from imuhinge.reps.segment import RepBounds
 
 LOCKOUT_WINDOW_S = 1.5
+DEEP_FRACTION = 0.75
 
 
 def _signed_peak(x: np.ndarray) -> float | None:
     x = x[np.isfinite(x)]
     return float(x[np.argmax(np.abs(x))]) if len(x) else None
+
+
+def _peak_deg(flex: np.ndarray, time_s: np.ndarray, series: AngleSeries) -> float | None:
+    """The deepest flexion, unless data is missing where the rep is deep (its deepest quarter)."""
+    peak = float(np.fmax.reduce(flex))
+    if not np.isfinite(peak):
+        return None
+    deep = time_s[flex >= DEEP_FRACTION * peak]
+    return None if series.unmeasured(float(deep[0]), float(deep[-1])) else peak
 
 
 def build_reps(bounds: list[RepBounds], exercise: Exercise, series: AngleSeries) -> list[Rep]:
@@ -49,6 +59,11 @@ def build_reps(bounds: list[RepBounds], exercise: Exercise, series: AngleSeries)
         start, end = b.first_onset_s, b.second_offset_s
         rep_win = series.window(start, end)
         flex = series.trunk_flexion_deg
+
+        def measured(a: float, z: float | None) -> float | None:
+            """A phase's duration, unless data is missing over it."""
+            return None if z is None or series.unmeasured(a, a + z) else z
+
         rep = Rep(
             index=k + 1,
             start_s=start,
@@ -57,15 +72,16 @@ def build_reps(bounds: list[RepBounds], exercise: Exercise, series: AngleSeries)
             lower_offset_s=lower[1],
             rise_onset_s=rise[0],
             rise_offset_s=rise[1],
-            eccentric_s=lower[1] - lower[0],
-            bottom_s=bottom_s,
-            concentric_s=rise[1] - rise[0],
-            top_s=top_s,
+            eccentric_s=measured(lower[0], lower[1] - lower[0]),
+            bottom_s=measured(lower[1], bottom_s),
+            concentric_s=measured(rise[0], rise[1] - rise[0]),
+            top_s=measured(rise[1], top_s),
             peak_time_s=b.extreme_time_s,
-            peak_trunk_flexion_deg=float(np.fmax.reduce(flex[rep_win])),
+            peak_trunk_flexion_deg=_peak_deg(flex[rep_win], series.time_s[rep_win], series),
             lockout_extension_deg=max(0.0, float(-np.fmin.reduce(flex[lock]))),
             peak_lateral_tilt_deg=_signed_peak(series.lateral_tilt_deg[rep_win]),
             peak_twist_deg=_signed_peak(series.twist_deg[rep_win]),
+            data_gaps_s=[(a, z) for a, z in series.unmeasured_s if a < end and z > start],
         )
         if exercise.hold and bottom_s is not None:
             hold = series.window(lower[1], rise[0])

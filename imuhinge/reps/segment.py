@@ -61,6 +61,18 @@ class _Excursion:
     base_s: float
 
 
+def _last_in(angle: np.ndarray, zone: Zone) -> int | None:
+    """Index of the last sample inside ``zone``, None when none is."""
+    inside = np.flatnonzero((angle >= zone.low_deg) & (angle <= zone.high_deg))
+    return int(inside[-1]) if len(inside) else None
+
+
+def _first_in(angle: np.ndarray, zone: Zone) -> int | None:
+    """Index of the first sample inside ``zone``, None when none is."""
+    inside = np.flatnonzero((angle >= zone.low_deg) & (angle <= zone.high_deg))
+    return int(inside[0]) if len(inside) else None
+
+
 def _append(buffer: np.ndarray, new: np.ndarray) -> np.ndarray:
     """``buffer`` followed by ``new``; no copy while the buffer is empty (a whole recording at once)."""
     return np.asarray(new, dtype=float) if not len(buffer) else np.concatenate([buffer, new])
@@ -233,10 +245,17 @@ class Segmenter:
                 break
             b = self._base
             t, a, v = self._t, self._a, self._v
-            j1 = exc.start + int(np.argmax(self.sign * v[exc.start - b : exc.peak - b + 1]))
-            j2 = exc.peak + int(np.argmin(self.sign * v[exc.peak - b : exc.end - b + 1]))
             floor_after = float(np.max(a[exc.peak - b : min(exc.end + self._lookahead, end) - b]))
             on1, off1, on2, off2 = self._zones(exc, floor_after)
+            # Each movement's peak speed is looked for where it crosses the range, between its last
+            # sample in its onset zone and its first in its offset zone: a dip or a lean-back recovery
+            # next to the rep stays inside the zone and is no rival.
+            left = _last_in(a[exc.start - b : exc.peak - b + 1], on1)
+            right = _first_in(a[exc.peak - b : exc.end - b + 1], off2)
+            lo1 = exc.start + (0 if left is None else left)
+            hi2 = exc.end if right is None else exc.peak + right
+            j1 = lo1 + int(np.argmax(self.sign * v[lo1 - b : exc.peak - b + 1]))
+            j2 = exc.peak + int(np.argmin(self.sign * v[exc.peak - b : hi2 - b + 1]))
             lo = max(
                 j1 - self._max_onset,
                 b if self._prev_second_peak is None else self._prev_second_peak,

@@ -1,8 +1,9 @@
 """Calibration: gyro bias and upright reference from quiet standing, sagittal axis from the movement.
 
-The sensor may be strapped on in any orientation. "Up" comes from a quiet standing period (the earliest
-one of at least ``QUIET_MIN_S``), the flexion axis from the dominant horizontal rotation axis of the
-movement, and its sign is chosen so that hinging is positive.
+The sensor may be strapped on in any orientation. The gyro bias comes from the longest still period, "up"
+(the standing reference) from the still periods the lifter stands in (``body.angles`` chooses them),
+the flexion axis from the dominant horizontal rotation axis of the movement, and its sign is chosen
+so that hinging is positive.
 """
 
 from __future__ import annotations
@@ -11,13 +12,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-QUIET_MIN_S = 1.5
-QUIET_SEARCH_FIRST_S = 60.0
-QUIET_WINDOW_S = 0.5
-QUIET_GYR_STD_DPS = 1.0
-QUIET_GYR_MAX_DPS = 3.0  # above any plausible bias (DESIGN: up to 2 deg/s), below a slow hinge
-QUIET_ACC_STD_G = 0.02
+STILL_MIN_S = 0.75
+STILL_WINDOW_S = 0.5
+STILL_GYR_STD_DPS = 1.0
+STILL_ACC_STD_G = 0.02
+# Over half a second, gravity's direction in the sensor frame moves less than this while the body is
+# still (postural sway included); a slow, steady movement (a smooth rate, so a small gyro spread)
+# turns it further. A gyro bias does not enter: the test is on the accelerometer.
+STILL_TURN_DEG = 1.5
 AXIS_MIN_RATE_DPS = 3.0
+# Up-vectors spread in a plane by at least sin^2(8 deg) on average, and 5 times more than out of it.
+PLANE_MIN_SPREAD = float(np.sin(np.radians(8.0)) ** 2)
+PLANE_MIN_RATIO = 5.0
 AXIS_MAX_SAMPLES = 20_000
 
 
@@ -32,15 +38,18 @@ class Calibration:
         Earth's up in the sensor frame while standing as calibrated.
     sagittal_axis : ndarray, shape (3,) or None
         Unit flexion axis in the sensor frame (positive rotation = hinging); None without movement.
-    quiet_s : (float, float) or None
-        The quiet standing period used, or None when there was none.
+    reference_s : list of (float, float)
+        The still periods taken as standing (empty when the reps' tops served).
+    reference : str
+        Which reference was used, in words.
     warnings : list of str
     """
 
     gyro_bias_rads: np.ndarray
     up_sensor: np.ndarray
     sagittal_axis: np.ndarray | None
-    quiet_s: tuple[float, float] | None
+    reference_s: list[tuple[float, float]]
+    reference: str
     warnings: list[str]
 
 
@@ -58,17 +67,33 @@ def _rolling_std(x: np.ndarray, n: float) -> np.ndarray:
     return np.sqrt(var)
 
 
-def quiet_mask(acc_mps2: np.ndarray, gyr_rads: np.ndarray, fs_hz: float) -> np.ndarray:
-    """Samples where the sensor is still: low gyro rate and low gyro and accelerometer variability.
-
-    The rate limit sits above the largest expected gyro bias, so a biased gyro still finds rest.
-    """
-    n = QUIET_WINDOW_S * fs_hz
+def still_mask(acc_mps2: np.ndarray, gyr_rads: np.ndarray, fs_hz: float) -> np.ndarray:
+    """Samples where the sensor is still: a steady gyro, a steady accelerometer magnitude and a
+    gravity direction that does not turn (so neither a gyro bias nor postural sway stops it)."""
+    n = STILL_WINDOW_S * fs_hz
     gyr_dps = np.degrees(gyr_rads)
     gyr_std = np.max([_rolling_std(gyr_dps[:, k], n) for k in range(3)], axis=0)
     acc_std = _rolling_std(np.linalg.norm(acc_mps2, axis=1) / 9.80665, n)
-    slow = np.linalg.norm(gyr_dps, axis=1) < QUIET_GYR_MAX_DPS
-    return slow & (gyr_std < QUIET_GYR_STD_DPS) & (acc_std < QUIET_ACC_STD_G)
+    return (
+        (gyr_std < STILL_GYR_STD_DPS)
+        & (acc_std < STILL_ACC_STD_G)
+        & (_turn_deg(acc_mps2, fs_hz) < STILL_TURN_DEG)
+    )
+
+
+def _turn_deg(acc_mps2: np.ndarray, fs_hz: float) -> np.ndarray:
+    """Angle between the mean accelerometer direction of the quarter second before and after each
+    sample (the ends compare what there is)."""
+    h = max(int(STILL_WINDOW_S * fs_hz / 2), 1)
+    c = np.vstack([np.zeros((1, 3)), np.cumsum(acc_mps2, axis=0)])
+    idx = np.arange(len(acc_mps2))
+    lo, mid, hi = np.clip(idx - h, 0, None), idx, np.clip(idx + h, None, len(acc_mps2))
+    before = c[mid + 1] - c[lo]
+    after = c[hi] - c[mid]
+    cos = np.einsum("ij,ij->i", before, after) / (
+        np.linalg.norm(before, axis=1) * np.linalg.norm(after, axis=1) + 1e-12
+    )
+    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
 
 
 def runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -77,23 +102,27 @@ def runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist(), strict=True))
 
 
-def find_quiet(
+def still_periods(
     acc_mps2: np.ndarray, gyr_rads: np.ndarray, fs_hz: float, valid: np.ndarray | None = None
-) -> tuple[int, int] | None:
-    """The earliest quiet period of at least ``QUIET_MIN_S``, as an index range, or None.
+) -> list[tuple[int, int]]:
+    """Every still period of at least ``STILL_MIN_S``, as ``[start, stop)`` index ranges.
 
-    The search looks at the first minute, then at the whole recording, so long recordings that start
-    with quiet standing (the usual case) are not scanned end to end.
+    Parameters
+    ----------
+    acc_mps2, gyr_rads : ndarray, shape (N, 3)
+    fs_hz : float
+    valid : ndarray of bool, optional
+        Samples that may belong to a still period (not filled across a long gap).
     """
-    prefix = int(QUIET_SEARCH_FIRST_S * fs_hz)
-    for n in (prefix, len(acc_mps2)) if prefix < len(acc_mps2) else (len(acc_mps2),):
-        mask = quiet_mask(acc_mps2[:n], gyr_rads[:n], fs_hz)
-        if valid is not None:
-            mask &= valid[:n]
-        for a, b in runs(mask):
-            if b - a >= QUIET_MIN_S * fs_hz and (b < n or n == len(acc_mps2)):
-                return a, b
-    return None
+    mask = still_mask(acc_mps2, gyr_rads, fs_hz)
+    if valid is not None:
+        mask &= valid
+    return [(a, b) for a, b in runs(mask) if b - a >= STILL_MIN_S * fs_hz]
+
+
+def longest(periods: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """The longest of some index ranges (the earliest of equals), None without any."""
+    return max(periods, key=lambda p: (p[1] - p[0], -p[0])) if periods else None
 
 
 def axis_samples(n: int) -> slice:
@@ -103,21 +132,28 @@ def axis_samples(n: int) -> slice:
 
 
 def sagittal_axis(gyr_rads: np.ndarray, up: np.ndarray) -> np.ndarray | None:
-    """Dominant horizontal rotation axis of the movement, in the sensor frame (sign not yet fixed).
+    """The flexion axis in the sensor frame (sign not yet fixed), or None without movement.
 
-    Rotation about the vertical (turning, walking) is projected out before the principal axis is
-    taken, so walking in and out does not tilt the flexion axis. Long recordings are passed in
-    strided (``axis_samples``).
+    A sagittal movement turns earth's up, seen from the sensor, within one plane: the plane's normal
+    is the flexion axis. It is the least principal axis of the up-vectors (their scatter about the
+    origin): sway, side bends and twists leave the plane by a few degrees for a short while, the
+    reps sweep tens of degrees within it, and how fast either happens does not matter. Where the
+    segment turns too little for a plane (a pelvis that barely moves), the dominant horizontal
+    rotation axis of the rates stands in. Long recordings are passed in strided (``axis_samples``).
     """
     ok = np.isfinite(up).all(axis=1)
-    w = gyr_rads[ok]
     u = up[ok]
+    if len(u) < 10:
+        return None
+    values, vecs = np.linalg.eigh(u.T @ u / len(u))
+    if values[1] >= PLANE_MIN_SPREAD and values[1] >= PLANE_MIN_RATIO * values[0]:
+        return vecs[:, 0]
+    w = gyr_rads[ok]
     w_h = w - np.einsum("ij,ij->i", w, u)[:, None] * u
     moving = np.linalg.norm(w_h, axis=1) > np.radians(AXIS_MIN_RATE_DPS)
     if moving.sum() < 10:
         return None
-    cov = w_h[moving].T @ w_h[moving]
-    _, vecs = np.linalg.eigh(cov)
+    _, vecs = np.linalg.eigh(w_h[moving].T @ w_h[moving])
     return vecs[:, -1]
 
 

@@ -76,9 +76,33 @@ def uniform_orientation(uni: UniformStream) -> np.ndarray:
     if uni.segments == [(0, len(uni.time_s))]:
         return orientation_batch(uni.gyr_rads, uni.acc_mps2, uni.fs_hz)
     quat = np.full((len(uni.time_s), 4), np.nan)
+    previous_end: int | None = None
     for a, b in uni.segments:
         quat[a:b] = orientation_batch(uni.gyr_rads[a:b], uni.acc_mps2[a:b], uni.fs_hz)
+        if previous_end is not None:
+            # 6D fusion starts every segment at an arbitrary heading: carry the heading on across the
+            # gap (as if the lifter did not turn in it), so twist does not jump.
+            quat[a:b] = yaw_rotated(quat[a:b], -heading_change_rad(quat[previous_end - 1], quat[a]))
+        previous_end = b
     return quat
+
+
+def heading_change_rad(before: np.ndarray, after: np.ndarray) -> float:
+    """Rotation about earth's vertical from orientation ``before`` to ``after`` (the twist part of
+    ``after * conj(before)``)."""
+    w0, x0, y0, z0 = before
+    w1, x1, y1, z1 = after
+    # Scalar and z parts of after * conj(before).
+    w = w1 * w0 + x1 * x0 + y1 * y0 + z1 * z0
+    z = -w1 * z0 - x1 * y0 + y1 * x0 + z1 * w0
+    return float(2.0 * np.arctan2(z, w))
+
+
+def yaw_rotated(quat: np.ndarray, angle_rad: float) -> np.ndarray:
+    """Orientations (N, 4) turned about earth's vertical by ``angle_rad`` (left-multiplied)."""
+    c, s = np.cos(angle_rad / 2), np.sin(angle_rad / 2)
+    w, x, y, z = quat.T
+    return np.column_stack([c * w - s * z, c * x - s * y, c * y + s * x, c * z + s * w])
 
 
 def recording_orientation(recording: Recording, placement: str) -> tuple[np.ndarray, np.ndarray]:

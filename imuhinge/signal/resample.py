@@ -16,9 +16,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from imuhinge.model import SensorStream
-from imuhinge.signal.calibrate import find_quiet
+from imuhinge.signal.calibrate import longest, still_periods
 
 MAX_FILL_S = 0.5  # lost packets are filled; a reconnect (longer) splits the stream
+MAX_BRIDGE_S = 2.0  # a split gap up to this long stays on the grid, for reps to be counted across it
+MAX_FILL_ERROR_DEG = 1.0  # a fill that could turn the orientation further wrong splits the stream
+CURVATURE_SPAN_S = 0.05
 
 
 @dataclass
@@ -38,10 +41,11 @@ class UniformStream:
         ``[start, stop)`` index ranges without a long gap; VQF runs on each separately.
     fs_hz : float
         Sample rate of the grid.
-    quiet : (int, int) or None
-        Index range of the earliest quiet standing period, None when there is none.
+    still : list of (int, int)
+        Index ranges of every still period (``calibrate.still_periods``).
     gyro_bias_rads : ndarray, shape (3,)
-        Mean raw rate over ``quiet`` (zero without one: the bias is then left to VQF).
+        Mean raw rate over the longest still period (zero without one: the bias is then left to
+        VQF).
     """
 
     time_s: np.ndarray
@@ -50,7 +54,7 @@ class UniformStream:
     filled: np.ndarray
     segments: list[tuple[int, int]]
     fs_hz: float
-    quiet: tuple[int, int] | None
+    still: list[tuple[int, int]]
     gyro_bias_rads: np.ndarray
 
 
@@ -64,6 +68,43 @@ def sample_positions(stream: SensorStream, fs_hz: float) -> np.ndarray:
     return np.concatenate([[0], np.cumsum(steps)])
 
 
+def fill_error_deg(gyr_rads: np.ndarray, steps: np.ndarray, fs_hz: float) -> np.ndarray:
+    """How far a filled gap could turn the orientation wrong: a curve across a gap of length T misses
+    about T^3 / 12 times the rate's curvature, taken on the received samples either side.
+
+    Parameters
+    ----------
+    gyr_rads : ndarray, shape (N, 3)
+        The received rates.
+    steps : ndarray of int, shape (N - 1,)
+        Grid steps between consecutive received samples (1 = no gap).
+    fs_hz : float
+
+    Returns
+    -------
+    ndarray, shape (N - 1,)
+        Degrees for each step (0 where nothing is missing).
+    """
+    out = np.zeros(len(steps))
+    gaps = np.flatnonzero(steps > 1)
+    if not len(gaps):
+        return out
+    h = max(round(CURVATURE_SPAN_S * fs_hz), 1)
+    n = len(gyr_rads)
+
+    def curvature(centre: np.ndarray, direction: int) -> np.ndarray:
+        i0 = np.clip(centre, 0, n - 1)
+        i1 = np.clip(centre + direction * h, 0, n - 1)
+        i2 = np.clip(centre + 2 * direction * h, 0, n - 1)
+        second = gyr_rads[i0] - 2 * gyr_rads[i1] + gyr_rads[i2]
+        return np.linalg.norm(second, axis=1) / (h / fs_hz) ** 2
+
+    bend = np.maximum(curvature(gaps, -1), curvature(gaps + 1, 1))
+    gap_s = steps[gaps] / fs_hz
+    out[gaps] = np.degrees(gap_s**3 * bend / 12.0)
+    return out
+
+
 def long_gap(missing_samples: np.ndarray | int, fs_hz: float, max_fill_s: float = MAX_FILL_S) -> np.ndarray:
     """True for gaps too long to fill: more than ``max_fill_s`` of samples missing."""
     return np.asarray(missing_samples) > max_fill_s * fs_hz
@@ -72,8 +113,9 @@ def long_gap(missing_samples: np.ndarray | int, fs_hz: float, max_fill_s: float 
 def to_uniform(
     stream: SensorStream, fs_hz: float | None = None, max_fill_s: float = MAX_FILL_S
 ) -> UniformStream:
-    """Fill gaps up to ``max_fill_s`` by linear interpolation, split the stream at longer ones and take
-    off the gyro bias of the first quiet standing period.
+    """Fill short gaps (a cubic across each, ``_hermite``), split the stream at long ones and at
+    those a fill would get wrong (``fill_error_deg``), find the still periods and take off the
+    gyro bias of the longest.
 
     A long gap is not laid out sample by sample: it becomes one marker sample (half-way, outside
     every segment), so memory follows the samples received, whatever the counter says.
@@ -98,9 +140,17 @@ def to_uniform(
         raise ValueError(f"no sample rate for the {stream.placement} stream")
     pos = sample_positions(stream, fs_hz)
     steps = np.diff(pos)
-    split = long_gap(steps - 1, fs_hz, max_fill_s)
-    if split.any():
-        steps = np.where(split, 2, steps)
+    split = long_gap(steps - 1, fs_hz, max_fill_s) | (
+        fill_error_deg(stream.gyr_rads, steps, fs_hz) > MAX_FILL_ERROR_DEG
+    )
+    # A split gap is laid out on the grid (unmeasured samples the angle is bridged across) up to
+    # MAX_BRIDGE_S, and in all at most as many samples as were received; beyond that it is one
+    # marker sample, so memory follows what arrived whatever the counter says.
+    laid_out = split & (steps - 1 <= MAX_BRIDGE_S * fs_hz)
+    laid_out &= np.cumsum(np.where(laid_out, steps - 1, 0)) <= len(pos)
+    compressed = split & ~laid_out
+    if compressed.any():
+        steps = np.where(compressed, 2, steps)
         pos = np.concatenate([[0], np.cumsum(steps)])
     n = int(pos[-1]) + 1
     kept = np.zeros(n, dtype=bool)
@@ -112,13 +162,13 @@ def to_uniform(
         last_received = np.cumsum(kept) - 1
         lost, before, frac = _lost_samples(pos, jumps, steps[jumps])
 
-        def filled(data: np.ndarray) -> np.ndarray:
+        def filled(data: np.ndarray, smooth: bool) -> np.ndarray:
             out = np.take(data, last_received, axis=0)
-            w = frac if data.ndim == 1 else frac[:, None]
-            out[lost] = data[before] + w * (data[before + 1] - data[before])
+            out[lost] = (_hermite if smooth else _linear)(data, pos, before, frac)
             return out
 
-        time_s, acc, gyr = filled(stream.time_s), filled(stream.acc_mps2), filled(stream.gyr_rads)
+        time_s = filled(stream.time_s, False)
+        acc, gyr = filled(stream.acc_mps2, True), filled(stream.gyr_rads, True)
         cuts = [0]
         for g in np.flatnonzero(split):
             cuts += [int(pos[g]) + 1, int(pos[g + 1])]
@@ -127,13 +177,42 @@ def to_uniform(
     in_segment = np.zeros(n, dtype=bool)
     for a, b in segments:
         in_segment[a:b] = True
-    quiet = find_quiet(acc, gyr, fs_hz, in_segment)
-    bias = gyr[quiet[0] : quiet[1]].mean(axis=0) if quiet else np.zeros(3)
+    still = still_periods(acc, gyr, fs_hz, in_segment)
+    best = longest(still)
+    bias = gyr[best[0] : best[1]].mean(axis=0) if best else np.zeros(3)
     if gyr is stream.gyr_rads:
         gyr = gyr - bias  # the recording's own array stays as loaded
     else:
         gyr -= bias
-    return UniformStream(time_s, acc, gyr, ~kept, segments, fs_hz, quiet, bias)
+    return UniformStream(time_s, acc, gyr, ~kept, segments, fs_hz, still, bias)
+
+
+def _linear(data: np.ndarray, pos: np.ndarray, before: np.ndarray, frac: np.ndarray) -> np.ndarray:
+    """Straight line between the samples either side of each lost one."""
+    w = frac if data.ndim == 1 else frac[:, None]
+    return data[before] + w * (data[before + 1] - data[before])
+
+
+def _hermite(data: np.ndarray, pos: np.ndarray, before: np.ndarray, frac: np.ndarray) -> np.ndarray:
+    """Cubic Hermite curve across each gap, its end slopes those of the received neighbours.
+
+    A swing turns at hundreds of degrees per second and its rate bends within a third of a second: a
+    straight line across a burst of lost packets there loses degrees of rotation for good, a curve
+    that leaves and meets the rate with its own slopes keeps most of it. Where a gap has no
+    neighbour beyond its end, that end's slope is the chord's.
+    """
+    after = before + 1
+    width = (pos[after] - pos[before]).astype(float)[:, None]
+    y0, y1 = data[before], data[after]
+    chord = (y1 - y0) / width
+    prev, nxt = np.maximum(before - 1, 0), np.minimum(after + 1, len(data) - 1)
+    step0 = (pos[before] - pos[prev]).astype(float)[:, None]
+    step1 = (pos[nxt] - pos[after]).astype(float)[:, None]
+    m0 = np.where(step0 == 1, (y0 - data[prev]) / np.maximum(step0, 1), chord)
+    m1 = np.where(step1 == 1, (data[nxt] - y1) / np.maximum(step1, 1), chord)
+    s = frac[:, None]
+    h00, h10, h01, h11 = 2 * s**3 - 3 * s**2 + 1, s**3 - 2 * s**2 + s, -2 * s**3 + 3 * s**2, s**3 - s**2
+    return h00 * y0 + h10 * width * m0 + h01 * y1 + h11 * width * m1
 
 
 def _lost_samples(pos: np.ndarray, jumps: np.ndarray, width: np.ndarray) -> tuple[np.ndarray, ...]:

@@ -1,0 +1,119 @@
+"""Which posture is standing: the reference that flexion is measured from.
+
+Every still period is a candidate: before the set, in the pauses between reps, after it. Still
+periods deep in the range of motion (a hold at depth, a long bottom pause, leaning on something) are
+not standing. Of the rest, those within a few degrees of one another form a posture, and the posture
+held still the longest is standing: a lean-back at lockout held for a moment, or a slouch before the
+set, loses to the standing the lifter returns to between reps. Without any suitable still period the
+reps' top positions serve: the slow samples near the top of the range, their median posture.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from imuhinge.model import G_MPS2
+from imuhinge.signal.orientation import sensor_axis_in_earth
+
+LEANING_FRACTION = 0.3
+MAX_MOVE_S = 15.0
+POSTURE_DEG = 3.0
+TOP_SPEED_DPS = 5.0
+
+
+@dataclass(frozen=True)
+class StandingChoice:
+    """The still periods chosen as standing (indices into the candidates), or none (use the tops)."""
+
+    periods: list[int]
+    reason: str
+
+
+def choose_standing(
+    period_flexion_deg: np.ndarray, period_length_s: np.ndarray, low_deg: float, high_deg: float
+) -> StandingChoice:
+    """Pick the still periods that are standing.
+
+    Parameters
+    ----------
+    period_flexion_deg : ndarray, shape (K,)
+        Flexion of each still period against any fixed reference (hinging positive).
+    period_length_s : ndarray, shape (K,)
+        How long each lasted.
+    low_deg, high_deg : float
+        The range the flexion covers (robust percentiles of the whole stream).
+
+    Returns
+    -------
+    StandingChoice
+        ``periods`` empty when no still period is standing.
+    """
+    if not len(period_flexion_deg):
+        return StandingChoice([], "no still period")
+    rom = max(high_deg - low_deg, 0.0)
+    top = np.flatnonzero(period_flexion_deg <= low_deg + LEANING_FRACTION * rom)
+    if not len(top):
+        return StandingChoice([], "every still period is deep in the movement (leaning, not standing)")
+    order = top[np.argsort(period_flexion_deg[top])]
+    groups: list[list[int]] = [[int(order[0])]]
+    for i in order[1:]:
+        if period_flexion_deg[i] - period_flexion_deg[groups[-1][-1]] <= POSTURE_DEG:
+            groups[-1].append(int(i))
+        else:
+            groups.append([int(i)])
+    best = max(groups, key=lambda g: float(np.sum(period_length_s[g])))
+    return StandingChoice(sorted(best), "")
+
+
+def top_samples(
+    flexion_deg: np.ndarray, speed_dps: np.ndarray, low_deg: float, high_deg: float
+) -> np.ndarray:
+    """Samples at the reps' tops: slow, and in the least-flexed part of the range."""
+    rom = max(high_deg - low_deg, 0.0)
+    return (np.abs(speed_dps) < TOP_SPEED_DPS) & (flexion_deg <= low_deg + LEANING_FRACTION * rom)
+
+
+def height_change_m(
+    quat: np.ndarray, acc_mps2: np.ndarray, time_s: np.ndarray, start: int, stop: int
+) -> float | None:
+    """How far the sensor rose from sample ``start`` to sample ``stop``, both at rest.
+
+    The specific force turned into the earth frame, less gravity, is integrated twice with the
+    velocity brought to zero at both ends (a linear de-drift, which also cancels a constant error of
+    the acceleration). None when the orientation is unknown in between.
+    """
+    q = quat[start : stop + 1]
+    if stop - start < 2 or not np.isfinite(q).all():
+        return None
+    vertical = sensor_axis_in_earth(q, acc_mps2[start : stop + 1])[:, 2] - G_MPS2
+    t = time_s[start : stop + 1]
+    dt = np.diff(t)
+    velocity = np.concatenate([[0.0], np.cumsum(0.5 * (vertical[1:] + vertical[:-1]) * dt)])
+    velocity -= velocity[-1] * (t - t[0]) / (t[-1] - t[0])
+    return float(np.sum(0.5 * (velocity[1:] + velocity[:-1]) * dt))
+
+
+def flexion_lowers(
+    period_flexion_deg: np.ndarray,
+    periods: list[tuple[int, int]],
+    quat: np.ndarray,
+    acc_mps2: np.ndarray,
+    time_s: np.ndarray,
+    apart_deg: float,
+) -> bool | None:
+    """Whether more flexion lowers the sensor, from the moves between consecutive still periods
+    that lie ``apart_deg`` or more apart (an upper-back sensor sinks as the trunk tips either way from
+    upright, and a hinge tips it far more than any lean back). None without such a move.
+    """
+    score = 0.0
+    for i in range(len(periods) - 1):
+        change_deg = period_flexion_deg[i + 1] - period_flexion_deg[i]
+        start, stop = periods[i][1] - 1, periods[i + 1][0]
+        if abs(change_deg) < apart_deg or time_s[stop] - time_s[start] > MAX_MOVE_S:
+            continue
+        rise = height_change_m(quat, acc_mps2, time_s, start, stop)
+        if rise is not None:
+            score += change_deg * rise
+    return None if score == 0.0 else score < 0

@@ -1,0 +1,129 @@
+"""Score a set report against ground truth: reps matched by time, then every number compared.
+
+Used by the benchmarks and the tests on simulated and stress sets; the truth is a list of rep dicts
+with ``start_s``/``end_s``, phase durations (``eccentric_s``...), ``peak_trunk_flexion_deg`` and,
+where known, ``peak_lumbar_flexion_deg``, ``rounded``, ``hip_drop_m``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from imuhinge.model import Rep, SetReport
+
+PHASES = ("eccentric", "bottom", "concentric", "top")
+ROUNDED_MIN_DEG = 15.0
+NEUTRAL_MAX_DEG = 5.0
+
+
+@dataclass
+class SetScore:
+    """How one report compares with its truth."""
+
+    truth_reps: int
+    reported_reps: int
+    missed: int = 0
+    phantom: int = 0
+    phase_errors_s: list[float] = field(default_factory=list)
+    boundary_errors_s: list[float] = field(default_factory=list)
+    invented_phases: int = 0
+    unmeasured_phases: int = 0
+    peak_errors_deg: list[float] = field(default_factory=list)
+    lumbar_errors_deg: list[float] = field(default_factory=list)
+    rounded_reps: int = 0
+    rounded_flagged: int = 0
+    neutral_reps: int = 0
+    neutral_flagged: int = 0
+    lumbar_unmeasured: int = 0
+    pattern_counts: dict[str, int] = field(default_factory=dict)
+    set_pattern: str | None = None
+    details: list[dict[str, Any]] = field(default_factory=list)
+
+
+def match_reps(truth: list[dict[str, Any]], reps: list[Rep]) -> list[tuple[int, int]]:
+    """Pairs (truth index, report index) of reps that overlap by more than half the truth rep."""
+    pairs = []
+    used: set[int] = set()
+    for i, t in enumerate(truth):
+        best, best_overlap = None, 0.5 * (t["end_s"] - t["start_s"])
+        for j, r in enumerate(reps):
+            if j in used:
+                continue
+            overlap = min(t["end_s"], r.end_s) - max(t["start_s"], r.start_s)
+            if overlap > best_overlap:
+                best, best_overlap = j, overlap
+        if best is not None:
+            used.add(best)
+            pairs.append((i, best))
+    return pairs
+
+
+def _rounded_cue(rep: Rep) -> bool:
+    return any(
+        str(c).startswith("rounded lower back") or getattr(c, "code", None) == "rounded_back"
+        for c in rep.cues
+    )
+
+
+def score_set(report: SetReport, truth: dict[str, Any]) -> SetScore:
+    """Compare a report with the truth of its set.
+
+    Parameters
+    ----------
+    report : SetReport
+    truth : dict
+        ``reps`` (list of rep dicts) and ``pattern`` (``hinge`` or ``squat``).
+
+    Returns
+    -------
+    SetScore
+    """
+    true_reps = truth["reps"]
+    score = SetScore(len(true_reps), report.rep_count)
+    pairs = match_reps(true_reps, report.reps)
+    score.missed = len(true_reps) - len(pairs)
+    score.phantom = report.rep_count - len(pairs)
+    for i, j in pairs:
+        t, r = true_reps[i], report.reps[j]
+        detail: dict[str, Any] = {"truth": i, "rep": j}
+        for phase in PHASES:
+            want, got = t.get(f"{phase}_s"), getattr(r, f"{phase}_s")
+            if want is None and got is not None:
+                score.invented_phases += 1
+            elif want is not None and got is None:
+                score.unmeasured_phases += 1
+            elif want is not None and got is not None:
+                score.phase_errors_s.append(abs(got - want))
+                detail[phase] = got - want
+        for (want_on, want_off), got_pair in (
+            (t["lower"], (r.lower_onset_s, r.lower_offset_s)),
+            (t["rise"], (r.rise_onset_s, r.rise_offset_s)),
+        ):
+            for want_b, got_b in zip((want_on, want_off), got_pair, strict=True):
+                if got_b is not None and np.isfinite(got_b):
+                    score.boundary_errors_s.append(abs(got_b - want_b))
+        if r.peak_trunk_flexion_deg is not None:
+            score.peak_errors_deg.append(abs(r.peak_trunk_flexion_deg - t["peak_trunk_flexion_deg"]))
+            detail["peak"] = r.peak_trunk_flexion_deg - t["peak_trunk_flexion_deg"]
+        lumbar = t.get("peak_lumbar_flexion_deg")
+        if lumbar is not None and "sacrum" in report.sensors:
+            if r.peak_lumbar_flexion_deg is None:
+                score.lumbar_unmeasured += 1
+            else:
+                score.lumbar_errors_deg.append(abs(r.peak_lumbar_flexion_deg - lumbar))
+                detail["lumbar"] = r.peak_lumbar_flexion_deg - lumbar
+            flagged = _rounded_cue(r)
+            if lumbar >= ROUNDED_MIN_DEG:
+                score.rounded_reps += 1
+                score.rounded_flagged += flagged
+            elif lumbar <= NEUTRAL_MAX_DEG:
+                score.neutral_reps += 1
+                score.neutral_flagged += flagged
+        pattern = getattr(r, "hip_pattern", None) or "not measured"
+        score.pattern_counts[pattern] = score.pattern_counts.get(pattern, 0) + 1
+        score.details.append(detail)
+    score.set_pattern = report.summary.get("pattern")
+    return score
