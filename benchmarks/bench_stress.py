@@ -21,7 +21,7 @@ import numpy as np
 
 from imuhinge.analysis.replay import analyze
 from imuhinge.io import load_recording
-from imuhinge.sim.scoring import SetScore, score_set
+from imuhinge.sim.scoring import SetScore, match_reps, score_set
 from imuhinge.sim.stress import CATEGORIES, stress_set
 
 BALLISTIC = {"swing"}
@@ -41,11 +41,13 @@ def run_one(category: str, seed: int) -> tuple[str, int, SetScore | None, str, d
         report = analyze(recording, stress.truth["exercise"])
     except Exception as exc:  # a crash is a result here: count it, show it
         return category, seed, None, f"{type(exc).__name__}: {exc}", stress.case
+    matched = {j for _, j in match_reps(stress.truth["reps"], report.reps)}
+    unmatched = [r for j, r in enumerate(report.reps) if j not in matched]
     others = sum(
         1
         for o in stress.truth["others"]
         if o["kind"] in ("side_bend", "rotation", "fidget")
-        and any(r.start_s < o["end_s"] and r.end_s > o["start_s"] for r in report.reps)
+        and any(r.start_s < o["end_s"] and r.end_s > o["start_s"] for r in unmatched)
     )
     stress.case["others_counted"] = others
     stress.case["warnings"] = report.warnings

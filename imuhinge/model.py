@@ -33,6 +33,11 @@ class Exercise(StrEnum):
         return self is Exercise.DEADLIFT
 
     @property
+    def judges_hip_pattern(self) -> bool:
+        """True when hips dropping into a squat is a fault (a deadlift bends the knees by design)."""
+        return not self.floor_start
+
+    @property
     def ballistic(self) -> bool:
         """True when no tempo target applies (cadence, depth and lockout are judged instead)."""
         return self is Exercise.KETTLEBELL_SWING
@@ -176,7 +181,9 @@ class Rep:
     peak_twist_deg: float | None = None
     pelvis_rotation_deg: float | None = None
     hip_drop_m: float | None = None
-    hip_back_m: float | None = None
+    hip_drop_low_m: float | None = None
+    hip_drop_high_m: float | None = None
+    hip_pattern: str | None = None
     hold_stability_deg: float | None = None
     tempo_ok: bool | None = None
     spine_ok: bool | None = None

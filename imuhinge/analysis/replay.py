@@ -222,7 +222,12 @@ def build_report(
     reps = build_reps(rep_bounds, exercise, series)
     if hips is not None:
         for rep, motion in zip(reps, hips(reps), strict=True):
-            rep.hip_drop_m, rep.hip_back_m = motion.drop_m, motion.back_m
+            rep.hip_drop_m, rep.hip_drop_low_m, rep.hip_drop_high_m = (
+                motion.drop_m,
+                motion.drop_low_m,
+                motion.drop_high_m,
+            )
+            rep.hip_pattern = motion.pattern if exercise.judges_hip_pattern else None
             rep.pelvis_rotation_deg = motion.pelvis_rotation_deg
     judge_reps(reps, exercise, tempo, targets)
     summary, cues = summarize(reps, exercise, tempo, targets, len(partials))

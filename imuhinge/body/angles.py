@@ -33,6 +33,7 @@ from imuhinge.signal.resample import UniformStream, to_uniform
 log = logging.getLogger(__name__)
 
 BLOCK_SAMPLES = 16_384
+GAP_MARGIN_S = 0.15  # the smoothing's reach (HALF_WIDTH_S) and a little more
 
 
 @dataclass
@@ -48,8 +49,9 @@ class AngleSeries:
     unmeasured_s: list[tuple[float, float]] = field(default_factory=list)
 
     def unmeasured(self, start_s: float, end_s: float) -> bool:
-        """True when a gap the data does not cover overlaps ``[start_s, end_s]``."""
-        return any(a < end_s and b > start_s for a, b in self.unmeasured_s)
+        """True when a gap the data does not cover overlaps ``[start_s, end_s]``, or lies so close that
+        a boundary found there came from the straight line across the gap (``GAP_MARGIN_S``)."""
+        return any(a - GAP_MARGIN_S < end_s and b + GAP_MARGIN_S > start_s for a, b in self.unmeasured_s)
 
     def window(self, start_s: float, end_s: float) -> slice:
         """Index slice of samples with ``start_s <= t <= end_s`` (at least one sample)."""

@@ -1,13 +1,20 @@
-"""Hinge or squat: how the hips travel over each rep's lowering, from the sacrum sensor.
+"""Hinge or squat: how far the hips drop over each rep's lowering, from the sacrum sensor, with the
+uncertainty that the sensor's unknown place on the pelvis leaves.
 
-In a hip hinge the hips travel back and barely drop (knees slightly bent); in a knee-dominant pattern
-("squatting the hinge") they drop. The sacrum sensor's specific force, turned into the earth frame by
-its VQF orientation and with gravity removed, is integrated twice over each lowering, between two
-instants where the hips are still (the rep's top and bottom), with the velocity de-drifted linearly so
-that it is zero at both. A constant acceleration error (a slightly wrong inclination) then cancels
-exactly. The sensor sits on a lever arm behind and above the hip joint, so the pelvis's own rotation
-moves it up and forward by several centimetres during a hinge; that part is taken off with a nominal
-lever arm to give the hip joint's travel.
+In a hip hinge the hips travel back and barely drop (knees soft: 0-10 cm); in a knee-dominant pattern
+("squatting the hinge") they drop 25-45 cm. The sacrum sensor's specific force, turned into the earth
+frame by its orientation and with gravity removed, is integrated twice over each lowering between
+two instants where the hips are still, with the velocity de-drifted linearly to zero at both: a
+constant acceleration error (a slightly wrong inclination) cancels exactly.
+
+That gives the sensor's travel, not the hip joint's. The sensor sits somewhere on the pelvis, 4-20
+cm from the hip joint centre in a direction that differs between people and placements, and the
+pelvis turns by tens of degrees: turning a lever of length L by an angle phi moves its end by
+2 L sin(phi / 2), in any direction. Nothing in the sacrum's own signals separates that from the hip's
+travel when the hips move in step with the turn, so the hip drop is known only to within that
+amount (plus the integration's own error): an interval. A rep is called knee-dominant only when the
+whole interval lies above anything a hinge drops, a hinge only when it lies below any squat, and
+otherwise the pattern is not measured: a false alarm costs more than a miss.
 """
 
 from __future__ import annotations
@@ -23,19 +30,25 @@ from imuhinge.signal.clock_align import ClockAlignment
 from imuhinge.signal.orientation import sensor_axis_in_earth
 from imuhinge.signal.resample import UniformStream
 
-# models of the hip joint centre place it roughly 0.3 pelvic widths anterior and inferior of the PSIS).
-SACRUM_BEHIND_HIP_M = 0.10
-SACRUM_ABOVE_HIP_M = 0.08
-# A hinge to 70 deg of trunk flexion with soft knees lowers the hip joint by a few centimetres (the
-# simulator's hinge: 0.04 m) while the hips travel 0.2 m back; a squat-like descent to a comparable
-# load position bends the knees to 60-90 deg and drops the hips by 0.3-0.45 m (the simulator's squat
-# pattern: 0.35 m, 0.08 m back). 0.15 m lies well clear of both (a factor 3.7 above the hinge and 2.3
-# below the squat); a smaller drop still counts as knee-dominant when the hips go down more than back,
-# which is the coach's "hips back, not down" cue, as long as the drop is beyond measurement noise.
-KNEE_DOMINANT_DROP_M = 0.15
-DOWN_NOT_BACK_MIN_DROP_M = 0.08
+# The sacrum sensor's distance from the hip joint centre, in any direction: between the posterior
+# iliac spines it is about 10 cm behind and 8 cm above it, but placements and pelves differ.
+SACRUM_LEVER_MAX_M = 0.20
+# What a hinge drops at most (soft knees) and a knee-dominant descent at least.
+HINGE_MAX_DROP_M = 0.10
+SQUAT_MIN_DROP_M = 0.25
+# The de-drifted double integral over a lowering, on top of the lever: a floor, and what the
+# accelerometer's error left after the posture correction (``_posture_error``, a milli-g or two) does
+# over a window of T seconds, T^2 / 8 times itself.
+INTEGRATION_ERROR_M = 0.02
+ACC_RESIDUAL_MPS2 = 0.02
+QUOTE_WIDTH_M = 0.08
+# Hips travel about 0.2-0.3 m as the pelvis turns a radian (hips back in a hinge, down in a squat).
+COUPLING_M_PER_RAD = 0.3
+END_SAMPLES = 10
+# The hips are still at an end when its acceleration varies less than this (a swaying balance does not).
+END_STILL_MPS2 = 0.15
 MIN_INTEGRATION_S = 0.3
-MAX_STILL_SHIFT_S = 1.0
+MAX_STILL_SHIFT_S = 0.4
 
 
 @dataclass(frozen=True)
@@ -44,18 +57,28 @@ class HipMotion:
 
     Attributes
     ----------
-    drop_m : float or None
-        Downward travel of the hip joint from the top to the bottom.
-    back_m : float or None
-        Horizontal travel of the hip joint backwards (against the lifter's facing direction).
+    drop_low_m, drop_high_m : float or None
+        The hip joint's drop from the top to the bottom lies between these.
+    sensor_drop_m : float or None
+        How far the sacrum sensor itself dropped.
     pelvis_rotation_deg, trunk_rotation_deg : float or None
         Flexion gained by the pelvis and by the trunk over the lowering.
     """
 
-    drop_m: float | None
-    back_m: float | None
+    drop_low_m: float | None
+    drop_high_m: float | None
+    sensor_drop_m: float | None
     pelvis_rotation_deg: float | None
     trunk_rotation_deg: float | None
+
+    @property
+    def drop_m(self) -> float | None:
+        """The drop, where its interval is narrow enough to quote (``QUOTE_WIDTH_M``)."""
+        if self.drop_low_m is None or self.drop_high_m is None:
+            return None
+        if self.drop_high_m - self.drop_low_m > QUOTE_WIDTH_M:
+            return None
+        return 0.5 * (self.drop_low_m + self.drop_high_m)
 
     @property
     def rotation_ratio(self) -> float | None:
@@ -66,47 +89,30 @@ class HipMotion:
 
     @property
     def pattern(self) -> str | None:
-        """``hinge``, ``squat`` (knee-dominant) or None when the drop was not measured."""
-        return rep_pattern(self.drop_m, self.back_m)
+        """``hinge``, ``squat`` (knee-dominant) or None when the drop does not decide it."""
+        return rep_pattern(self.drop_low_m, self.drop_high_m)
 
 
-def rep_pattern(drop_m: float | None, back_m: float | None) -> str | None:
-    """``squat`` when the hips drop beyond ``KNEE_DOMINANT_DROP_M``, or go more down than back.
-
-    The pelvis-to-trunk rotation ratio is not used: with a neutral spine the pelvis follows the trunk
-    in both patterns, and a low ratio is the signature of a rounding lower back, which the lumbar
-    flexion check reports.
+def rep_pattern(drop_low_m: float | None, drop_high_m: float | None) -> str | None:
+    """``squat`` when even the least drop the measurement allows is beyond a hinge's, ``hinge`` when
+    even the most is short of a squat's; None otherwise (or without a measurement).
 
     Parameters
     ----------
-    drop_m : float or None
-        Hip drop over the lowering (``Rep.hip_drop_m``), None when not measured.
-    back_m : float or None
-        Backward hip travel over the lowering, if measured.
+    drop_low_m, drop_high_m : float or None
+        The interval the hip drop lies in (``HipMotion``).
 
     Returns
     -------
     str or None
-        ``hinge`` or ``squat``; None without a drop.
     """
-    if drop_m is None:
+    if drop_low_m is None or drop_high_m is None:
         return None
-    if drop_m > KNEE_DOMINANT_DROP_M:
+    if drop_low_m > HINGE_MAX_DROP_M:
         return "squat"
-    if back_m is not None and drop_m > DOWN_NOT_BACK_MIN_DROP_M and drop_m > back_m:
-        return "squat"
-    return "hinge"
-
-
-def _body_axes_sensor(pelvis: SegmentAngles) -> tuple[np.ndarray, np.ndarray] | None:
-    """The pelvis's standing up and anatomical forward directions in the sensor frame."""
-    cal = pelvis.calibration
-    if cal.sagittal_axis is None:
-        return None
-    up0 = cal.up_sensor
-    # Hinging tips earth-up towards cross(up0, axis) in the sensor frame (angles.flexion_tilt_deg),
-    # which is the body's backward direction.
-    return up0, -np.cross(up0, cal.sagittal_axis)
+    if drop_high_m < SQUAT_MIN_DROP_M:
+        return "hinge"
+    return None
 
 
 def still_instants_s(reps: list[Rep]) -> list[tuple[float, float]]:
@@ -173,13 +179,14 @@ def hip_motions(
     alignment: ClockAlignment,
     reps: list[Rep],
 ) -> list[HipMotion]:
-    """Hip travel and segment rotations over every rep's lowering, from the sacrum sensor.
+    """Hip drop (as an interval) and segment rotations over every rep's lowering, from the sacrum.
 
     For each rep the sacrum's acceleration is turned into the earth frame (gravity removed) and
     integrated twice between the instants before and after the lowering when the hips are still
     (``still_instants_s``), with the velocity forced to zero at both ends (linear de-drift). The
-    sacrum's lever arm is taken off to get the hip joint's travel. Reps are integrated in groups,
-    each in one vectorised pass.
+    hip joint's drop lies within ``2 L sin(phi / 2)`` of the sensor's, for the pelvis's turn phi and
+    the largest lever L (module docstring). Reps are integrated in groups, each in one vectorised
+    pass.
 
     Parameters
     ----------
@@ -203,7 +210,6 @@ def hip_motions(
     pel_deg = np.interp(tp, pelvis.time_s, pelvis.flexion_deg, left=np.nan, right=np.nan)
     trunk_rot, pelvis_rot = np.diff(trunk_deg, axis=1)[:, 0], np.diff(pel_deg, axis=1)[:, 0]
     i0, i1 = np.searchsorted(pelvis.time_s, tp[:, 0]), np.searchsorted(pelvis.time_s, tp[:, 1])
-    axes = _body_axes_sensor(pelvis)
     ok = (i0 > 0) & (i1 < len(pelvis.time_s)) & (tp[:, 1] - tp[:, 0] >= MIN_INTEGRATION_S)
     # Both still instants must fall on data: one inside a long gap (the grid jumps over it) leaves the
     # rep's hip travel unmeasured.
@@ -211,24 +217,78 @@ def hip_motions(
     ok &= (pelvis.time_s[i0c] - pelvis.time_s[i0c - 1] <= 1.5 / pelvis.fs_hz) & (
         pelvis.time_s[i1c] - pelvis.time_s[i1c - 1] <= 1.5 / pelvis.fs_hz
     )
-    travel = np.full((len(reps), 3), np.nan)
-    facing = np.full((len(reps), 3), np.nan)
-    if axes is not None and ok.any():
+    drop = np.full(len(reps), np.nan)
+    turn_rad = np.full(len(reps), np.nan)
+    if ok.any():
         for group in _window_groups(i1[ok] - i0[ok] + 1):
             rows = np.flatnonzero(ok)[group]
-            travel[rows], facing[rows] = _hip_travel(sacrum, pelvis, i0[rows], i1[rows], axes)
+            drop[rows] = -_sensor_travel(sacrum, pelvis, i0[rows], i1[rows])[:, 2]
+        turn_rad[ok] = _turn_rad(pelvis.quat[i0[ok]], pelvis.quat[i1[ok]])
+    # The de-drift takes the hips to be still at both instants; where the pelvis still turns there,
+    # the hips move in step with it and the drop is off by up to their speed times half the window.
+    moving_m = (
+        COUPLING_M_PER_RAD * (_rate_rads(sacrum, i0c) + _rate_rads(sacrum, i1c)) * (tp[:, 1] - tp[:, 0]) / 2
+    )
+    window_s = tp[:, 1] - tp[:, 0]
+    integration_m = INTEGRATION_ERROR_M + ACC_RESIDUAL_MPS2 * window_s**2 / 8
+    lever_m = 2.0 * SACRUM_LEVER_MAX_M * np.sin(turn_rad / 2) + integration_m + moving_m
     out = []
     for k in range(len(reps)):
-        f = facing[k] * [1.0, 1.0, 0.0]
-        measured = np.isfinite(travel[k]).all()
-        back = float(-travel[k] @ f / np.linalg.norm(f)) if measured and np.linalg.norm(f) > 0.1 else None
+        measured = bool(np.isfinite(drop[k]) and np.isfinite(lever_m[k]))
         out.append(HipMotion(
-            float(-travel[k, 2]) if measured else None,
-            back,
+            float(drop[k] - lever_m[k]) if measured else None,
+            float(drop[k] + lever_m[k]) if measured else None,
+            float(drop[k]) if measured else None,
             float(pelvis_rot[k]) if np.isfinite(pelvis_rot[k]) else None,
             float(trunk_rot[k]) if np.isfinite(trunk_rot[k]) else None,
         ))  # fmt: skip
     return out
+
+
+def _rate_rads(sacrum: UniformStream, idx: np.ndarray) -> np.ndarray:
+    """The pelvis's angular rate magnitude around each sample (mean over a fifth of a second)."""
+    half = max(int(0.1 * sacrum.fs_hz), 1)
+    lo, hi = np.maximum(idx - half, 0), np.minimum(idx + half + 1, len(sacrum.gyr_rads))
+    c = np.concatenate([[0.0], np.cumsum(np.linalg.norm(sacrum.gyr_rads, axis=1))])
+    return (c[hi] - c[lo]) / (hi - lo)
+
+
+def _turn_rad(q0: np.ndarray, q1: np.ndarray) -> np.ndarray:
+    """Angle of the rotation from each orientation in ``q0`` to the one in ``q1`` (rad)."""
+    dot = np.abs(np.einsum("ij,ij->i", q0, q1))
+    return 2.0 * np.arccos(np.clip(dot, 0.0, 1.0))
+
+
+def _posture_error(
+    acc: np.ndarray, flexion_deg: np.ndarray, starts: np.ndarray, last: np.ndarray
+) -> np.ndarray:
+    """The accelerometer's own error along each window, as the pelvis turns from one still end to the
+    other: what it reads at the ends (where the hips are still and it should read nothing), carried
+    between them in proportion to the pelvis angle. NaN for a window whose ends are not still (the
+    hips sway, as on one leg): its hip travel is not measured.
+
+    An offset or scale error of a few milli-g in the sensor frame looks like a different acceleration
+    in every posture: turned through 70 degrees it changes by most of itself, and twice integrated
+    over a few seconds that is tens of centimetres. A constant part the de-drift removes anyway.
+    """
+    error = np.zeros_like(acc)
+    for a, z in zip(starts, last, strict=True):
+        k = min(END_SAMPLES, (z - a) // 4)
+        if k < 2:
+            continue
+        head, tail = acc[a : a + k], acc[z - k + 1 : z + 1]
+        if max(np.nanmax(np.nanstd(head, axis=0)), np.nanmax(np.nanstd(tail, axis=0))) > END_STILL_MPS2:
+            error[a : z + 1] = np.nan
+            continue
+        e0, e1 = np.nanmean(head, axis=0), np.nanmean(tail, axis=0)
+        th = flexion_deg[a : z + 1]
+        th0, th1 = np.nanmean(th[:k]), np.nanmean(th[-k:])
+        if not np.isfinite([th0, th1]).all() or abs(th1 - th0) < 1.0:
+            frac = np.linspace(0.0, 1.0, z - a + 1)
+        else:
+            frac = np.clip((th - th0) / (th1 - th0), 0.0, 1.0)
+        error[a : z + 1] = e0 + np.nan_to_num(frac)[:, None] * (e1 - e0)
+    return error
 
 
 def _window_groups(lengths: np.ndarray) -> list[np.ndarray]:
@@ -241,18 +301,14 @@ def _window_groups(lengths: np.ndarray) -> list[np.ndarray]:
     return np.split(np.arange(len(lengths)), np.flatnonzero(np.diff(group)) + 1)
 
 
-def _hip_travel(
-    sacrum: UniformStream,
-    pelvis: SegmentAngles,
-    i0: np.ndarray,
-    i1: np.ndarray,
-    axes: tuple[np.ndarray, np.ndarray],
-) -> tuple[np.ndarray, np.ndarray]:
-    """Hip-joint travel (m, earth frame) over each window ``[i0, i1]`` and the facing direction at i0.
+def _sensor_travel(
+    sacrum: UniformStream, pelvis: SegmentAngles, i0: np.ndarray, i1: np.ndarray
+) -> np.ndarray:
+    """The sacrum sensor's travel (m, earth frame) over each window ``[i0, i1]``.
 
     All windows are integrated in one vectorised pass; windows with an unknown orientation inside
     give NaN.
-    """  # fmt: skip
+    """
     lengths = i1 - i0 + 1
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
     last = starts + lengths - 1
@@ -260,6 +316,7 @@ def _hip_travel(
     t = pelvis.time_s[idx]
     acc = sensor_axis_in_earth(pelvis.quat[idx], pelvis_specific_force(sacrum, pelvis, idx))
     acc[:, 2] -= G_MPS2
+    acc -= _posture_error(acc, pelvis.flexion_deg[idx], starts, last)
     unknown = ~np.isfinite(acc).all(axis=1)
     acc[unknown] = 0.0  # keeps a gap in one window out of the running sums of the others
     dt = np.diff(t)[:, None]
@@ -273,19 +330,14 @@ def _hip_travel(
     # De-drifting the velocity to zero at both ends of a window subtracts a line from it; its
     # integral over the window (duration T) is v_start * T + (v_last - v_start) * T / 2.
     duration = (t[last] - t[starts])[:, None]
-    sensor_travel = area - 0.5 * (vel[starts] + vel[last]) * duration
-    up0, forward = axes
-    lever = SACRUM_ABOVE_HIP_M * up0 - SACRUM_BEHIND_HIP_M * forward
-    travel = sensor_travel - (
-        sensor_axis_in_earth(pelvis.quat[i1], lever) - sensor_axis_in_earth(pelvis.quat[i0], lever)
-    )
-    facing = sensor_axis_in_earth(pelvis.quat[i0], forward)
+    travel = area - 0.5 * (vel[starts] + vel[last]) * duration
     travel[np.add.reduceat(unknown.astype(int), starts) > 0] = np.nan
-    return travel, facing
+    return travel
 
 
 def classify_pattern(patterns: Iterable[str | None]) -> str | None:
-    """Set-level pattern: ``squat`` when most measured reps are knee-dominant, else ``hinge``.
+    """Set-level pattern: ``squat`` when more than half of all reps are measured knee-dominant,
+    ``hinge`` when more than half are measured hinges, else None.
 
     Parameters
     ----------
@@ -296,9 +348,10 @@ def classify_pattern(patterns: Iterable[str | None]) -> str | None:
     Returns
     -------
     str or None
-        None when no rep's pattern was measured.
+        None when neither holds for most reps.
     """
-    measured = [p for p in patterns if p is not None]
-    if not measured:
-        return None
-    return "squat" if measured.count("squat") > len(measured) / 2 else "hinge"
+    every = list(patterns)
+    for pattern in ("squat", "hinge"):
+        if every.count(pattern) > len(every) / 2:
+            return pattern
+    return None

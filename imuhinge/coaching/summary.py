@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from imuhinge.body.hips import classify_pattern, rep_pattern
+from imuhinge.body.hips import classify_pattern
 from imuhinge.coaching.verdicts import phase_target
 from imuhinge.model import Exercise, Rep, Targets, Tempo
 
@@ -55,7 +55,7 @@ def summarize(
     summary["time_under_tension_s"] = round(sum(r.end_s - r.start_s for r in reps), 2)
     spine = [r.spine_ok for r in reps if r.spine_ok is not None]
     summary["spine_ok_fraction"] = round(sum(spine) / len(spine), 3) if spine else None
-    patterns = [rep_pattern(r.hip_drop_m, r.hip_back_m) for r in reps]
+    patterns = [r.hip_pattern for r in reps]
     summary["pattern"] = classify_pattern(patterns)
     if summary["pattern"] == "squat":
         cues.append(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from imuhinge.body.hips import rep_pattern
 from imuhinge.model import Exercise, Rep, Targets, Tempo
 
 NO_PAUSE_S = 0.3
@@ -96,11 +95,11 @@ def judge_reps(reps: list[Rep], exercise: Exercise, tempo: Tempo, targets: Targe
                     f"overextended lockout: lower back {rep.lockout_lumbar_extension_deg:.0f}° "
                     f"past neutral (limit {targets.lumbar_extension_max_deg:g}°)"
                 )
-        if rep_pattern(rep.hip_drop_m, rep.hip_back_m) == "squat":
-            back = "" if rep.hip_back_m is None else f" and moved back {100 * rep.hip_back_m:.0f} cm"
+        if rep.hip_pattern == "squat":
+            least_cm = 100 * (rep.hip_drop_low_m or 0.0)
             cues.append(
-                f"knee-dominant (squatting) pattern: hips dropped {100 * (rep.hip_drop_m or 0):.0f} cm"
-                f"{back}; push the hips back, not down"
+                f"knee-dominant (squatting) pattern: hips dropped at least {least_cm:.0f} cm; "
+                "push the hips back, not down"
             )
         rep.cues = cues
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from imuhinge.coaching.tempo import describe_tempo
 from imuhinge.model import SetReport
 
@@ -52,15 +50,14 @@ def format_report(report: SetReport, title: str | None = None) -> str:
         f"{tempo_txt}{depth_txt}, time under tension {s.get('time_under_tension_s', 0):.1f} s"
     )
     pattern = s.get("pattern")
+    judged = [r.hip_pattern for r in report.reps if r.hip_pattern is not None]
     if pattern:
-        drops = [r.hip_drop_m for r in report.reps if r.hip_drop_m is not None]
-        backs = [r.hip_back_m for r in report.reps if r.hip_back_m is not None]
-        travel = (
-            f": hips back {100 * np.median(backs):.0f} cm, down {100 * np.median(drops):.0f} cm"
-            if drops and backs
-            else ""
+        lines.append(f"pattern {pattern} ({len(judged)} of {report.rep_count} reps measured)")
+    elif report.measured.get("hip_travel") and report.rep_count:
+        lines.append(
+            "pattern (hinge or squat) not measured: the sacrum sensor's unknown distance from the hip "
+            "joint leaves the hips' drop too uncertain"
         )
-        lines.append(f"pattern {pattern}{travel}")
     for cue in report.cues:
         lines.append(f"set: {cue}")
     for w in report.warnings:

@@ -43,6 +43,7 @@ MAX_WINDOWS = 12
 MIN_DRIFT_SPAN_S = 15.0
 MIN_CORRELATION = 0.8
 MAX_TIMING_ERROR_DEG = 1.0
+MIN_MATCHING_PARTS = 2
 MIN_DURATION_FRACTION = 0.5
 OUTLIER_SAMPLES = 0.5
 MAX_WEIGHT_CORRELATION = 0.9999
@@ -383,7 +384,9 @@ def align_streams(
         min(moving[1] + SPAN_MARGIN_S, t_tr[-1], t_pe[-1] + guess_s),
     )
     lags, tried = _window_lags(t_tr, x, w_tr, t_pe, w_pe, guess_s, span, fs_hz)
-    if 2 * len(lags) < tried or not lags:
+    # Parts where the trunk bends sideways or twists while the pelvis stays do not match; what the
+    # clock needs is a few parts that do, and agree (the line fit drops the far-off ones).
+    if len(lags) < min(MIN_MATCHING_PARTS, tried):
         raise InputError(
             f"the sacrum and upper_back angular rates do not match (similarity {MIN_CORRELATION:g} or "
             f"more in {len(lags)} of {tried} parts of the set); are both streams from the same set?"

@@ -20,7 +20,7 @@ from imuhinge.signal.calibrate import longest, still_periods
 
 MAX_FILL_S = 0.5  # lost packets are filled; a reconnect (longer) splits the stream
 MAX_BRIDGE_S = 2.0  # a split gap up to this long stays on the grid, for reps to be counted across it
-MAX_FILL_ERROR_DEG = 1.0  # a fill that could turn the orientation further wrong splits the stream
+MAX_FILL_ERROR_DEG = 5.0  # a fill that could turn the orientation further wrong splits the stream
 CURVATURE_SPAN_S = 0.05
 
 

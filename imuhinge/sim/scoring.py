@@ -103,7 +103,8 @@ def score_set(report: SetReport, truth: dict[str, Any]) -> SetScore:
             (t["rise"], (r.rise_onset_s, r.rise_offset_s)),
         ):
             for want_b, got_b in zip((want_on, want_off), got_pair, strict=True):
-                if got_b is not None and np.isfinite(got_b):
+                near_gap = any(a - 0.2 < got_b < b + 0.2 for a, b in r.data_gaps_s)
+                if np.isfinite(got_b) and not near_gap:  # a boundary in a gap is a guess the report nulls
                     score.boundary_errors_s.append(abs(got_b - want_b))
         if r.peak_trunk_flexion_deg is not None:
             score.peak_errors_deg.append(abs(r.peak_trunk_flexion_deg - t["peak_trunk_flexion_deg"]))
@@ -122,7 +123,7 @@ def score_set(report: SetReport, truth: dict[str, Any]) -> SetScore:
             elif lumbar <= NEUTRAL_MAX_DEG:
                 score.neutral_reps += 1
                 score.neutral_flagged += flagged
-        pattern = getattr(r, "hip_pattern", None) or "not measured"
+        pattern = r.hip_pattern or "not measured"
         score.pattern_counts[pattern] = score.pattern_counts.get(pattern, 0) + 1
         score.details.append(detail)
     score.set_pattern = report.summary.get("pattern")

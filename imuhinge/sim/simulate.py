@@ -6,9 +6,10 @@ knee-dominant squat pattern), and each sensor sits on a lever arm on its segment
 reads gravity plus tangential and centripetal acceleration and its gyroscope the segment's angular
 rate. Motion channels are sums of minimum-jerk steps with analytic derivatives (``kinematics``).
 
-Ground truth applies the DESIGN phase rules (``phases.movement_bounds``) to the noise-free trunk
-flexion at 1 kHz. The planner adjusts each movement and pause until those rules measure the requested
-tempo, since a bell-shaped speed profile spends its first and last few percent barely moving.
+Ground truth applies the phase rule, as written in ``reference_rule`` (apart from the analyser's
+phase code), to the noise-free trunk flexion at 1 kHz. The planner adjusts each movement and pause
+until that rule measures the requested tempo, since a bell-shaped speed profile spends its first and
+last few percent barely moving.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ import numpy as np
 
 from imuhinge.coaching.tempo import parse_tempo
 from imuhinge.model import G_MPS2, PLACEMENTS, Exercise, Recording, SensorStream
-from imuhinge.reps.phase_rule import Zone, movement_bounds
 from imuhinge.sim.kinematics import Channel, Oscillation, euler_zxy, rot_x, rot_y, rot_z
+from imuhinge.sim.reference_rule import movement_span_s
 
 TRUTH_RATE_HZ = 1000.0
 DEFAULT_DEPTH_DEG = {
@@ -264,14 +265,11 @@ def _measure_movements(moves: list[_Movement], t: np.ndarray, angle: np.ndarray,
         peaks.append(i0 + int(np.argmax(seg)))
     bounds = []
     for j, mv in enumerate(moves):
-        lo = peaks[j - 1] if j > 0 else 0
-        hi = peaks[j + 1] if j + 1 < len(moves) else len(t)
+        lo = t[peaks[j - 1]] if j > 0 else t[0]
+        hi = t[peaks[j + 1]] if j + 1 < len(moves) else t[-1]
+        span = (mv.start_s, mv.start_s + mv.duration_s)
         deep = _deepest_angle(mv, angle, t)
-        top_zone = Zone(-np.inf, 0.25 * deep)
-        bottom_zone = Zone(0.75 * deep, np.inf)
-        going_down = mv.amplitude_deg > 0
-        onset_zone, offset_zone = (top_zone, bottom_zone) if going_down else (bottom_zone, top_zone)
-        bounds.append(movement_bounds(t, angle, speed, peaks[j], onset_zone, offset_zone, (lo, hi)))
+        bounds.append(movement_span_s(t, angle, speed, *span, mv.amplitude_deg > 0, deep, (lo, hi)))
     return bounds
 
 
@@ -446,6 +444,7 @@ def _truth(
     trunk: np.ndarray,
     speed: np.ndarray,
     pelvis: np.ndarray,
+    hip_drop_m: np.ndarray,
 ) -> tuple[list[dict], list[dict]]:
     bounds = _measure_movements(moves, t, trunk, speed)
     lumbar = trunk - pelvis
@@ -514,6 +513,7 @@ def _truth(
                 "lockout_extension_deg": round(max(0.0, float(-trunk[lock].min())), 3),
                 "lockout_lumbar_extension_deg": round(max(0.0, float(-lumbar[lock].min())), 3),
                 "lumbar_rounding_deg": cfg.rounded_reps.get(k, 0.0),
+                "hip_drop_m": round(float(np.diff(np.interp(low, t, hip_drop_m))[0]), 4),
             }
         )
     partials.sort(key=lambda p: p["start_s"])
@@ -552,7 +552,8 @@ def simulate(cfg: SimConfig | None = None) -> SimulatedSet:
     t = np.arange(0.0, duration, 1.0 / TRUTH_RATE_HZ)
     trunk, trunk_speed, _ = motion.trunk.evaluate(t)
     pelvis, _, _ = motion.pelvis.evaluate(t)
-    reps, partials = _truth(cfg, moves, t, trunk, trunk_speed, pelvis)
+    hip_drop, _, _ = motion.hip_drop.evaluate(t)
+    reps, partials = _truth(cfg, moves, t, trunk, trunk_speed, pelvis, hip_drop)
 
     streams, mounts = {}, {}
     for placement in cfg.sensors:

@@ -569,6 +569,7 @@ def _truth_reps(
     trunk: np.ndarray,
     lumbar: np.ndarray,
     hips: np.ndarray,
+    sacrum_m: np.ndarray,
     geo: Geometry,
     floor_start: bool,
     gaps_s: list[tuple[float, float]],
@@ -609,6 +610,7 @@ def _truth_reps(
                 "rounded": plan.rounded,
                 "hip_drop_m": float(-travel[2]),
                 "hip_back_m": float(-travel @ forward),
+                "sacrum_sensor_drop_m": float(sacrum_m[top_i, 2] - sacrum_m[bottom_i, 2]),
             }
         )
     for k, rep in enumerate(reps):
@@ -817,7 +819,17 @@ def stress_set(category: str, seed: int) -> StressSet:
     truth = {
         "exercise": exercise.value,
         "pattern": "squat" if category == "squat" else "hinge",
-        "reps": _truth_reps(script, t, trunk_deg, trunk_deg - pelvis_deg, hips, geo, floor_start, gaps_true),
+        "reps": _truth_reps(
+            script,
+            t,
+            trunk_deg,
+            trunk_deg - pelvis_deg,
+            hips,
+            positions["sacrum"],
+            geo,
+            floor_start,
+            gaps_true,
+        ),
         "others": script.others,
         "gaps_s": gaps_true,
         "time_s": t[::10],
