@@ -50,7 +50,7 @@ def test_chunks_of_random_sizes_give_the_batch_reps(kwargs):
     sim = sim_set(**kwargs)
     ex = Exercise(kwargs.get("exercise", Exercise.RDL))
     angles = segment_angles(sim.recording, "upper_back")
-    batch, _ = segment_stream(angles, ex.floor_start)
+    batch = segment_stream(angles, ex.floor_start)
     assert len(batch.reps) == sim.truth["rep_count"]
     for seed in range(3):
         chunked = _chunked(angles, ex.floor_start, np.random.default_rng(seed))
@@ -61,10 +61,10 @@ def test_chunks_of_random_sizes_give_the_batch_reps(kwargs):
 def test_scan_window_changes_work_not_results():
     sim = sim_set(reps=5, partial_after={1: 10.0}, top_pause_s=20.0, quiet_after_s=40.0, seed=6)
     angles = segment_angles(sim.recording, "upper_back")
-    default, _ = segment_stream(angles, False)
+    default = segment_stream(angles, False)
     assert len(default.reps) == 5 and len(default.partials) == 1
     for window_s in (0.05, 1.0, 60.0):
-        other, _ = segment_stream(angles, False, SegmenterConfig(scan_window_s=window_s))
+        other = segment_stream(angles, False, SegmenterConfig(scan_window_s=window_s))
         assert other.reps == default.reps and other.partials == default.partials
 
 

@@ -1,9 +1,11 @@
-"""Live analysis: the replay pipeline run sample block by sample block while a set is recorded.
+"""Live analysis: each sensor followed as it streams (``track``), reps found as they end, judged on
+the spine too when there is a sacrum sensor, and at the end the same report replay gives.
 
-Each sensor is calibrated as soon as its data allow: gyro bias and "up" from the first quiet standing
-period, the flexion axis from the first hinge (once the trunk has tipped ``AXIS_TRIGGER_DEG``). Samples
-that arrive before that are buffered and then analysed, so no rep is lost. Orientation is online VQF;
-smoothing and segmentation are the same incremental code the replay runs, so live and replay agree.
+The pieces are replay's: the same grid and gap rules, calibration, angles, rep stream (bridge,
+smoothing, segmentation), rep metrics, verdicts and set summary. The sacrum's clock is taken to agree
+with the upper back's at first (a recorder maps both onto one host clock) and refined from the two
+sensors' rates as the set goes on (``signal.clock_align``); each rep is judged when the sacrum's data
+have caught up with its end.
 """
 
 from __future__ import annotations
@@ -12,180 +14,72 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from imuhinge.analysis.replay import build_report, trunk_placement
-from imuhinge.body.angles import AngleSeries, SagittalFrame
-from imuhinge.coaching.tempo import parse_tempo
+from imuhinge.analysis.replay import SetContext, measure_reps, set_report, trunk_placement
+from imuhinge.analysis.track import AngleBlock, SensorTrack
+from imuhinge.body.angles import AngleSeries, SegmentAngles, StandingGuide
+from imuhinge.body.hips import HipMotion, hip_motions
+from imuhinge.coaching.tempo import DEFAULT_TEMPO, parse_tempo
 from imuhinge.coaching.verdicts import judge_reps
-from imuhinge.model import Exercise, Recording, Rep, SensorStream, SetReport, Targets
-from imuhinge.reps.metrics import build_reps
-from imuhinge.reps.segment import Segmenter, SegmenterConfig
-from imuhinge.signal.calibrate import orthogonal_axis, sagittal_axis, still_periods
-from imuhinge.signal.orientation import OnlineOrientation, output_times_s, up_in_sensor
-from imuhinge.signal.resample import MAX_FILL_S
-from imuhinge.signal.smoothing import StreamSmoother
+from imuhinge.errors import InputError
+from imuhinge.model import Exercise, Rep, SetReport, Targets
+from imuhinge.reps.segment import RepBounds, SegmenterConfig
+from imuhinge.reps.stream import RepStream
+from imuhinge.signal.calibrate import runs
+from imuhinge.signal.clock_align import ClockAlignment, align_streams, same_clock
+from imuhinge.signal.resample import UniformStream
 
-AXIS_TRIGGER_DEG = 20.0
-NO_QUIET_FALLBACK_S = 20.0
-REP_MARGIN_S = 1.0  # angle history kept before a rep's first onset for its metrics
-
-
-@dataclass
-class _Angles:
-    time_s: list[np.ndarray] = field(default_factory=list)
-    flexion_deg: list[np.ndarray] = field(default_factory=list)
-    tilt_deg: list[np.ndarray] = field(default_factory=list)
-    twist_deg: list[np.ndarray] = field(default_factory=list)
-
-    def add(self, t: np.ndarray, flex: np.ndarray, tilt: np.ndarray, twist: np.ndarray) -> None:
-        self.time_s.append(t)
-        self.flexion_deg.append(flex)
-        self.tilt_deg.append(tilt)
-        self.twist_deg.append(twist)
-
-    def arrays(self, since_s: float = -np.inf) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """The blocks that reach past ``since_s``, concatenated (a rep's window, not the whole set)."""
-        first = len(self.time_s)
-        while first > 0 and self.time_s[first - 1][-1] >= since_s:
-            first -= 1
-        cat = [
-            np.concatenate(x[first:]) if x[first:] else np.empty(0)
-            for x in (self.time_s, self.flexion_deg, self.tilt_deg, self.twist_deg)
-        ]
-        return cat[0], cat[1], cat[2], cat[3]
-
-
-class SensorTrack:
-    """One sensor's live calibration, orientation and angles.
-
-    ``add`` takes raw blocks (file units converted to SI by the caller) and returns the angle samples
-    that became available, possibly including buffered ones once calibration completes.
-    """
-
-    def __init__(self, placement: str, fs_hz: float):
-        self.placement = placement
-        self.fs_hz = fs_hz
-        self.warnings: list[str] = []
-        self._raw_t: list[np.ndarray] = []
-        self._raw_acc: list[np.ndarray] = []
-        self._raw_gyr: list[np.ndarray] = []
-        self._bias: np.ndarray | None = None
-        self._vqf: OnlineOrientation | None = None
-        self._up0: np.ndarray | None = None
-        self._quat0: np.ndarray | None = None
-        self._frame: SagittalFrame | None = None
-        self._pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (t, quat, gyr) awaiting axis
-        self._last: tuple[float, int, np.ndarray, np.ndarray] | None = None
-        self.angles = _Angles()
-
-    def _fill(self, t, seq, acc, gyr):
-        """Interpolate samples lost between blocks (by the counter); report a long gap."""
-        long_gap = False
-        if self._last is not None and seq is not None and len(seq):
-            t0, s0, a0, g0 = self._last
-            missing = int(seq[0] - s0 - 1)
-            if missing > MAX_FILL_S * self.fs_hz:
-                long_gap = True
-            elif missing > 0:
-                w = (np.arange(1, missing + 1) / (missing + 1))[:, None]
-                t = np.concatenate([t0 + w[:, 0] * (t[0] - t0), t])
-                acc = np.concatenate([a0 + w * (acc[0] - a0), acc])
-                gyr = np.concatenate([g0 + w * (gyr[0] - g0), gyr])
-                seq = np.concatenate([s0 + np.arange(1, missing + 1), seq])
-        if len(t):
-            self._last = (float(t[-1]), int(seq[-1]) if seq is not None else 0, acc[-1], gyr[-1])
-        return t, acc, gyr, long_gap
-
-    def add(
-        self, time_s, seq, acc_mps2, gyr_rads
-    ) -> tuple[bool, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Add a block; returns (long_gap_before, time_s, flexion_deg, tilt_deg, twist_deg)."""
-        t, acc, gyr, long_gap = self._fill(
-            np.asarray(time_s, float), seq, np.asarray(acc_mps2, float), np.asarray(gyr_rads, float)
-        )
-        if long_gap and self._vqf is not None and len(acc):
-            self._vqf = OnlineOrientation(self.fs_hz)
-            self._vqf.settle(acc[0])
-        if self._bias is None:
-            self._raw_t.append(t)
-            self._raw_acc.append(acc)
-            self._raw_gyr.append(gyr)
-            if not self._calibrate_rest():
-                return long_gap, *(np.empty(0),) * 4
-            t = np.concatenate(self._raw_t)
-            acc, gyr = np.concatenate(self._raw_acc), np.concatenate(self._raw_gyr)
-            self._raw_t, self._raw_acc, self._raw_gyr = [], [], []
-        assert self._vqf is not None and self._bias is not None
-        quat = self._vqf.update(gyr - self._bias, acc)
-        t_out = output_times_s(t, self.fs_hz)
-        if self._frame is None:
-            self._pending.append((t_out, quat, gyr - self._bias))
-            if not self._find_axis():
-                return long_gap, *(np.empty(0),) * 4
-            t_out = np.concatenate([p[0] for p in self._pending])
-            quat = np.concatenate([p[1] for p in self._pending])
-            self._pending = []
-        return (long_gap, t_out, *self._angles_of(quat))
-
-    def _calibrate_rest(self) -> bool:
-        acc, gyr = np.concatenate(self._raw_acc), np.concatenate(self._raw_gyr)
-        found = still_periods(acc, gyr, self.fs_hz)
-        quiet = found[0] if found else None
-        duration = len(acc) / self.fs_hz
-        if quiet is None and duration < NO_QUIET_FALLBACK_S:
-            return False
-        if quiet is None:
-            self.warnings.append(
-                f"{self.placement}: no quiet standing at the start; the first "
-                "samples are taken as standing (stand still 3 s before the first rep)"
-            )
-            quiet = (0, max(int(0.5 * self.fs_hz), 1))
-        self._bias = gyr[quiet[0] : quiet[1]].mean(axis=0)
-        self._vqf = OnlineOrientation(self.fs_hz)
-        self._rest = quiet
-        return True
-
-    def _find_axis(self) -> bool:
-        quat = np.concatenate([p[1] for p in self._pending])
-        up = up_in_sensor(quat)
-        if self._up0 is None:
-            a, b = self._rest
-            self._up0 = up[a:b].mean(axis=0)
-            self._up0 /= np.linalg.norm(self._up0)
-            self._quat0 = quat[(a + b) // 2]
-        quat0 = self._quat0
-        assert quat0 is not None  # set with up0
-        tipped = np.degrees(np.arccos(np.clip(up @ self._up0, -1.0, 1.0)))
-        if tipped.max() < AXIS_TRIGGER_DEG:
-            return False
-        gyr = np.concatenate([p[2] for p in self._pending])
-        raw = sagittal_axis(gyr, up)
-        if raw is None:
-            return False
-        frame = SagittalFrame(self._up0, orthogonal_axis(raw, self._up0), quat0)
-        flex, _ = frame.flexion_tilt_deg(up[-1:])
-        self._frame = frame if flex[0] >= 0 else SagittalFrame(self._up0, -frame.axis, quat0)
-        return True
-
-    def _angles_of(self, quat: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        assert self._frame is not None
-        flex, tilt, twist = self._frame.angles_deg(quat)
-        assert tilt is not None and twist is not None
-        return flex, tilt, twist
+REP_MARGIN_S = 2.0  # angle history before a rep's first onset for its metrics
+ALIGN_EVERY_S = 10.0
+PELVIS_WAIT_S = 1.0  # how long a finished rep waits for the sacrum's data before it is reported
+MOVING_DPS = 5.0
 
 
 @dataclass
 class LiveStatus:
-    """What the live view shows after each block."""
+    """What the live view shows after each block.
+
+    ``spine_measured`` is False with one sensor: the live line then says the spine is not measured.
+    """
 
     time_s: float
     trunk_flexion_deg: float | None
     phase: str
     rep_count: int
     new_reps: list[Rep]
+    spine_measured: bool = False
+
+
+@dataclass
+class _Series:
+    """A growing angle series kept whole (a float or four per sample)."""
+
+    parts: list[AngleBlock] = field(default_factory=list)
+
+    def add(self, block: AngleBlock) -> None:
+        if len(block):
+            self.parts.append(block)
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        if not self.parts:
+            return np.empty(0), np.empty(0), np.empty(0), np.empty(0)
+        self.parts = [
+            AngleBlock(
+                *(
+                    np.concatenate([getattr(p, n) for p in self.parts])
+                    for n in AngleBlock.__dataclass_fields__
+                )
+            )
+        ]
+        p = self.parts[0]
+        return p.time_s, p.flexion_deg, p.lateral_tilt_deg, p.twist_deg
+
+    @property
+    def end_s(self) -> float:
+        return float(self.parts[-1].time_s[-1]) if self.parts else -np.inf
 
 
 class LiveAnalyzer:
-    """Feed sample blocks of one or two sensors; get rep events as they complete.
+    """Feed sample blocks of one or two sensors; get reps (with their spine verdicts) as they end.
 
     Parameters
     ----------
@@ -193,9 +87,10 @@ class LiveAnalyzer:
         Nominal sample rate of the sensors.
     exercise : Exercise
     tempo : str
-        Target tempo notation.
+        Target tempo notation (ballistic exercises have none).
     placements : sequence of str
-        The sensors in this set; ``upper_back`` (or the only one) is analysed live.
+        The sensors in this set: ``upper_back`` (or the only one) drives the reps; a ``sacrum``
+        beside it gives lumbar flexion and the hips' travel.
     targets : Targets, optional
     """
 
@@ -203,7 +98,7 @@ class LiveAnalyzer:
         self,
         fs_hz: float,
         exercise: Exercise = Exercise.RDL,
-        tempo: str = "3-1-2",
+        tempo: str = DEFAULT_TEMPO,
         placements: tuple[str, ...] = ("upper_back",),
         targets: Targets | None = None,
     ):
@@ -211,15 +106,23 @@ class LiveAnalyzer:
         self.exercise = exercise
         self.tempo = parse_tempo("X" if exercise.ballistic else tempo)
         self.targets = targets or Targets()
-        self.trunk_name = trunk_placement(placements)
-        self.track = SensorTrack(self.trunk_name, fs_hz)
-        self._smoother = StreamSmoother(fs_hz)
-        self._segmenter = Segmenter(
+        self.trunk_name = trunk_placement(list(placements))
+        self.trunk = SensorTrack(self.trunk_name, fs_hz)
+        two = "sacrum" in placements and self.trunk_name != "sacrum"
+        self.pelvis = SensorTrack("sacrum", fs_hz, guide=self._guide) if two else None
+        self.alignment: ClockAlignment = same_clock()
+        self.alignment_note: str | None = None
+        self._next_alignment_s = ALIGN_EVERY_S
+        self._stream = RepStream(
             fs_hz, exercise.floor_start, SegmenterConfig(min_depth_deg=self.targets.min_depth_deg)
         )
-        self._unsmoothed_t = np.empty(0)
-        self._last_angle: float | None = None
-        self._last_speed = 0.0
+        self._trunk = _Series()
+        self._pelvis = _Series()
+        self._waiting: list[RepBounds] = []
+        self._hips: dict[float, HipMotion] = {}
+        self.reps: list[Rep] = []
+
+    # -- input ---------------------------------------------------------------------------------
 
     def feed(
         self,
@@ -229,76 +132,165 @@ class LiveAnalyzer:
         acc_mps2: np.ndarray,
         gyr_rads: np.ndarray,
     ) -> LiveStatus:
-        """Add one block of one sensor's samples (SI units, recording time).
-
-        Only the trunk sensor is analysed live: the sacrum's lumbar and hip checks need the two
-        sensors' clocks aligned over the whole set, which the replay at the end of the set does.
-        """
-        new: list[Rep] = []
+        """Add one block of one sensor's samples (SI units, recording time)."""
         if placement == self.trunk_name:
-            long_gap, t, flex, tilt, twist = self.track.add(time_s, seq, acc_mps2, gyr_rads)
-            if long_gap:
-                new += self._complete(self._flush_segment())
-            if len(t):
-                self.track.angles.add(t, flex, tilt, twist)
-                self._unsmoothed_t = np.concatenate([self._unsmoothed_t, t])
-                angle, speed = self._smoother.feed(flex)
-                new += self._complete(self._segment(angle, speed))
+            self._trunk_angles(self.trunk.feed(time_s, seq, acc_mps2, gyr_rads))
+        elif self.pelvis is not None and placement == "sacrum":
+            self._pelvis.add(self.pelvis.feed(time_s, seq, acc_mps2, gyr_rads))
+        new = self._report_ready(final=False)
         now = float(time_s[-1]) if len(time_s) else 0.0
-        return LiveStatus(now, self._last_angle, self._phase(), len(self._segmenter.reps), new)
+        return LiveStatus(
+            now, self._stream.last_angle_deg, self._phase(), len(self.reps), new, self.pelvis is not None
+        )
 
-    def _segment(self, angle: np.ndarray, speed: np.ndarray):
-        if not len(angle):
+    def _trunk_angles(self, block: AngleBlock) -> None:
+        self._trunk.add(block)
+        if len(block):
+            self._waiting += self._stream.feed(block.time_s, block.flexion_deg)
+
+    def _guide(self) -> StandingGuide | None:
+        """The trunk's standing times and flexion, on the sacrum's clock, once the trunk is calibrated."""
+        cal = self.trunk.calibration
+        if cal is None:
+            return None
+        t, flex, _, _ = self._trunk.arrays()
+        spans = [
+            (float(a), float(b))
+            for a, b in self.alignment.to_pelvis_time(np.array(cal.reference_s).reshape(-1, 2))
+        ]
+        return StandingGuide(spans, self.alignment.to_pelvis_time(t), flex)
+
+    # -- reps ----------------------------------------------------------------------------------
+
+    def _report_ready(self, final: bool) -> list[Rep]:
+        """Reps whose data are all in (the sacrum's too, or it has fallen too far behind)."""
+        ready = []
+        while self._waiting:
+            bounds = self._waiting[0]
+            if not final and self.pelvis is not None:
+                pelvis_end = float(self.alignment.to_trunk_time(np.array(self._pelvis.end_s)))
+                if (
+                    pelvis_end < bounds.second_offset_s
+                    and self._trunk.end_s - bounds.second_offset_s < PELVIS_WAIT_S
+                ):
+                    break
+            ready.append(self._waiting.pop(0))
+        if not ready:
             return []
-        t, self._unsmoothed_t = self._unsmoothed_t[: len(angle)], self._unsmoothed_t[len(angle) :]
-        self._last_angle, self._last_speed = float(angle[-1]), float(speed[-1])
-        return self._segmenter.feed(t, angle, speed)
-
-    def _flush_segment(self):
-        angle, speed = self._smoother.finish()
-        done = self._segment(angle, speed) + self._segmenter.gap()
-        self._smoother = StreamSmoother(self.fs_hz)
-        return done
-
-    def _series(self, since_s: float = -np.inf) -> AngleSeries:
-        return AngleSeries(*self.track.angles.arrays(since_s))
-
-    def _complete(self, bounds) -> list[Rep]:
-        if not bounds:
-            return []
-        since = bounds[0].first_onset_s - REP_MARGIN_S
-        reps = build_reps(bounds, self.exercise, self._series(since))
-        judge_reps(reps, self.exercise, self.tempo, self.targets)
-        first = len(self._segmenter.reps) - len(bounds) + 1
+        self._align(final)
+        since = ready[0].first_onset_s - REP_MARGIN_S
+        until = ready[-1].second_offset_s + REP_MARGIN_S
+        reps, _ = measure_reps(ready, self.exercise, self._series(since, until), self._hip_motions)
+        first = len(self.reps) + 1
         for k, rep in enumerate(reps):
             rep.index = first + k
+        if self.reps and reps and not reps[0].data_gaps_s:
+            # The pause before this rep belongs to the previous one: its top pause (its pause at the
+            # floor, floor-start), known only now.
+            previous = self.reps[-1]
+            if self.exercise.floor_start:
+                previous.bottom_s = reps[0].rise_onset_s - previous.lower_offset_s
+            else:
+                previous.top_s = reps[0].lower_onset_s - previous.rise_offset_s
+        self.reps += reps
+        judge_reps(self.reps, self.exercise, self.tempo, self.targets)
         return reps
 
+    def _series(self, since_s: float = -np.inf, until_s: float = np.inf) -> AngleSeries:
+        t, flex, tilt, twist = self._trunk.arrays()
+        keep = (t >= since_s) & (t <= until_s)
+        lumbar = None
+        if self.pelvis is not None and self._pelvis.parts:
+            pt, pflex, _, _ = self._pelvis.arrays()
+            at = self.alignment.to_pelvis_time(t[keep])
+            lumbar = flex[keep] - np.interp(at, pt, pflex, left=np.nan, right=np.nan)
+        return AngleSeries(
+            t[keep], flex[keep], tilt[keep], twist[keep], lumbar, list(self._stream.unmeasured_s)
+        )
+
+    def _hip_motions(self, reps: list[Rep]) -> list[HipMotion]:
+        """The hips' travel over each rep (from the sacrum's recent history), kept for the end."""
+        out = []
+        for rep in reps:
+            if rep.start_s not in self._hips:
+                self._hips[rep.start_s] = self._measure_hips(rep)
+            out.append(self._hips[rep.start_s])
+        return out
+
+    def _measure_hips(self, rep: Rep) -> HipMotion:
+        nothing = HipMotion(None, None, None, None, None)
+        if self.pelvis is None or self.pelvis.calibration is None or self.trunk.calibration is None:
+            return nothing
+        sacrum, pelvis = _views(self.pelvis, "sacrum")
+        trunk = _views(self.trunk, self.trunk_name)[1]
+        if sacrum is None or pelvis is None or trunk is None:
+            return nothing
+        return hip_motions(sacrum, trunk, pelvis, self.alignment, [rep])[0]
+
+    def _align(self, final: bool) -> None:
+        """Refine the sacrum clock from the sensors' rates, every ``ALIGN_EVERY_S`` of data."""
+        if self.pelvis is None or (not final and self._trunk.end_s < self._next_alignment_s):
+            return
+        self._next_alignment_s = self._trunk.end_s + ALIGN_EVERY_S
+        trunk, _ = _views(self.trunk, self.trunk_name)
+        sacrum, _ = _views(self.pelvis, "sacrum")
+        if trunk is None or sacrum is None:
+            return
+        try:
+            self.alignment = align_streams(trunk, sacrum, self.fs_hz)
+            self.alignment_note = None
+        except InputError as exc:
+            self.alignment_note = f"sacrum clock taken as the upper back's ({exc})"
+
     def _phase(self) -> str:
-        if self._last_angle is None:
+        angle, speed = self._stream.last_angle_deg, self._stream.last_speed_dps
+        if angle is None:
             return "calibrating"
-        moving_dps = 5.0
-        if self._last_speed > moving_dps:
+        if speed > MOVING_DPS:
             return "lowering"
-        if self._last_speed < -moving_dps:
+        if speed < -MOVING_DPS:
             return "rising"
-        return "bottom" if self._last_angle > self.targets.min_depth_deg else "top"
+        return "bottom" if angle > self.targets.min_depth_deg else "top"
+
+    # -- the end -------------------------------------------------------------------------------
 
     def finish(self, metadata: dict[str, str] | None = None) -> SetReport:
-        """End of the set: flush, then the same report the replay gives."""
-        self._flush_segment()
+        """End of the set: flush every stream, then the report replay's rules give on these data."""
+        self._trunk_angles(self.trunk.finish())
+        if self.pelvis is not None:
+            self._pelvis.add(self.pelvis.finish())
+        self._waiting += self._stream.finish()
+        self._report_ready(final=True)
         series = self._series()
-        warnings = list(self.track.warnings)
-        empty = SensorStream(self.trunk_name, np.empty(0), np.empty((0, 3)), np.empty((0, 3)))
-        streams = {self.trunk_name: empty}
-        rec = Recording(streams, self.fs_hz, dict(metadata or {}))
-        return build_report(
-            rec,
-            self.exercise,
-            self.tempo,
-            self.targets,
-            self._segmenter.reps,
-            self._segmenter.partials,
-            series,
-            warnings,
+        reps, others = measure_reps(
+            self._stream.reps, self.exercise, series, self._hip_motions if self.pelvis is not None else None
         )
+        warnings: list[str] = []
+        references: dict[str, str] = {}
+        for track in (self.trunk, self.pelvis):
+            if track is not None and track.calibration is not None:
+                warnings += track.calibration.warnings
+                references[track.placement] = track.calibration.reference
+        if self.alignment_note:
+            warnings.append(self.alignment_note)
+        placements = [self.trunk_name] + (["sacrum"] if self.pelvis is not None else [])
+        context = SetContext(
+            placements, dict(metadata or {}), references=references, warnings=warnings,
+            hip_travel=self.pelvis is not None,
+        )  # fmt: skip
+        return set_report(
+            context, self.exercise, self.tempo, self.targets, reps, self._stream.partials, others, series
+        )
+
+
+def _views(track: SensorTrack, placement: str) -> tuple[UniformStream | None, SegmentAngles | None]:
+    """A track's recent history as the replay functions read it: its grid stream and its angles."""
+    t, acc, gyr, quat, flex, measured = track.history.arrays()
+    if len(t) < 2 or track.calibration is None:
+        return None, None
+    segments = runs(measured)
+    fs = track.fs_hz
+    grid_t = t - 0.5 / fs
+    uni = UniformStream(grid_t, acc, gyr, ~measured, segments, fs, [], track.calibration.gyro_bias_rads)
+    angles = SegmentAngles(placement, t, flex, None, None, ~measured, quat, track.calibration, fs)
+    return uni, angles

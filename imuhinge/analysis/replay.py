@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -14,14 +15,23 @@ from imuhinge.coaching.summary import summarize
 from imuhinge.coaching.tempo import DEFAULT_TEMPO, parse_tempo
 from imuhinge.coaching.verdicts import judge_reps
 from imuhinge.errors import InputError
-from imuhinge.model import Exercise, Recording, Rep, SetReport, Targets
-from imuhinge.reps.bridge import GapBridge, Piece
+from imuhinge.model import (
+    Exercise,
+    Gap,
+    OtherMovement,
+    PartialMovement,
+    Recording,
+    Rep,
+    SetReport,
+    Targets,
+    Tempo,
+)
 from imuhinge.reps.metrics import build_reps
 from imuhinge.reps.sagittal import sagittal_only
-from imuhinge.reps.segment import RepBounds, Segmenter, SegmenterConfig
+from imuhinge.reps.segment import RepBounds, SegmenterConfig
+from imuhinge.reps.stream import RepStream
 from imuhinge.signal.clock_align import ClockAlignment, align_streams, check_pair, same_clock, shared_clock
 from imuhinge.signal.resample import UniformStream, to_uniform
-from imuhinge.signal.smoothing import smooth
 
 
 def parse_exercise(text: str) -> Exercise:
@@ -40,28 +50,12 @@ def trunk_placement(placements: Sequence[str]) -> str:
 
 def segment_stream(
     angles: SegmentAngles, floor_start: bool, config: SegmenterConfig | None = None
-) -> tuple[Segmenter, list[tuple[float, float]]]:
-    """Smooth and segment a segment's flexion, bridging short gaps (``reps.bridge``) and resetting at
-    long ones; returns the segmenter and the gaps bridged whose content is unknown."""
-    seg = Segmenter(angles.fs_hz, floor_start, config)
-    bridge = GapBridge()
-    stretch: list[Piece] = []
-
-    def flush() -> None:
-        if stretch:
-            angle, speed = smooth(np.concatenate([p.angle_deg for p in stretch]), angles.fs_hz)
-            seg.feed(np.concatenate([p.time_s for p in stretch]), angle, speed)
-            stretch.clear()
-        seg.gap()
-
-    for piece in bridge.feed(angles.time_s, angles.flexion_deg):
-        if piece.is_break:
-            flush()
-        else:
-            stretch.append(piece)
-    bridge.finish()
-    flush()
-    return seg, bridge.unmeasured_s
+) -> RepStream:
+    """A segment's whole flexion through ``RepStream`` (the live view feeds the same in blocks)."""
+    reps = RepStream(angles.fs_hz, floor_start, config)
+    reps.feed(angles.time_s, angles.flexion_deg)
+    reps.finish()
+    return reps
 
 
 @dataclass
@@ -184,7 +178,7 @@ def analyze(
         def hips(reps: list[Rep]) -> list[HipMotion]:
             return hip_motions(sacrum, trunk, pelvis, alignment, reps)
 
-    seg, unmeasured_s = segment_stream(trunk, ex.floor_start, config)
+    seg = segment_stream(trunk, ex.floor_start, config)
     assert trunk.lateral_tilt_deg is not None and trunk.twist_deg is not None  # out_of_plane=True
     series = AngleSeries(
         trunk.time_s,
@@ -192,31 +186,38 @@ def analyze(
         trunk.lateral_tilt_deg,
         trunk.twist_deg,
         body.lumbar_flexion_deg,
-        unmeasured_s,
+        seg.unmeasured_s,
     )
     references = {trunk.placement: trunk.calibration.reference}
     if body.pelvis is not None:
         references[body.pelvis.placement] = body.pelvis.calibration.reference
-    return build_report(
-        recording, ex, tempo_obj, targets, seg.reps, seg.partials, series, warnings, hips, references
-    )
+    reps, others = measure_reps(seg.reps, ex, series, hips)
+    context = SetContext.of(recording, references=references, warnings=warnings, hip_travel=hips is not None)
+    return set_report(context, ex, tempo_obj, targets, reps, seg.partials, others, series)
 
 
-def build_report(
-    recording: Recording,
-    exercise: Exercise,
-    tempo,
-    targets: Targets,
+def measure_reps(
     bounds: list[RepBounds],
-    partials,
+    exercise: Exercise,
     series: AngleSeries,
-    warnings: list[str],
     hips: Callable[[list[Rep]], list[HipMotion]] | None = None,
-    references: dict[str, str] | None = None,
-) -> SetReport:
-    """Metrics, verdicts and summary from segmentation results (shared by replay and live).
+) -> tuple[list[Rep], list[OtherMovement]]:
+    """Reps from segmentation results: sagittal movements only, their phases and angle metrics, and
+    (with a sacrum sensor) the hips' travel. Shared by replay and the live view.
 
-    ``hips`` measures each rep's hip travel from the sacrum sensor, when there is one.
+    Parameters
+    ----------
+    bounds : list of RepBounds
+        Candidate reps, in time order.
+    exercise : Exercise
+    series : AngleSeries
+        The angles around the candidates (lumbar flexion included with two sensors).
+    hips : callable, optional
+        Measures each rep's hip travel from the sacrum sensor.
+
+    Returns
+    -------
+    (list of Rep, list of OtherMovement)
     """
     rep_bounds, others = sagittal_only(bounds, series)
     reps = build_reps(rep_bounds, exercise, series)
@@ -229,23 +230,50 @@ def build_report(
             )
             rep.hip_pattern = motion.pattern if exercise.judges_hip_pattern else None
             rep.pelvis_rotation_deg = motion.pelvis_rotation_deg
+    return reps, others
+
+
+@dataclass
+class SetContext:
+    """What a set report says about where its data came from."""
+
+    sensors: list[str]
+    metadata: dict[str, str] = field(default_factory=dict)
+    gaps: list[Gap] = field(default_factory=list)
+    source: str | None = None
+    references: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    hip_travel: bool = False
+
+    @classmethod
+    def of(cls, recording: Recording, **kwargs: Any) -> SetContext:
+        """The context of a recorded set."""
+        source = None if recording.path is None else str(recording.path)
+        return cls(recording.placements, dict(recording.metadata), list(recording.gaps), source, **kwargs)
+
+
+def set_report(
+    context: SetContext,
+    exercise: Exercise,
+    tempo: Tempo,
+    targets: Targets,
+    reps: list[Rep],
+    partials: list[PartialMovement],
+    others: list[OtherMovement],
+    series: AngleSeries,
+) -> SetReport:
+    """Verdicts, cues and the set summary over measured reps (shared by replay and live)."""
     judge_reps(reps, exercise, tempo, targets)
     summary, cues = summarize(reps, exercise, tempo, targets, len(partials))
+    warnings = list(context.warnings)
     if not reps:
-        warnings = [
-            *warnings,
-            "no full rep found"
-            + (
-                f" ({len(partials)} partial movements shallower than {targets.min_depth_deg:g}°)"
-                if partials
-                else ""
-            ),
-        ]
+        shallow = f" ({len(partials)} partial movements shallower than {targets.min_depth_deg:g}°)"
+        warnings.append("no full rep found" + (shallow if partials else ""))
     measured = {
         "trunk_flexion": True,
         "tempo": not exercise.ballistic,
         "lumbar_flexion": series.lumbar_flexion_deg is not None,
-        "hip_travel": hips is not None,
+        "hip_travel": context.hip_travel,
         "lockout_lean_back": True,
         "lateral_tilt_and_twist": True,
         "foot_pressure": False,
@@ -255,7 +283,7 @@ def build_report(
         exercise=exercise,
         tempo=tempo,
         targets=targets,
-        sensors=recording.placements,
+        sensors=context.sensors,
         reps=reps,
         partials=list(partials),
         other_movements=others,
@@ -263,10 +291,10 @@ def build_report(
         cues=cues,
         warnings=warnings,
         measured=measured,
-        references=dict(references or {}),
-        metadata=dict(recording.metadata),
-        gaps=list(recording.gaps),
-        source=None if recording.path is None else str(recording.path),
+        references=dict(context.references),
+        metadata=dict(context.metadata),
+        gaps=list(context.gaps),
+        source=context.source,
         time_s=series.time_s,
         trunk_flexion_deg=series.trunk_flexion_deg,
         lumbar_flexion_deg=series.lumbar_flexion_deg,

@@ -110,15 +110,106 @@ def long_gap(missing_samples: np.ndarray | int, fs_hz: float, max_fill_s: float 
     return np.asarray(missing_samples) > max_fill_s * fs_hz
 
 
+@dataclass
+class Grid:
+    """Samples on the uniform grid, before calibration.
+
+    Attributes
+    ----------
+    time_s, acc_mps2, gyr_rads : ndarray
+        Every grid sample (received or filled).
+    filled : ndarray of bool
+        Not received: interpolated across a short gap, or laid out across a split one.
+    measured : ndarray of bool
+        Inside a contiguous segment (orientation can be followed there).
+    new_segment : ndarray of bool
+        The first sample after a split gap: orientation starts afresh.
+    """
+
+    time_s: np.ndarray
+    acc_mps2: np.ndarray
+    gyr_rads: np.ndarray
+    filled: np.ndarray
+    measured: np.ndarray
+    new_segment: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.time_s)
+
+    def segments(self) -> list[tuple[int, int]]:
+        """``[start, stop)`` ranges of the contiguous segments."""
+        starts = np.flatnonzero(
+            self.measured & (self.new_segment | ~np.concatenate([[False], self.measured[:-1]]))
+        )
+        return [(int(a), int(a + np.argmin(np.append(self.measured[a:], False)))) for a in starts]
+
+
+def grid(
+    pos: np.ndarray,
+    time_s: np.ndarray,
+    acc_mps2: np.ndarray,
+    gyr_rads: np.ndarray,
+    fs_hz: float,
+    laid_out_before: int = 0,
+    received_before: int = 0,
+    max_fill_s: float = MAX_FILL_S,
+) -> Grid:
+    """Put received samples at integer positions ``pos`` (increasing) on the uniform grid.
+
+    Short gaps are filled (a cubic across each, ``_hermite``); long ones, and those a fill would get
+    wrong (``fill_error_deg``), split the stream. A split gap is laid out on the grid as unmeasured
+    samples (the angle is bridged across them) up to ``MAX_BRIDGE_S``, as long as the samples laid
+    out so far stay within the number received so far (``laid_out_before`` and ``received_before``
+    carry those counts from earlier blocks); beyond that it is one marker sample half-way, so memory
+    follows what arrived whatever a counter says.
+
+    Returns
+    -------
+    Grid
+        Arrays of the input when nothing is missing (the caller's arrays are never modified).
+    """
+    steps = np.diff(pos)
+    split = long_gap(steps - 1, fs_hz, max_fill_s) | (
+        fill_error_deg(gyr_rads, steps, fs_hz) > MAX_FILL_ERROR_DEG
+    )
+    laid_out = split & (steps - 1 <= MAX_BRIDGE_S * fs_hz)
+    budget = received_before + np.arange(1, len(steps) + 1)
+    laid_out &= laid_out_before + np.cumsum(np.where(laid_out, steps - 1, 0)) <= budget
+    compressed = split & ~laid_out
+    if compressed.any():
+        steps = np.where(compressed, 2, steps)
+        pos = np.concatenate([[0], np.cumsum(steps)])
+    else:
+        pos = pos - pos[0]
+    n = int(pos[-1]) + 1
+    kept = np.zeros(n, dtype=bool)
+    kept[pos] = True
+    measured = np.ones(n, dtype=bool)
+    new_segment = np.zeros(n, dtype=bool)
+    if n == len(pos):
+        return Grid(time_s, acc_mps2, gyr_rads, ~kept, measured, new_segment)
+    jumps = np.flatnonzero(steps > 1)
+    last_received = np.cumsum(kept) - 1
+    lost, before, frac = _lost_samples(pos, jumps, steps[jumps])
+
+    def filled(data: np.ndarray, smooth: bool) -> np.ndarray:
+        out = np.take(data, last_received, axis=0)
+        out[lost] = (_hermite if smooth else _linear)(data, pos, before, frac)
+        return out
+
+    for g in np.flatnonzero(split):
+        measured[pos[g] + 1 : pos[g + 1]] = False
+        new_segment[pos[g + 1]] = True
+    return Grid(
+        filled(time_s, False), filled(acc_mps2, True), filled(gyr_rads, True), ~kept, measured, new_segment
+    )
+
+
 def to_uniform(
     stream: SensorStream, fs_hz: float | None = None, max_fill_s: float = MAX_FILL_S
 ) -> UniformStream:
-    """Fill short gaps (a cubic across each, ``_hermite``), split the stream at long ones and at
-    those a fill would get wrong (``fill_error_deg``), find the still periods and take off the
-    gyro bias of the longest.
-
-    A long gap is not laid out sample by sample: it becomes one marker sample (half-way, outside
-    every segment), so memory follows the samples received, whatever the counter says.
+    """Put a whole stream on its grid (``grid``), find the still periods and take off the gyro bias of
+    the longest.
 
     Parameters
     ----------
@@ -138,53 +229,91 @@ def to_uniform(
     fs_hz = stream.rate_hz or fs_hz
     if fs_hz is None:
         raise ValueError(f"no sample rate for the {stream.placement} stream")
-    pos = sample_positions(stream, fs_hz)
-    steps = np.diff(pos)
-    split = long_gap(steps - 1, fs_hz, max_fill_s) | (
-        fill_error_deg(stream.gyr_rads, steps, fs_hz) > MAX_FILL_ERROR_DEG
+    g = grid(
+        sample_positions(stream, fs_hz),
+        stream.time_s,
+        stream.acc_mps2,
+        stream.gyr_rads,
+        fs_hz,
+        max_fill_s=max_fill_s,
     )
-    # A split gap is laid out on the grid (unmeasured samples the angle is bridged across) up to
-    # MAX_BRIDGE_S, and in all at most as many samples as were received; beyond that it is one
-    # marker sample, so memory follows what arrived whatever the counter says.
-    laid_out = split & (steps - 1 <= MAX_BRIDGE_S * fs_hz)
-    laid_out &= np.cumsum(np.where(laid_out, steps - 1, 0)) <= len(pos)
-    compressed = split & ~laid_out
-    if compressed.any():
-        steps = np.where(compressed, 2, steps)
-        pos = np.concatenate([[0], np.cumsum(steps)])
-    n = int(pos[-1]) + 1
-    kept = np.zeros(n, dtype=bool)
-    kept[pos] = True
-    if n == len(pos):
-        time_s, acc, gyr, segments = stream.time_s, stream.acc_mps2, stream.gyr_rads, [(0, n)]
-    else:
-        jumps = np.flatnonzero(steps > 1)
-        last_received = np.cumsum(kept) - 1
-        lost, before, frac = _lost_samples(pos, jumps, steps[jumps])
-
-        def filled(data: np.ndarray, smooth: bool) -> np.ndarray:
-            out = np.take(data, last_received, axis=0)
-            out[lost] = (_hermite if smooth else _linear)(data, pos, before, frac)
-            return out
-
-        time_s = filled(stream.time_s, False)
-        acc, gyr = filled(stream.acc_mps2, True), filled(stream.gyr_rads, True)
-        cuts = [0]
-        for g in np.flatnonzero(split):
-            cuts += [int(pos[g]) + 1, int(pos[g + 1])]
-        cuts.append(n)
-        segments = [(a, b) for a, b in zip(cuts[::2], cuts[1::2], strict=True) if b > a]
-    in_segment = np.zeros(n, dtype=bool)
-    for a, b in segments:
-        in_segment[a:b] = True
-    still = still_periods(acc, gyr, fs_hz, in_segment)
+    still = still_periods(g.acc_mps2, g.gyr_rads, fs_hz, g.measured)
     best = longest(still)
-    bias = gyr[best[0] : best[1]].mean(axis=0) if best else np.zeros(3)
-    if gyr is stream.gyr_rads:
-        gyr = gyr - bias  # the recording's own array stays as loaded
-    else:
-        gyr -= bias
-    return UniformStream(time_s, acc, gyr, ~kept, segments, fs_hz, still, bias)
+    bias = g.gyr_rads[best[0] : best[1]].mean(axis=0) if best else np.zeros(3)
+    gyr = g.gyr_rads - bias if g.gyr_rads is stream.gyr_rads else _subtract(g.gyr_rads, bias)
+    return UniformStream(g.time_s, g.acc_mps2, gyr, g.filled, g.segments(), fs_hz, still, bias)
+
+
+def _subtract(x: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    x -= bias  # a fresh array from the fill: no copy needed
+    return x
+
+
+class GridFiller:
+    """``grid`` fed block by block, as a live stream arrives: the same grid as the whole stream at once.
+
+    A gap is decided (filled or split) with samples on both sides of it, so the last few received
+    samples of each block wait for the next; ``finish`` lets them out.
+
+    Parameters
+    ----------
+    fs_hz : float
+        The sensor's sample rate.
+    """
+
+    def __init__(self, fs_hz: float):
+        self.fs_hz = fs_hz
+        # What the fill and the curvature of a gap reach on either side of it.
+        self._reach = 2 * max(round(CURVATURE_SPAN_S * fs_hz), 1) + 2
+        self._held: tuple[np.ndarray, ...] | None = None  # (pos, t, acc, gyr) not yet emitted, with context
+        self._context = 0  # how many of the held samples were emitted already (context before the rest)
+        self._laid_out = 0
+        self._laid_out_context = 0  # of those, laid out between the held context samples
+        self._received = 0
+
+    def feed(self, pos: np.ndarray, time_s: np.ndarray, acc_mps2: np.ndarray, gyr_rads: np.ndarray) -> Grid:
+        """Add received samples (absolute grid positions ``pos``); returns the grid samples now settled."""
+        new = (np.asarray(pos, dtype=np.int64), time_s, acc_mps2, gyr_rads)
+        chunk = (
+            new
+            if self._held is None
+            else tuple(np.concatenate([h, x]) for h, x in zip(self._held, new, strict=True))
+        )
+        return self._emit(chunk, len(chunk[0]) - self._reach)
+
+    def finish(self) -> Grid:
+        """End of stream: the held samples."""
+        if self._held is None:
+            return _empty_grid()
+        return self._emit(self._held, len(self._held[0]))
+
+    def _emit(self, chunk: tuple[np.ndarray, ...], settled: int) -> Grid:
+        pos, t, acc, gyr = chunk
+        first = self._context
+        if settled <= first:
+            self._held = chunk
+            return _empty_grid()
+        g = grid(
+            pos, t, acc, gyr, self.fs_hz, self._laid_out - self._laid_out_context, self._received - first
+        )
+        unmeasured_fill = g.filled & ~g.measured
+        at = np.flatnonzero(~g.filled)  # grid index of each received sample of the chunk
+        lo, hi = (at[first - 1] + 1 if first else 0), at[settled - 1] + 1
+        out = Grid(
+            *(x[lo:hi] for x in (g.time_s, g.acc_mps2, g.gyr_rads, g.filled, g.measured, g.new_segment))
+        )
+        self._laid_out += int(np.sum(unmeasured_fill[lo:hi]))
+        self._received += settled - first
+        keep = max(settled - self._reach, 0)
+        self._held = tuple(x[keep:] for x in chunk)
+        self._context = settled - keep
+        self._laid_out_context = int(np.sum(unmeasured_fill[at[keep] : hi]))
+        return out
+
+
+def _empty_grid() -> Grid:
+    e, e3, b = np.empty(0), np.empty((0, 3)), np.zeros(0, dtype=bool)
+    return Grid(e, e3, e3, b, b, b)
 
 
 def _linear(data: np.ndarray, pos: np.ndarray, before: np.ndarray, frac: np.ndarray) -> np.ndarray:
