@@ -36,14 +36,20 @@ Ctrl-C ends the set; the recording is kept (NAME.partial while recording).
 """
 
 
-def _rep_line(rep: Rep) -> str:
+def _rep_line(rep: Rep, spine_measured: bool) -> str:
     tempo = "/".join(
         "-" if v is None else f"{v:.1f}" for v in (rep.eccentric_s, rep.bottom_s, rep.concentric_s)
     )
     verdict = {None: "", True: " on target", False: " OFF target"}[rep.tempo_ok]
-    cues = f" | {'; '.join(rep.cues)}" if rep.cues else ""
     depth = "-" if rep.peak_trunk_flexion_deg is None else f"{rep.peak_trunk_flexion_deg:.0f}°"
-    return f"rep {rep.index}: {tempo} s down/pause/up, depth {depth}{verdict}{cues}"
+    if not spine_measured:
+        spine = ", spine not measured (one sensor)"
+    elif rep.peak_lumbar_flexion_deg is None:
+        spine = ", lumbar not measured (no sacrum data)"
+    else:
+        spine = f", lumbar {rep.peak_lumbar_flexion_deg:.0f}°" + ("" if rep.spine_ok else " NOT neutral")
+    cues = f" | {'; '.join(rep.cues)}" if rep.cues else ""
+    return f"rep {rep.index}: {tempo} s down/pause/up, depth {depth}{verdict}{spine}{cues}"
 
 
 class LiveView:
@@ -64,7 +70,7 @@ class LiveView:
 
     def live(self, s: LiveStatus) -> None:
         for rep in s.new_reps:
-            self._last_rep = _rep_line(rep)
+            self._last_rep = _rep_line(rep, s.spine_measured)
             self._print(self._last_rep)
         if self.beep and s.phase != self._phase and s.phase in ("lowering", "bottom", "rising", "top"):
             sys.stdout.write("\a")

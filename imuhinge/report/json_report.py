@@ -39,6 +39,18 @@ def report_to_dict(report: SetReport) -> dict[str, object]:
             }
             for p in report.partials
         ],
+        "other_movements": [
+            {
+                "kind": m.kind,
+                "start_s": round(m.start_s, 3),
+                "end_s": round(m.end_s, 3),
+                "flexion_deg": round(m.flexion_deg, 1),
+                "lateral_tilt_deg": round(m.lateral_tilt_deg, 1),
+                "twist_deg": round(m.twist_deg, 1),
+            }
+            for m in report.other_movements
+        ],
+        "references": dict(report.references),
         "summary": report.summary,
         "cues": list(report.cues),
         "warnings": list(report.warnings),

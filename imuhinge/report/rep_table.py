@@ -41,6 +41,7 @@ def rep_row(rep: Rep) -> dict[str, object]:
     """One rep as a flat dict with stable keys (floats rounded to 3 decimals, None kept)."""
     row = {key: _round(getattr(rep, key)) for key in REP_KEYS}
     row["cues"] = list(rep.cues)
+    row["data_gaps_s"] = [[round(a, 3), round(b, 3)] for a, b in rep.data_gaps_s]
     return row
 
 
@@ -52,8 +53,9 @@ def rep_rows(report: SetReport) -> list[dict[str, object]]:
 def write_rep_csv(report: SetReport, path: Path | str) -> None:
     """Write the per-rep table as CSV (cues joined by ``; ``, empty cells for unmeasured values)."""
     with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=[*REP_KEYS, "cues"])
+        writer = csv.DictWriter(fh, fieldnames=[*REP_KEYS, "cues", "data_gaps_s"])
         writer.writeheader()
         for row in rep_rows(report):
             row["cues"] = "; ".join(row["cues"])  # type: ignore[arg-type]
+            row["data_gaps_s"] = "; ".join(f"{a:g}-{b:g}" for a, b in row["data_gaps_s"])  # type: ignore[attr-defined]
             writer.writerow({k: "" if v is None else v for k, v in row.items()})

@@ -60,6 +60,20 @@ def format_report(report: SetReport, title: str | None = None) -> str:
         )
     for cue in report.cues:
         lines.append(f"set: {cue}")
+    for r in report.reps:
+        for a, b in r.data_gaps_s:
+            lines.append(
+                f"note: rep {r.index} spans {b - a:.1f} s without data (from {a:.1f} s): it counts, the "
+                "phases over the gap are not measured"
+            )
+    if report.other_movements:
+        kinds = [m.kind for m in report.other_movements]
+        listed = ", ".join(
+            f"{kinds.count(k)} {k}{'s' if kinds.count(k) > 1 else ''}" for k in sorted(set(kinds))
+        )
+        lines.append(f"note: {listed} with some forward tilt, not counted as reps")
+    for placement, how in report.references.items():
+        lines.append(f"note: {placement} angles measured from {how}")
     for w in report.warnings:
         lines.append(f"note: {w}")
     if report.gaps:
