@@ -31,6 +31,7 @@ from imuhinge.signal.resample import UniformStream
 REP_MARGIN_S = 2.0  # angle history before a rep's first onset for its metrics
 ALIGN_EVERY_S = 10.0
 PELVIS_WAIT_S = 1.0  # how long a finished rep waits for the sacrum's data before it is reported
+PELVIS_BATCH_S = 0.5
 MOVING_DPS = 5.0
 
 
@@ -109,7 +110,7 @@ class LiveAnalyzer:
         self.trunk_name = trunk_placement(list(placements))
         self.trunk = SensorTrack(self.trunk_name, fs_hz)
         two = "sacrum" in placements and self.trunk_name != "sacrum"
-        self.pelvis = SensorTrack("sacrum", fs_hz, guide=self._guide) if two else None
+        self.pelvis = SensorTrack("sacrum", fs_hz, guide=self._guide, out_of_plane=False) if two else None
         self.alignment: ClockAlignment = same_clock()
         self.alignment_note: str | None = None
         self._next_alignment_s = ALIGN_EVERY_S
@@ -119,6 +120,7 @@ class LiveAnalyzer:
         self._trunk = _Series()
         self._pelvis = _Series()
         self._waiting: list[RepBounds] = []
+        self._inbox: list[tuple[np.ndarray, np.ndarray | None, np.ndarray, np.ndarray]] = []
         self._hips: dict[float, HipMotion] = {}
         self.reps: list[Rep] = []
 
@@ -135,12 +137,30 @@ class LiveAnalyzer:
         """Add one block of one sensor's samples (SI units, recording time)."""
         if placement == self.trunk_name:
             self._trunk_angles(self.trunk.feed(time_s, seq, acc_mps2, gyr_rads))
-        elif self.pelvis is not None and placement == "sacrum":
-            self._pelvis.add(self.pelvis.feed(time_s, seq, acc_mps2, gyr_rads))
+        elif self.pelvis is not None and placement == "sacrum" and len(time_s):
+            # The pelvis is only read when a rep ends: its blocks wait and go through together.
+            self._inbox.append((time_s, seq, acc_mps2, gyr_rads))
+            if time_s[-1] - self._inbox[0][0][0] >= PELVIS_BATCH_S:
+                self._pelvis_catch_up()
+        if self._waiting and self._inbox:
+            self._pelvis_catch_up()
         new = self._report_ready(final=False)
         now = float(time_s[-1]) if len(time_s) else 0.0
         return LiveStatus(
             now, self._stream.last_angle_deg, self._phase(), len(self.reps), new, self.pelvis is not None
+        )
+
+    def _pelvis_catch_up(self) -> None:
+        assert self.pelvis is not None
+        blocks, self._inbox = self._inbox, []
+        seqs = [b[1] for b in blocks]
+        self._pelvis.add(
+            self.pelvis.feed(
+                np.concatenate([b[0] for b in blocks]),
+                None if any(s is None for s in seqs) else np.concatenate(seqs),
+                np.concatenate([b[2] for b in blocks]),
+                np.concatenate([b[3] for b in blocks]),
+            )
         )
 
     def _trunk_angles(self, block: AngleBlock) -> None:
@@ -258,6 +278,8 @@ class LiveAnalyzer:
         """End of the set: flush every stream, then the report replay's rules give on these data."""
         self._trunk_angles(self.trunk.finish())
         if self.pelvis is not None:
+            if self._inbox:
+                self._pelvis_catch_up()
             self._pelvis.add(self.pelvis.finish())
         self._waiting += self._stream.finish()
         self._report_ready(final=True)

@@ -61,12 +61,21 @@ class SensorTrack:
     guide : callable, optional
         For a second segment (the pelvis): gives the trunk's ``StandingGuide`` once the trunk is
         calibrated, None before; the track waits for it.
+    out_of_plane : bool
+        Also lateral tilt and twist (NaN otherwise: the pelvis needs flexion only).
     """
 
-    def __init__(self, placement: str, fs_hz: float, guide: Callable[[], StandingGuide | None] | None = None):
+    def __init__(
+        self,
+        placement: str,
+        fs_hz: float,
+        guide: Callable[[], StandingGuide | None] | None = None,
+        out_of_plane: bool = True,
+    ):
         self.placement = placement
         self.fs_hz = fs_hz
         self.guide = guide
+        self.out_of_plane = out_of_plane
         self.calibration: Calibration | None = None
         self.frame: SagittalFrame | None = None
         self._filler = GridFiller(fs_hz)
@@ -181,8 +190,9 @@ class SensorTrack:
 
     def _angles_of(self, g: Grid, quat: np.ndarray) -> AngleBlock:
         assert self.frame is not None and self.calibration is not None
-        flex, tilt, twist = self.frame.angles_deg(quat)
-        assert tilt is not None and twist is not None
+        flex, tilt, twist = self.frame.angles_deg(quat, self.out_of_plane)
+        if tilt is None or twist is None:
+            tilt = twist = np.full(len(flex), np.nan)
         t = output_times_s(g.time_s, self.fs_hz)
         self.history.add(t, g.acc_mps2, g.gyr_rads - self.calibration.gyro_bias_rads, quat, flex, g.measured)
         return AngleBlock(t, flex, tilt, twist)
@@ -217,11 +227,13 @@ class _History:
     def add(self, *arrays: np.ndarray) -> None:
         self.parts.append(arrays)
         self.size += len(arrays[0])
-        while self.parts and self.size - len(self.parts[0][0]) >= self.keep:
-            self.size -= len(self.parts.pop(0)[0])
 
     def arrays(self) -> tuple[np.ndarray, ...]:
-        """(time_s, acc_mps2, gyr_rads, quat, flexion_deg, measured), concatenated."""
+        """(time_s, acc_mps2, gyr_rads, quat, flexion_deg, measured), concatenated (the last ``keep``)."""
         if not self.parts:
             return tuple(np.empty(0) for _ in range(6))
-        return tuple(np.concatenate([p[k] for p in self.parts]) for k in range(6))
+        if len(self.parts) > 1 or self.size > self.keep:
+            cut = max(self.size - self.keep, 0)
+            self.parts = [tuple(np.concatenate([p[k] for p in self.parts])[cut:] for k in range(6))]
+            self.size = len(self.parts[0][0])
+        return self.parts[0]

@@ -21,7 +21,7 @@ from imuhinge.signal.calibrate import longest, still_periods
 MAX_FILL_S = 0.5  # lost packets are filled; a reconnect (longer) splits the stream
 MAX_BRIDGE_S = 2.0  # a split gap up to this long stays on the grid, for reps to be counted across it
 MAX_FILL_ERROR_DEG = 5.0  # a fill that could turn the orientation further wrong splits the stream
-CURVATURE_SPAN_S = 0.05
+CURVATURE_SPAN_S = 0.025
 
 
 @dataclass
@@ -293,6 +293,17 @@ class GridFiller:
         if settled <= first:
             self._held = chunk
             return _empty_grid()
+        since = max(first - 1, 0)
+        if pos[-1] - pos[since] == len(pos) - 1 - since:
+            # Nothing lost since the last emitted sample: the settled samples are the grid as they are.
+            n = settled - first
+            out = Grid(t[first:settled], acc[first:settled], gyr[first:settled], *_plain_flags(n))
+            self._received += n
+            keep = max(settled - self._reach, 0)
+            self._held = tuple(x[keep:] for x in chunk)
+            self._context = settled - keep
+            self._laid_out_context = 0
+            return out
         g = grid(
             pos, t, acc, gyr, self.fs_hz, self._laid_out - self._laid_out_context, self._received - first
         )
@@ -309,6 +320,11 @@ class GridFiller:
         self._context = settled - keep
         self._laid_out_context = int(np.sum(unmeasured_fill[at[keep] : hi]))
         return out
+
+
+def _plain_flags(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Flags of ``n`` received samples in one segment: none filled, all measured, none new."""
+    return np.zeros(n, dtype=bool), np.ones(n, dtype=bool), np.zeros(n, dtype=bool)
 
 
 def _empty_grid() -> Grid:
