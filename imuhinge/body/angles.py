@@ -33,6 +33,9 @@ from imuhinge.signal.resample import UniformStream, to_uniform
 log = logging.getLogger(__name__)
 
 BLOCK_SAMPLES = 16_384
+# Placements far above the hip joints: flexion lowers them, which fixes the sign of flexion.
+ABOVE_THE_HIPS = ("upper_back",)
+START_S = 0.5
 GAP_MARGIN_S = 0.15  # the smoothing's reach (HALF_WIDTH_S) and a little more
 
 
@@ -218,8 +221,10 @@ def calibrate_frame(
     from the reps' tops when none is.
 
     The sign: more flexion lowers an upper-back sensor (``standing.flexion_lowers``), judged on the
-    moves between still periods far apart; without such a move, the hinge is the long way from the
-    longest still period. A guided segment (the pelvis) takes the trunk's sign and standing times.
+    moves between still periods far apart; without such a move, or for a sensor on the pelvis (which
+    may rise or sink as it tips, by where it sits), the hinge is the long way from the posture the
+    recording starts in. A guided segment (the pelvis beside a trunk sensor) takes the trunk's sign
+    and standing times.
 
     Parameters
     ----------
@@ -255,10 +260,15 @@ def calibrate_frame(
         ok = np.isfinite(trunk) & np.isfinite(flex_pick)
         flip = bool(ok.sum() > 2 and np.corrcoef(flex_pick[ok], trunk[ok])[0, 1] < 0)
     else:
-        lowers = flexion_lowers(
-            period_flex, still, quat, uni.acc_mps2, time_s, LEANING_FRACTION * (high - low)
-        )
-        flip = (np.nanmax(flex_pick) < -np.nanmin(flex_pick)) if lowers is None else not lowers
+        lowers = None
+        if placement in ABOVE_THE_HIPS:
+            apart = LEANING_FRACTION * (high - low)
+            lowers = flexion_lowers(period_flex, still, quat, uni.acc_mps2, time_s, apart)
+        # Without the height to tell, the hinge is the long way from where the recording starts (a
+        # set starts standing, still or not).
+        start = float(np.nanmedian(flex_pick[: max(int(START_S * uni.fs_hz / (pick.step or 1)), 1)]))
+        long_way_down = np.nanmax(flex_pick) - start >= start - np.nanmin(flex_pick)
+        flip = not long_way_down if lowers is None else not lowers
     if flip:
         frame = SagittalFrame(first_ref, -frame.axis, quat_ref)
         flex_pick, period_flex = -flex_pick, -period_flex

@@ -248,9 +248,8 @@ def hip_motions(
 def _rate_rads(sacrum: UniformStream, idx: np.ndarray) -> np.ndarray:
     """The pelvis's angular rate magnitude around each sample (mean over a fifth of a second)."""
     half = max(int(0.1 * sacrum.fs_hz), 1)
-    lo, hi = np.maximum(idx - half, 0), np.minimum(idx + half + 1, len(sacrum.gyr_rads))
-    c = np.concatenate([[0.0], np.cumsum(np.linalg.norm(sacrum.gyr_rads, axis=1))])
-    return (c[hi] - c[lo]) / (hi - lo)
+    around = np.clip(idx[:, None] + np.arange(-half, half + 1), 0, len(sacrum.gyr_rads) - 1)
+    return np.linalg.norm(sacrum.gyr_rads[around], axis=2).mean(axis=1)
 
 
 def _turn_rad(q0: np.ndarray, q1: np.ndarray) -> np.ndarray:
@@ -271,23 +270,25 @@ def _posture_error(
     in every posture: turned through 70 degrees it changes by most of itself, and twice integrated
     over a few seconds that is tens of centimetres. A constant part the de-drift removes anyway.
     """
-    error = np.zeros_like(acc)
-    for a, z in zip(starts, last, strict=True):
-        k = min(END_SAMPLES, (z - a) // 4)
-        if k < 2:
-            continue
-        head, tail = acc[a : a + k], acc[z - k + 1 : z + 1]
-        if max(np.nanmax(np.nanstd(head, axis=0)), np.nanmax(np.nanstd(tail, axis=0))) > END_STILL_MPS2:
-            error[a : z + 1] = np.nan
-            continue
-        e0, e1 = np.nanmean(head, axis=0), np.nanmean(tail, axis=0)
-        th = flexion_deg[a : z + 1]
-        th0, th1 = np.nanmean(th[:k]), np.nanmean(th[-k:])
-        if not np.isfinite([th0, th1]).all() or abs(th1 - th0) < 1.0:
-            frac = np.linspace(0.0, 1.0, z - a + 1)
-        else:
-            frac = np.clip((th - th0) / (th1 - th0), 0.0, 1.0)
-        error[a : z + 1] = e0 + np.nan_to_num(frac)[:, None] * (e1 - e0)
+    k = END_SAMPLES
+    lengths = last - starts + 1
+    short = lengths < 4 * k
+    ends = np.arange(k)
+    head, tail = starts[:, None] + ends, last[:, None] - ends  # (windows, k)
+    with np.errstate(invalid="ignore"):
+        e0, e1 = np.nanmean(acc[head], axis=1), np.nanmean(acc[tail], axis=1)
+        shaky = np.maximum(np.nanstd(acc[head], axis=1).max(axis=1), np.nanstd(acc[tail], axis=1).max(axis=1))
+        th0, th1 = np.nanmean(flexion_deg[head], axis=1), np.nanmean(flexion_deg[tail], axis=1)
+    turned = np.isfinite(th0) & np.isfinite(th1) & (np.abs(th1 - th0) >= 1.0)
+    window = np.repeat(np.arange(len(starts)), lengths)
+    offset = np.arange(lengths.sum()) - np.repeat(np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
+    by_time = offset / np.maximum(lengths[window] - 1, 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        by_angle = np.clip((flexion_deg - th0[window]) / (th1 - th0)[window], 0.0, 1.0)
+    frac = np.nan_to_num(np.where(turned[window], by_angle, by_time))
+    error = e0[window] + frac[:, None] * (e1 - e0)[window]
+    error[short[window]] = 0.0
+    error[(shaky > END_STILL_MPS2)[window] & ~short[window]] = np.nan
     return error
 
 

@@ -1,8 +1,9 @@
 """A rep is a sagittal movement: its forward flexion dominates.
 
 Side bends, rotations and reaching carry some forward tilt, often more than the minimum depth of a
-rep. Over a candidate rep (onset of the first movement to offset of the second) the flexion gained
-from the onset is compared with the largest change of lateral tilt and of twist; a rep needs
+rep. Over a candidate rep (onset of the first movement to offset of the second) the flexion's
+excursion is compared with the largest excursion of lateral tilt and of twist (each from the
+straight line between its start and end values, so a slow drift does not count); a rep needs
 ``SAGITTAL_RATIO`` times more flexion. A single-leg RDL tilts and opens the trunk by a few degrees
 against tens of degrees of flexion; a side bend tilts as far as it flexes.
 """
@@ -19,8 +20,14 @@ SAGITTAL_RATIO = 2.5
 
 
 def _largest_change(x: np.ndarray) -> float:
+    """How far an angle leaves the straight line from its value at the start of the movement to its
+    value at the end: the movement's own excursion, without a slow drift (a heading that wanders
+    while the gyro bias about the vertical is unknown)."""
     finite = x[np.isfinite(x)]
-    return float(np.max(np.abs(finite - finite[0]))) if len(finite) else 0.0
+    if len(finite) < 2:
+        return 0.0
+    line = finite[0] + (finite[-1] - finite[0]) * np.linspace(0.0, 1.0, len(finite))
+    return float(np.max(np.abs(finite - line)))
 
 
 def sagittal_only(

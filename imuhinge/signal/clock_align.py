@@ -154,6 +154,8 @@ def shared_clock(a: SensorStream, b: SensorStream) -> bool:
     if a.rate_hz is not None and b.rate_hz is not None and abs(a.rate_hz / b.rate_hz - 1.0) > 1e-6:
         return False
     if a.seq is not None and b.seq is not None:
+        if len(a) == len(b) and np.array_equal(a.seq, b.seq):
+            return bool(np.all(np.abs(a.time_s - b.time_s) <= SAME_TIME_S))
         common, ia, ib = np.intersect1d(a.seq, b.seq, assume_unique=True, return_indices=True)
         same = np.abs(a.time_s[ia] - b.time_s[ib]) <= SAME_TIME_S
     else:

@@ -21,7 +21,7 @@ from imuhinge.signal.calibrate import longest, still_periods
 MAX_FILL_S = 0.5  # lost packets are filled; a reconnect (longer) splits the stream
 MAX_BRIDGE_S = 2.0  # a split gap up to this long stays on the grid, for reps to be counted across it
 MAX_FILL_ERROR_DEG = 5.0  # a fill that could turn the orientation further wrong splits the stream
-CURVATURE_SPAN_S = 0.025
+CURVATURE_SPAN_S = 0.05
 
 
 @dataclass
@@ -252,8 +252,8 @@ def _subtract(x: np.ndarray, bias: np.ndarray) -> np.ndarray:
 class GridFiller:
     """``grid`` fed block by block, as a live stream arrives: the same grid as the whole stream at once.
 
-    A gap is decided (filled or split) with samples on both sides of it, so the last few received
-    samples of each block wait for the next; ``finish`` lets them out.
+    A gap is decided (filled or split) with samples on both sides of it, so the samples after a gap
+    wait until enough of them have arrived; ``finish`` lets out what still waits.
 
     Parameters
     ----------
@@ -279,7 +279,17 @@ class GridFiller:
             if self._held is None
             else tuple(np.concatenate([h, x]) for h, x in zip(self._held, new, strict=True))
         )
-        return self._emit(chunk, len(chunk[0]) - self._reach)
+        return self._emit(chunk, self._settled(chunk[0]))
+
+    def _settled(self, pos: np.ndarray) -> int:
+        """How many of the chunk's samples can go out: all up to the first gap that does not yet have
+        enough samples after it to be decided (received samples before a gap do not depend on it)."""
+        since = max(self._context - 1, 0)
+        if pos[-1] - pos[since] == len(pos) - 1 - since:
+            return len(pos)
+        gaps = since + np.flatnonzero(np.diff(pos[since:]) > 1)
+        open_gaps = gaps[len(pos) - (gaps + 1) < self._reach]
+        return int(open_gaps[0]) + 1 if len(open_gaps) else len(pos)
 
     def finish(self) -> Grid:
         """End of stream: the held samples."""
