@@ -660,14 +660,16 @@ def _phone_csv(
     streams: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
     fs_hz: float,
     rng: np.random.Generator,
+    metadata: dict[str, str],
+    jitter: float = 0.3,
 ) -> str:
-    """Phone-style rows: arrival stamps in whole ms (jitter, late bursts after holes, rows logged
-    twice) and a nominal header rate 2-5 % off the real one."""
+    """Phone-style rows: arrival stamps in whole ms (late by up to ``jitter`` periods, late bursts
+    after holes, rows logged twice) and a nominal header rate 2-5 % off the real one."""
     rows: list[tuple[float, str]] = []
     for placement, (true_s, acc, gyr) in streams.items():
         n = len(true_s)
         period = 1.0 / fs_hz
-        stamps = true_s + rng.uniform(0.0, 0.3, n) * period
+        stamps = true_s + rng.uniform(0.0, jitter, n) * period
         for _ in range(int(rng.integers(2, 8))):
             a = int(rng.integers(20, n - 60))
             width = int(rng.uniform(0.1, 0.5) * fs_hz)
@@ -685,12 +687,13 @@ def _phone_csv(
     rows.sort(key=lambda r: r[0])
     nominal = fs_hz * (1 + rng.choice([-1, 1]) * rng.uniform(0.02, 0.05))
     head = ["# imuhinge recording v1", f"# sample_rate_hz: {nominal:.2f}"]
+    head += [f"# {key}: {value}" for key, value in metadata.items() if not key.startswith("device.")]
     head += [f"# device.{p}: phone logger" for p in streams]
     head.append("time_s,sensor,acc_x_g,acc_y_g,acc_z_g,gyr_x_dps,gyr_y_dps,gyr_z_dps")
     return "\n".join([*head, *(line for _, line in rows)]) + "\n"
 
 
-def stress_set(category: str, seed: int) -> StressSet:
+def stress_set(category: str, seed: int, jitter: float = 0.3) -> StressSet:
     """One randomised set of a category (see ``CATEGORIES``) with its ground truth.
 
     Parameters
@@ -699,6 +702,8 @@ def stress_set(category: str, seed: int) -> StressSet:
         What the set stresses.
     seed : int
         Everything is drawn from it.
+    jitter : float
+        For ``jitter`` sets: how late a phone stamps a sample, at most, in sample periods.
 
     Returns
     -------
@@ -840,7 +845,7 @@ def stress_set(category: str, seed: int) -> StressSet:
     for placement in placements:
         metadata[f"device.{placement}"] = "stress generator"
     if category == "jitter":
-        text = _phone_csv(phone, fs, rng)
+        text = _phone_csv(phone, fs, rng, metadata, jitter)
         return StressSet(Recording({}, fs, metadata), truth, case, text)
     recording = Recording(sensors, fs, metadata)
     return StressSet(recording, truth, case)
