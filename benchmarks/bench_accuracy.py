@@ -3,7 +3,8 @@
 Grid: exercises x tempos x mountings x noise/bias x packet loss x sample rates. Prints one row per
 exercise and condition group, then the totals against the DESIGN targets:
 every rep counted, no phantom reps, phase durations within one sample period + 20 ms (median) and
-100 ms (worst), peak flexion within 1 deg.
+100 ms (worst), peak flexion within 1 deg. "peak n/m" counts reps whose deepest part was lost in a
+gap and is reported as not measured.
 
 Run: python benchmarks/bench_accuracy.py [--quick]
 """
@@ -47,7 +48,7 @@ def run_case(exercise, tempo, mounting, condition, loss, rate, seed):
     report = analyze(sim.recording, exercise, None if exercise.ballistic else tempo)
     truth = sim.truth["reps"]
     # Reps are matched by time: a found rep belongs to the truth rep whose extreme it contains.
-    errs, peak_errs, missed = [], [], 0
+    errs, peak_errs, missed, unmeasured = [], [], 0, 0
     used = set()
     for want in truth:
         hits = [r for r in report.reps if r.start_s <= want["peak_time_s"] <= r.end_s and r.index not in used]
@@ -60,9 +61,19 @@ def run_case(exercise, tempo, mounting, condition, loss, rate, seed):
             got, exp = getattr(rep, key), want[key]
             if got is not None and exp is not None:
                 errs.append(abs(got - exp))
-        peak_errs.append(abs(rep.peak_trunk_flexion_deg - want["peak_trunk_flexion_deg"]))
+        if rep.peak_trunk_flexion_deg is None:  # the deep part of the rep was lost
+            unmeasured += 1
+        else:
+            peak_errs.append(abs(rep.peak_trunk_flexion_deg - want["peak_trunk_flexion_deg"]))
     phantom = report.rep_count - len(used)
-    return {"missed": missed, "phantom": phantom, "errs": errs, "peak": peak_errs, "reps": len(truth)}
+    return {
+        "missed": missed,
+        "phantom": phantom,
+        "errs": errs,
+        "peak": peak_errs,
+        "peak_unmeasured": unmeasured,
+        "reps": len(truth),
+    }
 
 
 def main() -> None:
@@ -78,7 +89,7 @@ def main() -> None:
     seed = 0
     print(
         f"{'exercise':<17} {'rate':>5} {'mount':<7} {'cond':<10} {'loss':>4} {'sets':>4} {'reps':>5} "
-        f"{'missed':>6} {'phantom':>7} {'med ms':>7} {'worst ms':>8} {'peak°':>6}"
+        f"{'missed':>6} {'phantom':>7} {'med ms':>7} {'worst ms':>8} {'peak°':>6} {'peak n/m':>8}"
     )
     for exercise, rate, mounting, condition, loss in itertools.product(
         list(Exercise), rates, ("default", "random"), CONDITIONS, (0.0, 0.05)
@@ -98,18 +109,19 @@ def main() -> None:
             "median_ms": float(np.median(errs)),
             "worst_ms": float(errs.max()),
             "peak_deg": float(peak.max()),
+            "peak_unmeasured": sum(r["peak_unmeasured"] for r in results),
         }
         rows.append(row)
         print(
             f"{exercise.value:<17} {rate:5.0f} {mounting:<7} {condition:<10} {loss:4.2f} {len(results):4d} "
             f"{row['reps']:5d} {row['missed']:6d} {row['phantom']:7d} {row['median_ms']:7.1f} "
-            f"{row['worst_ms']:8.1f} {row['peak_deg']:6.2f}"
+            f"{row['worst_ms']:8.1f} {row['peak_deg']:6.2f} {row['peak_unmeasured']:8d}"
         )
     print()
     print("totals against DESIGN targets")
     print(
         f"{'rate Hz':>7} {'reps':>6} {'missed':>6} {'phantom':>7} {'worst median ms':>16} {'target':>7} "
-        f"{'worst ms':>8} {'target':>6} {'peak°':>6} {'target':>6}"
+        f"{'worst ms':>8} {'target':>6} {'peak°':>6} {'target':>6} {'peak n/m':>8}"
     )
     for rate in rates:
         rr = [r for r in rows if r["rate"] == rate]
@@ -120,7 +132,7 @@ def main() -> None:
         print(
             f"{rate:7.0f} {sum(r['reps'] for r in rr):6d} {sum(r['missed'] for r in rr):6d} "
             f"{sum(r['phantom'] for r in rr):7d} {med:16.1f} {target_med:7.1f} {worst:8.1f} {100.0:6.1f} "
-            f"{peak:6.2f} {1.0:6.1f}"
+            f"{peak:6.2f} {1.0:6.1f} {sum(r['peak_unmeasured'] for r in rr):8d}"
         )
         print(
             f"        ratios: median/target {med / target_med:.2f}, worst/target {worst / 100.0:.2f}, "

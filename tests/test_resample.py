@@ -77,3 +77,27 @@ def test_a_gap_longer_than_a_bridge_is_one_marker():
     assert uni.segments == [(0, 1200), (1201, n - 299)]
     assert len(uni.time_s) == n - 299
     assert uni.time_s[1200] == pytest.approx((stream.time_s[1199] + stream.time_s[1200]) / 2)
+
+
+def test_a_fill_that_may_be_wrong_is_doubtful_not_a_split():
+    """A swing turns hard at its bottom: a 0.2 s hole there cannot be filled to within a few degrees.
+    The stream stays one segment (the filter goes on through it) and only the lost samples are
+    doubtful; the same hole in a slow sway is filled and trusted."""
+    n = 1000
+    t = np.arange(n) / FS_HZ
+    swing_rate = 4.0 * np.sin(2 * np.pi * 1.0 * t)  # rad/s, reverses every half second
+    gyr = np.column_stack([swing_rate, np.zeros(n), np.zeros(n)])
+    acc = np.tile([0.0, 0.0, 9.81], (n, 1))
+    keep = np.ones(n, dtype=bool)
+    keep[240:260] = False  # the hole straddles the peak rate's turn at 0.25 s
+    keep[495:505] = False  # a shorter one at the rate's zero crossing, where it bends least
+    seq = np.flatnonzero(keep).astype(np.int64)
+    uni = to_uniform(SensorStream("upper_back", t[keep], acc[keep], gyr[keep], seq), FS_HZ)
+    assert uni.segments == [(0, n)]
+    np.testing.assert_array_equal(np.flatnonzero(uni.doubtful), np.arange(240, 260))
+
+    keep = np.ones(2000, dtype=bool)
+    keep[700:710] = False
+    stream, _, _ = _stream(2000, keep)
+    slow = to_uniform(stream, FS_HZ)
+    assert slow.segments == [(0, 2000)] and not slow.doubtful.any() and slow.filled.sum() == 10

@@ -313,6 +313,8 @@ def _views(track: SensorTrack, placement: str) -> tuple[UniformStream | None, Se
     segments = runs(measured)
     fs = track.fs_hz
     grid_t = t - 0.5 / fs
-    uni = UniformStream(grid_t, acc, gyr, ~measured, segments, fs, [], track.calibration.gyro_bias_rads)
+    uni = UniformStream(
+        grid_t, acc, gyr, ~measured, np.zeros(len(t)), segments, fs, [], track.calibration.gyro_bias_rads
+    )
     angles = SegmentAngles(placement, t, flex, None, None, ~measured, quat, track.calibration, fs)
     return uni, angles

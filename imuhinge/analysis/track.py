@@ -136,14 +136,22 @@ class SensorTrack:
         g = _concat_grids(self._waiting)
         if self.guide is not None and self.guide() is None:
             return None
-        still = still_periods(g.acc_mps2, g.gyr_rads, self.fs_hz, g.measured)
+        still = still_periods(g.acc_mps2, g.gyr_rads, self.fs_hz, g.measured & ~g.doubtful)
         best = longest(still)
         duration_s = len(g) / self.fs_hz
         if not force and (best is None or not _tipped(g, best)) and duration_s < NO_STILL_FALLBACK_S:
             return None
         bias = g.gyr_rads[best[0] : best[1]].mean(axis=0) if best else np.zeros(3)
         uni = UniformStream(
-            g.time_s, g.acc_mps2, g.gyr_rads - bias, g.filled, g.segments(), self.fs_hz, still, bias
+            g.time_s,
+            g.acc_mps2,
+            g.gyr_rads - bias,
+            g.filled,
+            g.fill_error_deg,
+            g.segments(),
+            self.fs_hz,
+            still,
+            bias,
         )
         quat = self._orient(g, uni.gyr_rads)
         pick = axis_samples(len(quat))
@@ -162,7 +170,7 @@ class SensorTrack:
 
     def _orient(self, g: Grid, gyr_rads: np.ndarray) -> np.ndarray:
         """Online orientation of grid samples (bias off): a fresh filter after each split gap, the heading
-        carried across it; NaN where unmeasured."""
+        carried across it; NaN where unmeasured or doubtful."""
         quat = np.full((len(g), 4), np.nan)
         edges = np.flatnonzero(np.diff(np.concatenate([[0], g.measured.astype(np.int8), [0]])))
         for a, b in zip(edges[::2], edges[1::2], strict=True):
@@ -180,6 +188,7 @@ class SensorTrack:
                 q = yaw_rotated(q, self._heading_fix)
             quat[a:b] = q
             self._last_quat = q[-1]
+        quat[g.doubtful] = np.nan  # followed through, but not read there
         return quat
 
     # -- angles --------------------------------------------------------------------------------
@@ -194,7 +203,8 @@ class SensorTrack:
         if tilt is None or twist is None:
             tilt = twist = np.full(len(flex), np.nan)
         t = output_times_s(g.time_s, self.fs_hz)
-        self.history.add(t, g.acc_mps2, g.gyr_rads - self.calibration.gyro_bias_rads, quat, flex, g.measured)
+        readable = g.measured & ~g.doubtful
+        self.history.add(t, g.acc_mps2, g.gyr_rads - self.calibration.gyro_bias_rads, quat, flex, readable)
         return AngleBlock(t, flex, tilt, twist)
 
 

@@ -185,6 +185,7 @@ def uniform_angles(
     """
     fs = uni.fs_hz
     quat, bias = uniform_orientation(uni), uni.gyro_bias_rads
+    quat[uni.doubtful] = np.nan  # followed through, but not read there
     time_s, filled = output_times_s(uni.time_s, fs), uni.filled
     pick = axis_samples(len(quat))
     up_pick = up_in_sensor(quat[pick])

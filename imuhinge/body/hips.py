@@ -19,6 +19,7 @@ otherwise the pattern is not measured: a false alarm costs more than a miss.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -275,7 +276,8 @@ def _posture_error(
     short = lengths < 4 * k
     ends = np.arange(k)
     head, tail = starts[:, None] + ends, last[:, None] - ends  # (windows, k)
-    with np.errstate(invalid="ignore"):
+    with warnings.catch_warnings():  # an end that lies in a gap is all NaN: its window is not measured
+        warnings.simplefilter("ignore", RuntimeWarning)
         e0, e1 = np.nanmean(acc[head], axis=1), np.nanmean(acc[tail], axis=1)
         shaky = np.maximum(np.nanstd(acc[head], axis=1).max(axis=1), np.nanstd(acc[tail], axis=1).max(axis=1))
         th0, th1 = np.nanmean(flexion_deg[head], axis=1), np.nanmean(flexion_deg[tail], axis=1)

@@ -1,10 +1,11 @@
 """Carry the flexion angle across gaps in the data, so a rep that spans one is still counted.
 
 The lifter did the rep whether or not the radio heard all of it. Where the angle is unknown for at
-most ``MAX_BRIDGE_S`` (NaN samples on the grid), a straight line from the last angle before the gap
-to the first after it stands in for segmentation; phases that overlap such a gap longer than a lost
-packet (``UNMEASURED_MIN_S``) are reported as not measured. A longer gap breaks the stream: no rep
-is joined across it. Fed block by block (live) or all at once (replay), it gives the same pieces.
+most ``MAX_BRIDGE_S`` (NaN samples on the grid: a dropped connection, or lost packets whose fill may
+be wrong), a straight line from the last angle before the gap to the first after it stands in for
+segmentation; phases that overlap such a gap are reported as not measured. A longer gap breaks the
+stream: no rep is joined across it. Fed block by block (live) or all at once (replay), it gives the
+same pieces.
 """
 
 from __future__ import annotations
@@ -13,9 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from imuhinge.signal.resample import MAX_BRIDGE_S, MAX_FILL_S
-
-UNMEASURED_MIN_S = MAX_FILL_S
+from imuhinge.signal.resample import MAX_BRIDGE_S
 
 
 @dataclass
@@ -37,8 +36,8 @@ class GapBridge:
     Attributes
     ----------
     unmeasured_s : list of (float, float)
-        The bridged gaps longer than ``UNMEASURED_MIN_S``, from the last sample before to the first
-        after: what was there is not known.
+        The bridged gaps, from the last sample before to the first after: what was there is not
+        known.
     """
 
     max_bridge_s: float = MAX_BRIDGE_S
@@ -73,8 +72,7 @@ class GapBridge:
         last_s, last_deg = self._last
         if next_s - last_s > self.max_bridge_s:
             return [Piece(np.empty(0), np.empty(0))]
-        if next_s - last_s > UNMEASURED_MIN_S:
-            self.unmeasured_s.append((last_s, next_s))
+        self.unmeasured_s.append((last_s, next_s))
         line = last_deg + (held - last_s) / (next_s - last_s) * (next_deg - last_deg)
         return [Piece(held, line)]
 

@@ -20,7 +20,7 @@ from imuhinge.signal.calibrate import longest, still_periods
 
 MAX_FILL_S = 0.5  # lost packets are filled; a reconnect (longer) splits the stream
 MAX_BRIDGE_S = 2.0  # a split gap up to this long stays on the grid, for reps to be counted across it
-MAX_FILL_ERROR_DEG = 5.0  # a fill that could turn the orientation further wrong splits the stream
+MAX_FILL_ERROR_DEG = 5.0  # a fill that could be further wrong than this: no angle is read across it
 CURVATURE_SPAN_S = 0.05
 
 
@@ -37,6 +37,9 @@ class UniformStream:
         Angular rate with ``gyro_bias_rads`` taken off.
     filled : ndarray of bool, shape (M,)
         True where a sample was interpolated across a gap.
+    fill_error_deg : ndarray, shape (M,)
+        For each filled sample, how far its gap's fill could turn the orientation wrong
+        (``fill_error_deg``); 0 for received samples and split gaps.
     segments : list of (int, int)
         ``[start, stop)`` index ranges without a long gap; VQF runs on each separately.
     fs_hz : float
@@ -52,10 +55,17 @@ class UniformStream:
     acc_mps2: np.ndarray
     gyr_rads: np.ndarray
     filled: np.ndarray
+    fill_error_deg: np.ndarray
     segments: list[tuple[int, int]]
     fs_hz: float
     still: list[tuple[int, int]]
     gyro_bias_rads: np.ndarray
+
+    @property
+    def doubtful(self) -> np.ndarray:
+        """Filled samples whose fill may be wrong by more than ``MAX_FILL_ERROR_DEG``: orientation is
+        followed through them, but no angle is read there."""
+        return self.fill_error_deg > MAX_FILL_ERROR_DEG
 
 
 def sample_positions(stream: SensorStream, fs_hz: float) -> np.ndarray:
@@ -124,6 +134,8 @@ class Grid:
         Inside a contiguous segment (orientation can be followed there).
     new_segment : ndarray of bool
         The first sample after a split gap: orientation starts afresh.
+    fill_error_deg : ndarray
+        How far the fill of each filled sample's gap could turn the orientation (``fill_error_deg``).
     """
 
     time_s: np.ndarray
@@ -132,6 +144,12 @@ class Grid:
     filled: np.ndarray
     measured: np.ndarray
     new_segment: np.ndarray
+    fill_error_deg: np.ndarray
+
+    @property
+    def doubtful(self) -> np.ndarray:
+        """Filled across a gap whose fill may be too far off to read an angle from."""
+        return self.fill_error_deg > MAX_FILL_ERROR_DEG
 
     def __len__(self) -> int:
         return len(self.time_s)
@@ -156,12 +174,14 @@ def grid(
 ) -> Grid:
     """Put received samples at integer positions ``pos`` (increasing) on the uniform grid.
 
-    Short gaps are filled (a cubic across each, ``_hermite``); long ones, and those a fill would get
-    wrong (``fill_error_deg``), split the stream. A split gap is laid out on the grid as unmeasured
-    samples (the angle is bridged across them) up to ``MAX_BRIDGE_S``, as long as the samples laid
-    out so far stay within the number received so far (``laid_out_before`` and ``received_before``
-    carry those counts from earlier blocks); beyond that it is one marker sample half-way, so memory
-    follows what arrived whatever a counter says.
+    Short gaps are filled (a cubic across each, ``_hermite``), long ones split the stream. A fill
+    that may be wrong (``fill_error_deg``) is marked doubtful rather than split: orientation goes on
+    through it (a filter restarted in mid-movement starts from an accelerometer that is not reading
+    gravity, far worse than the fill), but no angle is read there. A split gap is laid out on the
+    grid as unmeasured samples (the angle is bridged across them) up to ``MAX_BRIDGE_S``, as long as
+    the samples laid out so far stay within the number received so far (``laid_out_before`` and
+    ``received_before`` carry those counts from earlier blocks); beyond that it is one marker sample
+    half-way, so memory follows what arrived whatever a counter says.
 
     Returns
     -------
@@ -169,9 +189,7 @@ def grid(
         Arrays of the input when nothing is missing (the caller's arrays are never modified).
     """
     steps = np.diff(pos)
-    split = long_gap(steps - 1, fs_hz, max_fill_s) | (
-        fill_error_deg(gyr_rads, steps, fs_hz) > MAX_FILL_ERROR_DEG
-    )
+    split = long_gap(steps - 1, fs_hz, max_fill_s)
     laid_out = split & (steps - 1 <= MAX_BRIDGE_S * fs_hz)
     budget = received_before + np.arange(1, len(steps) + 1)
     laid_out &= laid_out_before + np.cumsum(np.where(laid_out, steps - 1, 0)) <= budget
@@ -186,8 +204,9 @@ def grid(
     kept[pos] = True
     measured = np.ones(n, dtype=bool)
     new_segment = np.zeros(n, dtype=bool)
+    error_deg = np.zeros(n)
     if n == len(pos):
-        return Grid(time_s, acc_mps2, gyr_rads, ~kept, measured, new_segment)
+        return Grid(time_s, acc_mps2, gyr_rads, ~kept, measured, new_segment, error_deg)
     jumps = np.flatnonzero(steps > 1)
     last_received = np.cumsum(kept) - 1
     lost, before, frac = _lost_samples(pos, jumps, steps[jumps])
@@ -200,8 +219,15 @@ def grid(
     for g in np.flatnonzero(split):
         measured[pos[g] + 1 : pos[g + 1]] = False
         new_segment[pos[g + 1]] = True
+    error_deg[lost] = np.where(split, 0.0, fill_error_deg(gyr_rads, steps, fs_hz))[before]
     return Grid(
-        filled(time_s, False), filled(acc_mps2, True), filled(gyr_rads, True), ~kept, measured, new_segment
+        filled(time_s, False),
+        filled(acc_mps2, True),
+        filled(gyr_rads, True),
+        ~kept,
+        measured,
+        new_segment,
+        error_deg,
     )
 
 
@@ -237,11 +263,13 @@ def to_uniform(
         fs_hz,
         max_fill_s=max_fill_s,
     )
-    still = still_periods(g.acc_mps2, g.gyr_rads, fs_hz, g.measured)
+    still = still_periods(g.acc_mps2, g.gyr_rads, fs_hz, g.measured & ~g.doubtful)
     best = longest(still)
     bias = g.gyr_rads[best[0] : best[1]].mean(axis=0) if best else np.zeros(3)
     gyr = g.gyr_rads - bias if g.gyr_rads is stream.gyr_rads else _subtract(g.gyr_rads, bias)
-    return UniformStream(g.time_s, g.acc_mps2, gyr, g.filled, g.segments(), fs_hz, still, bias)
+    return UniformStream(
+        g.time_s, g.acc_mps2, gyr, g.filled, g.fill_error_deg, g.segments(), fs_hz, still, bias
+    )
 
 
 def _subtract(x: np.ndarray, bias: np.ndarray) -> np.ndarray:
@@ -321,7 +349,18 @@ class GridFiller:
         at = np.flatnonzero(~g.filled)  # grid index of each received sample of the chunk
         lo, hi = (at[first - 1] + 1 if first else 0), at[settled - 1] + 1
         out = Grid(
-            *(x[lo:hi] for x in (g.time_s, g.acc_mps2, g.gyr_rads, g.filled, g.measured, g.new_segment))
+            *(
+                x[lo:hi]
+                for x in (
+                    g.time_s,
+                    g.acc_mps2,
+                    g.gyr_rads,
+                    g.filled,
+                    g.measured,
+                    g.new_segment,
+                    g.fill_error_deg,
+                )
+            )
         )
         self._laid_out += int(np.sum(unmeasured_fill[lo:hi]))
         self._received += settled - first
@@ -332,14 +371,14 @@ class GridFiller:
         return out
 
 
-def _plain_flags(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Flags of ``n`` received samples in one segment: none filled, all measured, none new."""
-    return np.zeros(n, dtype=bool), np.ones(n, dtype=bool), np.zeros(n, dtype=bool)
+def _plain_flags(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Flags of ``n`` received samples in one segment: none filled, all measured, none new, no fill error."""
+    return np.zeros(n, dtype=bool), np.ones(n, dtype=bool), np.zeros(n, dtype=bool), np.zeros(n)
 
 
 def _empty_grid() -> Grid:
     e, e3, b = np.empty(0), np.empty((0, 3)), np.zeros(0, dtype=bool)
-    return Grid(e, e3, e3, b, b, b)
+    return Grid(e, e3, e3, b, b, b, e)
 
 
 def _linear(data: np.ndarray, pos: np.ndarray, before: np.ndarray, frac: np.ndarray) -> np.ndarray:
