@@ -153,11 +153,11 @@ class LiveAnalyzer:
     def _pelvis_catch_up(self) -> None:
         assert self.pelvis is not None
         blocks, self._inbox = self._inbox, []
-        seqs = [b[1] for b in blocks]
+        seqs = [b[1] for b in blocks if b[1] is not None]
         self._pelvis.add(
             self.pelvis.feed(
                 np.concatenate([b[0] for b in blocks]),
-                None if any(s is None for s in seqs) else np.concatenate(seqs),
+                np.concatenate(seqs) if len(seqs) == len(blocks) else None,
                 np.concatenate([b[2] for b in blocks]),
                 np.concatenate([b[3] for b in blocks]),
             )
