@@ -126,10 +126,18 @@ def _time_map(bundle: Bundle) -> tuple[np.ndarray, np.ndarray] | None:
     return table.values[starts, 1], table.values[starts, 2]
 
 
-def _phone_time(experiment_s: np.ndarray, mapping: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    """Experiment time (paused time left out) on the phone's clock: each stretch of measuring
-    continues from the system time of the START event that began it."""
-    exp_start, unix_start = mapping
+def phone_time_s(experiment_s: np.ndarray, starts: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Experiment time (which stops while paused) on the phone's clock, in seconds since the first
+    START: each stretch of measuring continues from the system time of the START that began it.
+
+    Parameters
+    ----------
+    experiment_s : ndarray
+        Experiment times.
+    starts : (ndarray, ndarray)
+        Experiment time and system (Unix) time of every START event, in order.
+    """
+    exp_start, unix_start = starts
     k = np.clip(np.searchsorted(exp_start, experiment_s, side="right") - 1, 0, len(exp_start) - 1)
     return unix_start[k] - unix_start[0] + (experiment_s - exp_start[k])
 
@@ -178,8 +186,8 @@ def read(bundle: Bundle) -> Readings:
     mapping = _time_map(bundle)
     unix_offset = None
     if mapping is not None:
-        acc = Series(_phone_time(acc.time_s, mapping), acc.xyz)
-        gyr = Series(_phone_time(gyr.time_s, mapping), gyr.xyz)
+        acc = Series(phone_time_s(acc.time_s, mapping), acc.xyz)
+        gyr = Series(phone_time_s(gyr.time_s, mapping), gyr.xyz)
         unix_offset = float(mapping[1][0])
     device = _device(bundle)
     return Readings(TITLE, acc, gyr, f"phyphox on {device}" if device else "phyphox", unix_offset, files)
