@@ -137,21 +137,6 @@ def _phones(args: argparse.Namespace, taken: list[str]) -> list[PhoneTarget]:
     return phones
 
 
-def _phone_instructions(phone: PhoneTarget) -> str:
-    if phone.app == "phyphox":
-        return (
-            f"{phone.placement}: phyphox at {phone.host}:{phone.port}: run the imuhinge experiment with "
-            "remote access allowed; the measurement is started and stopped from here"
-        )
-    from imuhinge.sources.phone.sensorlogger import PUSH_PATH, lan_address
-
-    host = lan_address() if phone.host in ("0.0.0.0", "") else phone.host
-    return (
-        f"{phone.placement}: in Sensor Logger (gear icon on the Logger page) turn on HTTP Push with the URL "
-        f"http://{host}:{phone.port}{PUSH_PATH}{phone.token} and start a recording"
-    )
-
-
 async def _record_hardware(opts: RecordOptions, view: LiveView, max_outage_s: float):
     from imuhinge.recorder import record
 
@@ -208,8 +193,6 @@ def run(args: argparse.Namespace) -> int:
     )
     view = LiveView(sys.stdout.isatty(), args.beep)
     print(f"recording {exercise.value} to {out}; target {describe_tempo(parse_tempo(args.target_tempo))}")
-    for phone in [] if args.simulate else phones:
-        print(_phone_instructions(phone))
     try:
         if args.simulate:
             if phones:

@@ -230,8 +230,10 @@ async def request(
         return await asyncio.wait_for(_exchange(method, host, port, target, body, content_type), timeout_s)
     except TimeoutError:
         raise HttpError(f"no answer from {host}:{port} within {timeout_s:g} s") from None
-    except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as exc:
-        raise HttpError(f"{host}:{port}: {exc.__class__.__name__}: {exc}") from None
+    except OSError as exc:
+        raise HttpError(f"{host}:{port}: {exc.strerror or exc.__class__.__name__}") from None
+    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as exc:
+        raise HttpError(f"{host}:{port}: {exc}") from None
 
 
 async def _exchange(

@@ -37,7 +37,11 @@ from imuhinge.sources.phone.source import PhoneSource, PhoneState
 
 DEFAULT_PORT = 8080
 POLL_INTERVAL_S = 0.2
-BACKOFF_S = (0.25, 0.5, 1.0, 2.0)
+BACKOFF_S = (0.2, 0.5, 1.0)
+
+
+class UnusableAnswerError(HttpError):
+    """phyphox answered, but not with what was asked for (an error status, not JSON)."""
 
 
 @dataclass(frozen=True)
@@ -170,26 +174,26 @@ class PhyphoxSource(PhoneSource):
 
     async def _get_json(self, target: str) -> Any:
         status, body = await request("GET", self.host, self.port, target, timeout_s=self.timeout_s)
+        path = target.split("?")[0]
         if status != 200:
-            raise HttpError(f"phyphox answered {status} to {target.split('?')[0]}")
+            raise UnusableAnswerError(f"phyphox answered {status} to {path}")
         try:
             return json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            raise HttpError(
-                f"phyphox answered {target.split('?')[0]} with something that is not JSON"
-            ) from None
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            raise UnusableAnswerError(f"phyphox answered {path} with something that is not JSON") from None
 
     async def _setup(self) -> None:
         try:
-            self._buffers = buffers_from_config(await self._get_json("/config"))
-        except HttpError:
-            self._buffers = dict(DEFAULT_BUFFERS)  # an older phyphox without /config
+            config = await self._get_json("/config")
+        except UnusableAnswerError:
+            config = None  # an older phyphox without /config: the imuhinge experiment's buffers
         try:
             meta = await self._get_json("/meta")
-            words = [meta.get(k) for k in ("deviceBrand", "deviceModel") if isinstance(meta, dict)]
-            device = " ".join(w for w in dict.fromkeys(words) if isinstance(w, str) and w)
-        except HttpError:
-            device = ""
+        except UnusableAnswerError:
+            meta = {}
+        self._buffers = dict(DEFAULT_BUFFERS) if config is None else buffers_from_config(config)
+        words = [meta.get(k) for k in ("deviceBrand", "deviceModel")] if isinstance(meta, dict) else []
+        device = " ".join(w for w in dict.fromkeys(words) if isinstance(w, str) and w)
         self.status.device = (
             f"phyphox on {device} ({self.address})" if device else f"phyphox ({self.address})"
         )
@@ -203,7 +207,7 @@ class PhyphoxSource(PhoneSource):
         """START events of ``/time``: experiment time and phone time of each start (none: identity)."""
         try:
             events = await self._get_json("/time")
-        except HttpError:
+        except UnusableAnswerError:
             events = None
         starts = [
             (float(e["experimentTime"]), float(e["systemTime"]))
@@ -282,7 +286,11 @@ class PhyphoxSource(PhoneSource):
             The phone stayed away longer than ``max_outage_s``.
         """
         self._start_clock()
-        self._set_state(PhoneState.WAITING)
+        self.status.hint = (
+            f"run the imuhinge experiment in phyphox with remote access allowed ({self.address}); "
+            "the measurement is started and stopped from here"
+        )
+        self._set_state(PhoneState.WAITING, announce=True)
         failures = 0
         try:
             while not self._stop.is_set():
@@ -293,7 +301,7 @@ class PhyphoxSource(PhoneSource):
                 except HttpError as exc:
                     self.failed_polls += 1
                     state = PhoneState.RECONNECTING if self.ready.is_set() else PhoneState.WAITING
-                    self._set_state(state, f"{self.address}: {exc}")
+                    self._set_state(state, str(exc))
                     delay_s = BACKOFF_S[min(failures, len(BACKOFF_S) - 1)]
                     failures += 1
                 self._check("the phone did not answer" if failures else "no new data from the phone")

@@ -338,7 +338,11 @@ class SensorLoggerSource(PhoneSource):
         self.host, self.port = await self._server.start(self.host, self.port)
         self.listening.set()
         self.status.device = f"Sensor Logger (listening on port {self.port})"
-        self._set_state(PhoneState.WAITING)
+        self.status.hint = (
+            f"in Sensor Logger (gear icon on the Logger page) turn on HTTP Push with the URL {self.url()} "
+            "and start a recording"
+        )
+        self._set_state(PhoneState.WAITING, announce=True)
         try:
             while not await self._pause(TICK_S):
                 self._take(self.order.due(self.now_s()))

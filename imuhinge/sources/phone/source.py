@@ -46,12 +46,15 @@ class PhoneStatus:
     state: PhoneState = PhoneState.WAITING
     device: str | None = None
     last_error: str | None = None
+    hint: str | None = None
+    """What the user does on the phone, shown while waiting for it."""
 
     def line(self) -> str:
         """One line for the live view."""
         what = f" ({self.device})" if self.device else ""
         why = f" - {self.last_error}" if self.last_error else ""
-        return f"{self.placement}: {self.state.value}{what}{why}"
+        todo = f": {self.hint}" if self.hint and self.state is PhoneState.WAITING else ""
+        return f"{self.placement}: {self.state.value}{what}{why}{todo}"
 
 
 class PhoneSource:
@@ -133,8 +136,9 @@ class PhoneSource:
             self._set_state(PhoneState.STREAMING)
         self.sink(block)
 
-    def _set_state(self, state: PhoneState, error: str | None = None) -> None:
-        changed = state is not self.status.state or error != self.status.last_error
+    def _set_state(self, state: PhoneState, error: str | None = None, announce: bool = False) -> None:
+        """Update the status; the view hears of changes (and, with ``announce``, of this one anyway)."""
+        changed = announce or state is not self.status.state or error != self.status.last_error
         self.status.state, self.status.last_error = state, error
         if changed and self.on_status is not None:
             self.on_status(self.status)
