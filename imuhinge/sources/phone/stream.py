@@ -3,8 +3,9 @@
 Phone apps deliver the two sensors in batches (a poll answer, a push), each with its own timestamps.
 As in the imports (``io.imports.motion``), the gyroscope is interpolated at the accelerometer's
 timestamps; live, an accelerometer sample waits only until the gyroscope has a sample at or after
-it (at most one gyroscope interval, usually in the same batch). The merged samples then get their
-sample numbers and recording times from the ``PhoneClock``.
+it (at most one gyroscope interval, usually in the same batch), and the gyroscope is kept back to
+the last accelerometer sample taken, for accelerometer samples that come a batch late. The merged
+samples then get their sample numbers and recording times from the ``PhoneClock``.
 """
 
 from __future__ import annotations
@@ -111,8 +112,11 @@ class PhoneStream:
             self._acc_through_s = float(acc.time_s[ready][-1])
         t, xyz = acc.time_s[ready][covered], acc.xyz[ready][covered]
         waiting = Series(acc.time_s[~ready], acc.xyz[~ready])
-        # Keep the gyroscope from the sample before the first waiting one (at least its last two).
-        first = int(np.searchsorted(gyr.time_s, waiting.time_s[0])) - 1 if len(waiting) else len(gyr)
+        # Phones fill the two sensors' buffers separately, so an accelerometer sample may arrive
+        # after later gyroscope samples: keep the gyroscope from the sample before the earliest
+        # accelerometer time still to come (at least its last two samples).
+        anchor = waiting.time_s[0] if len(waiting) else self._acc_through_s
+        first = int(np.searchsorted(gyr.time_s, anchor)) - 1
         keep = max(min(first, len(gyr) - 2), 0)
         self._acc, self._gyr = waiting, Series(gyr.time_s[keep:], gyr.xyz[keep:])
         self.stats.merged_samples += len(t)
