@@ -13,10 +13,12 @@ import numpy as np
 import pytest
 
 from imuhinge.errors import InputError
+from imuhinge.io.imports.motion import Series
 from imuhinge.sources.phone.clock import PhoneClock
 from imuhinge.sources.phone.http import request
 from imuhinge.sources.phone.phyphox import DEFAULT_BUFFERS, PhyphoxSource, buffers_from_config
 from imuhinge.sources.phone.sensorlogger import MessageOrder, PushMessage, SensorLoggerSource, parse_message
+from imuhinge.sources.phone.stream import PhoneStream
 
 EXPERIMENT = Path(__file__).resolve().parents[1] / "firmware_notes" / "phone" / "imuhinge.phyphox"
 RATE_HZ = 99.3
@@ -322,3 +324,22 @@ def test_phyphox_poller_follows_a_cleared_measurement_as_a_new_epoch():
     # The clear dropped what the phone had not yet handed over: at most one poll interval of it.
     assert len(source.gaps) <= 1 and all(g.end_s - g.start_s < 0.5 for g in source.gaps)
     assert time_s[-1] == pytest.approx(7.0, abs=0.5)
+
+
+def test_live_merge_takes_accelerometer_samples_that_come_after_later_gyroscope_ones():
+    """Phones fill the two sensors' buffers separately: a batch may hold gyroscope samples later
+    than its last accelerometer sample, and the next batch the accelerometer samples in between."""
+    blocks = []
+    stream = PhoneStream("upper_back", blocks.append, rate_span_s=0.5)
+    acc_t, gyr_t = 0.004 + np.arange(300) / 100.0, np.arange(331) / 110.0
+    acc = np.tile([0.0, 0.0, 9.81], (300, 1))
+    gyr = np.column_stack([gyr_t, np.zeros(331), np.zeros(331)])  # x = time: easy to check
+    cuts_acc, cuts_gyr = [0, 95, 190, 300], [0, 110, 215, 331]  # the gyroscope runs ahead
+    for k in range(3):
+        a, g = slice(cuts_acc[k], cuts_acc[k + 1]), slice(cuts_gyr[k], cuts_gyr[k + 1])
+        stream.add(Series(acc_t[a], acc[a]), Series(gyr_t[g], gyr[g]), arrival_s=float(gyr_t[g][-1]) + 0.05)
+    stream.close()
+    merged_t = np.concatenate([b.time_s for b in blocks])
+    gyr_x = np.radians(np.concatenate([b.gyr_dps for b in blocks])[:, 0])
+    assert len(merged_t) == 300 and stream.gaps == []
+    assert np.allclose(gyr_x, acc_t, atol=1e-9)  # interpolated at the accelerometer's own times

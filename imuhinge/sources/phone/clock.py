@@ -88,7 +88,7 @@ class PhoneClock:
         self.stats = PhoneClockStats()
         self.period_s: float | None = None
         self._held: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        self._lead_s: list[float] = []  # arrival minus newest timestamp, per chunk, this epoch
+        self._lead_s = math.inf  # smallest arrival minus newest timestamp of a chunk, this epoch
         self._offset_s: float | None = None
         self._fit = _LineFit()
         self._grid_s = 0.0
@@ -121,7 +121,7 @@ class PhoneClock:
         if not len(phone_s):
             return []
         self._last_phone_s = float(phone_s[-1])
-        self._lead_s.append(arrival_s - float(phone_s[-1]))
+        self._lead_s = min(self._lead_s, arrival_s - float(phone_s[-1]))
         if self._offset_s is None:
             self._held.append((phone_s, acc_mps2, gyr_rads))
             return self._release(final=False)
@@ -131,7 +131,7 @@ class PhoneClock:
         """The phone's clock starts again (a new session): what is held goes out, a new epoch begins."""
         blocks = self.flush()
         self._offset_s = None
-        self._lead_s = []
+        self._lead_s = math.inf
         self._last_phone_s = -math.inf
         self.stats.epochs += 1
         return blocks
@@ -159,7 +159,7 @@ class PhoneClock:
 
     def _start_epoch(self, first_phone_s: float) -> None:
         assert self.period_s is not None
-        self._offset_s = min(self._lead_s)
+        self._offset_s = self._lead_s
         self._grid_s = first_phone_s - self.period_s
         self._pos = -1
         self._fit = _LineFit()
