@@ -110,23 +110,22 @@ class EmulatedSensorLogger:
         if self.origin_s is None:
             self.origin_s = self.time.now_s()
         end_s = float(max(self.motion.acc_time_s[-1], self.motion.gyr_time_s[-1])) + 1e-9
-        sent_s = 0.0
         held: bytes | None = None
-        while sent_s < end_s:
-            await self.time.sleep(self.batch_s)
-            now_s = min(self.time.now_s() - self.origin_s, end_s)
-            if now_s <= sent_s:
-                continue
+        while self._message_id * self.batch_s < end_s:
+            # One message per batch period, with what was measured in it (sent late if the host lags).
+            start_s, end_s_batch = self._message_id * self.batch_s, (self._message_id + 1) * self.batch_s
+            wait_s = end_s_batch - (self.time.now_s() - self.origin_s)
+            if wait_s > 0:
+                await self.time.sleep(wait_s)
             message = {
                 "messageId": self._message_id,
                 "sessionId": self.session_id,
                 "deviceId": self.device_id,
-                "payload": self._payload(sent_s, now_s),
+                "payload": self._payload(start_s, end_s_batch),
             }
             self._message_id += 1
-            sent_s = now_s
             body = json.dumps(message).encode()
-            if self.faults.offline(now_s):
+            if self.faults.offline(end_s_batch):
                 self.stats.lost += 1
                 continue
             if held is None and self._rng.random() < self.faults.reorder:
