@@ -80,7 +80,9 @@ class LiveSource(Protocol):
     """What the recorder needs of a source: the BLE ``Supervisor`` and the phone sources have it."""
 
     ready: asyncio.Event
-    gaps: list[Gap]
+
+    @property
+    def gaps(self) -> list[Gap]: ...
 
     @property
     def devices(self) -> dict[str, str]: ...

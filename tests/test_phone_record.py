@@ -187,3 +187,27 @@ def test_a_phone_that_never_comes_is_no_recording(tmp_path, capsys):
     assert len(token) == 10 and token.isalnum()
     assert "no samples arrived; nothing was recorded" in captured.err
     assert not out.exists()
+
+
+def test_a_phone_that_leaves_for_good_leaves_a_loadable_recording(tmp_path):
+    from imuhinge.sources.phone.source import PhoneLostError
+
+    cfg = SimConfig(reps=4, seed=26, sample_rate_hz=200.0)
+    truth = sim_set(reps=4, seed=26, sample_rate_hz=200.0).truth
+    leaves_s = truth["reps"][1]["rise_offset_s"] + 0.5
+    opts = RecordOptions([], tmp_path / "set.csv", phones=[PhoneTarget("upper_back", "phyphox", "", 0)])
+    faults = PhoneFaults(wifi_drops=((leaves_s, 1000.0),))
+    with pytest.raises(PhoneLostError, match="did not answer for more than 1 s"):
+        asyncio.run(record_simulated(opts, cfg, speed=SPEED, phone_faults=faults, max_outage_s=1.0))
+    rec = load_recording(tmp_path / "set.csv")
+    assert rec.sensors["upper_back"].time_s[-1] == pytest.approx(leaves_s + CONNECT_LEAD_S, abs=0.3)
+    assert analyze(rec).rep_count == 2  # the reps before the phone went away
+
+
+def test_devices_with_rates_too_far_apart_are_refused(tmp_path, capsys):
+    args = ["record", "--simulate", "--speed", str(SPEED), "--phone", "sensorlogger", "--sacrum", "x",
+            "--rate-hz", "200", "--reps", "2", "--out", str(tmp_path / "set.csv")]  # fmt: skip
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "sacrum streams at 200 Hz and upper_back at 99.3 Hz" in err and "within 10 %" in err
+    assert list(tmp_path.iterdir()) == []

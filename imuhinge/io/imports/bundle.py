@@ -7,6 +7,7 @@ their name inside the export, so a format reader looks at what the export holds,
 
 from __future__ import annotations
 
+import os
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -113,6 +114,10 @@ class Bundle:
                 return member
         return None
 
+    def where(self, member: Member) -> str:
+        """How messages name a member: its file, or ``archive.zip:member`` inside an archive."""
+        return str(member.path) if member.path is not None else f"{self.path}:{member.name}"
+
     def input_paths(self) -> list[Path]:
         """Every file on disk this bundle reads from (to refuse writing over one of them)."""
         paths = [self.path]
@@ -158,7 +163,7 @@ def _folder_members(path: Path) -> dict[str, Member]:
     return members
 
 
-def open_bundle(path: str | Path) -> Bundle:
+def open_bundle(path: str | os.PathLike[str]) -> Bundle:
     """The files of the export at ``path``: a zip, a folder, or a single file.
 
     Raises

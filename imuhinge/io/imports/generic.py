@@ -84,7 +84,7 @@ def read(bundle: Bundle, columns: dict[str, str], units: dict[str, str]) -> Read
             f"{bundle.path}: --columns maps the columns of one CSV file, not a folder or archive"
         )
     member = next(iter(bundle.members.values()))
-    source = str(member.path or bundle.path)
+    source = bundle.where(member)
     header = member.first_line()
     labels = split_fields(header, sniff_separator(header))
     index = {label: k for k, label in enumerate(labels)}

@@ -7,12 +7,10 @@ zone in the ``time`` label varies. The two files of one recording are found besi
 
 from __future__ import annotations
 
-import numpy as np
-
 from imuhinge.errors import InputError
 from imuhinge.io.imports.bundle import Bundle, Member, find_pair
 from imuhinge.io.imports.motion import Series
-from imuhinge.io.imports.readings import ACC_SCALE, GYR_SCALE, Readings, axis_of, split_label
+from imuhinge.io.imports.readings import ACC_SCALE, GYR_SCALE, Readings, axes_series
 from imuhinge.io.imports.table import parse_table
 
 TITLE = "MetaWear (MetaBase) CSV"
@@ -35,18 +33,9 @@ def detect(bundle: Bundle) -> bool:
     return any(_is_acc(m.first_line()) or _is_gyr(m.first_line()) for m in bundle.members.values())
 
 
-def _series(member: Member, scales: dict[str, float]) -> Series:
-    source = str(member.path) if member.path is not None else member.name
-    table = parse_table(member.read_text(), source, numeric=_numeric(member))
-    axes: dict[int, np.ndarray] = {}
-    for k, label in enumerate(table.labels):
-        name, unit = split_label(label)
-        axis = axis_of(name.removesuffix("-axis"))
-        if unit in scales and axis is not None:
-            axes[axis] = table.column(k) * scales[unit]
-    if len(axes) != 3:
-        raise InputError(f"{source}: expected x-axis, y-axis and z-axis columns")
-    return Series(table.column(0) * 1e-3, np.column_stack([axes[a] for a in range(3)]))
+def _series(bundle: Bundle, member: Member, unit: str, scale: float) -> Series:
+    table = parse_table(member.read_text(), bundle.where(member), numeric=_numeric(member))
+    return axes_series(table, 0, 1e-3, {unit: scale})
 
 
 def _numeric(member: Member) -> list[int]:
@@ -71,6 +60,6 @@ def read(bundle: Bundle) -> Readings:
             f"{bundle.path}: no MetaWear gyroscope file (x-axis (deg/s)) beside the accelerometer file; "
             "trunk angles need one"
         )
-    acc = _series(acc_member, {"g": ACC_SCALE["g"]})
-    gyr = _series(gyr_member, {"deg/s": GYR_SCALE["deg/s"]})
+    acc = _series(bundle, acc_member, "g", ACC_SCALE["g"])
+    gyr = _series(bundle, gyr_member, "deg/s", GYR_SCALE["deg/s"])
     return Readings(TITLE, acc, gyr, "MetaWear", 0.0, [acc_member.name, gyr_member.name])

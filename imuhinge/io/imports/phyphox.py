@@ -118,7 +118,7 @@ def _time_map(bundle: Bundle) -> tuple[np.ndarray, np.ndarray] | None:
     if member is None:
         return None
     text = member.read_text()
-    table = parse_table(text, f"{bundle.path}:{member.name}", numeric=[1, 2])
+    table = parse_table(text, bundle.where(member), numeric=[1, 2])
     rows = _rows(text)
     starts = np.array([row[0].upper() == "START" for row in rows[: len(table.values)]], bool)
     if not starts.any():
@@ -164,7 +164,7 @@ def read(bundle: Bundle) -> Readings:
     for member in _data_members(bundle):
         if not _is_phyphox_header(member.first_line()):
             continue
-        source = f"{bundle.path}:{member.name}" if member.path is None else str(member.path)
+        source = bundle.where(member)
         found = [c for t in parse_tables(member.read_text(), source) for c in _channels(t, member.name)]
         if found:
             channels += found

@@ -7,12 +7,9 @@ phone timestamp is only the phone's local time of day, kept as a note.
 
 from __future__ import annotations
 
-import numpy as np
-
 from imuhinge.errors import InputError
 from imuhinge.io.imports.bundle import Bundle, Member, find_pair
-from imuhinge.io.imports.motion import Series
-from imuhinge.io.imports.readings import ACC_SCALE, GYR_SCALE, Readings, axis_of, split_label
+from imuhinge.io.imports.readings import ACC_SCALE, GYR_SCALE, Readings, axes_series
 from imuhinge.io.imports.table import Table, parse_table
 
 TITLE = "Polar Sensor Logger"
@@ -32,21 +29,8 @@ def detect(bundle: Bundle) -> bool:
     return any(_is_acc(m.first_line()) or _is_gyr(m.first_line()) for m in bundle.members.values())
 
 
-def _table(member: Member) -> Table:
-    source = str(member.path) if member.path is not None else member.name
-    return parse_table(member.read_text(), source, numeric=[1, 2, 3, 4])
-
-
-def _series(table: Table, scales: dict[str, float]) -> Series:
-    axes: dict[int, np.ndarray] = {}
-    for k, label in enumerate(table.labels):
-        name, unit = split_label(label)
-        axis = axis_of(name)
-        if unit in scales and axis is not None:
-            axes[axis] = table.column(k) * scales[unit]
-    if len(axes) != 3:
-        raise InputError(f"{table.source}: expected X, Y and Z columns")
-    return Series(table.column(1) * 1e-9, np.column_stack([axes[a] for a in range(3)]))
+def _table(bundle: Bundle, member: Member) -> Table:
+    return parse_table(member.read_text(), bundle.where(member), numeric=[1, 2, 3, 4])
 
 
 def read(bundle: Bundle) -> Readings:
@@ -65,8 +49,8 @@ def read(bundle: Bundle) -> Readings:
             f"{bundle.path}: no Polar gyroscope file (X [dps]) beside the accelerometer file; trunk angles "
             "need one (the H10 has none; the Verity Sense does)"
         )
-    acc_table = _table(acc_member)
-    acc = _series(acc_table, {"mg": ACC_SCALE["mg"]})
-    gyr = _series(_table(gyr_member), {"dps": GYR_SCALE["dps"]})
+    acc_table = _table(bundle, acc_member)
+    acc = axes_series(acc_table, 1, 1e-9, {"mg": ACC_SCALE["mg"]})
+    gyr = axes_series(_table(bundle, gyr_member), 1, 1e-9, {"dps": GYR_SCALE["dps"]})
     notes = {"source.phone_time": acc_table.first_row[0]} if acc_table.first_row else {}
     return Readings(TITLE, acc, gyr, "Polar sensor", None, [acc_member.name, gyr_member.name], notes)

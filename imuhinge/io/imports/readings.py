@@ -9,6 +9,7 @@ import numpy as np
 
 from imuhinge.errors import InputError
 from imuhinge.io.imports.motion import Series
+from imuhinge.io.imports.table import Table
 from imuhinge.model import G_MPS2
 
 # Acceleration below this median magnitude cannot hold gravity (about 1 g at rest).
@@ -62,6 +63,26 @@ def axis_of(name: str) -> int | None:
     """0, 1 or 2 for the axis a column name gives (``x``, ``Acceleration y``, ``accZ``), else None."""
     match = _AXIS_WORD.search(name) or _AXIS_END.search(name)
     return None if match is None else "xyz".index(match.group(1).lower())
+
+
+def axes_series(table: Table, time_column: int, time_scale: float, scales: dict[str, float]) -> Series:
+    """The x, y and z columns that carry one of the units in ``scales`` (their factors to SI units),
+    against the time column (``time_scale``: its factor to seconds).
+
+    Raises
+    ------
+    InputError
+        Not exactly the three axes.
+    """
+    axes: dict[int, np.ndarray] = {}
+    for k, label in enumerate(table.labels):
+        name, unit = split_label(label)
+        axis = axis_of(name)
+        if unit in scales and axis is not None:
+            axes[axis] = table.column(k) * scales[unit]
+    if len(axes) != 3:
+        raise InputError(f"{table.source}: expected an x, a y and a z column in {' or '.join(scales)}")
+    return Series(table.column(time_column) * time_scale, np.column_stack([axes[a] for a in range(3)]))
 
 
 def require_gravity(acc_mps2: np.ndarray, source: str) -> None:

@@ -52,7 +52,7 @@ def detect(bundle: Bundle) -> bool:
 
 def _series(member: Member, bundle: Bundle) -> Series:
     """The file's x, y, z against its time in Unix seconds."""
-    source = str(member.path) if member.path is not None else f"{bundle.path}:{member.name}"
+    source = bundle.where(member)
     text = member.read_text()
     table = parse_table(text, source)
     index = {label: k for k, label in enumerate(table.labels)}

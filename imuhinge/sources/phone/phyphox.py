@@ -239,7 +239,8 @@ class PhyphoxSource(PhoneSource):
         self.polls += 1
         if not isinstance(answer, dict) or not isinstance(answer.get("buffer"), dict):
             raise HttpError("phyphox answer without buffers")
-        status = answer.get("status") if isinstance(answer.get("status"), dict) else {}
+        status_entry = answer.get("status")
+        status = status_entry if isinstance(status_entry, dict) else {}
         session, measuring = status.get("session"), status.get("measuring")
         acc, gyr = (_series(answer["buffer"], self._buffers[k]) for k in ("acc", "gyr"))
         if self._session is not None and session != self._session:

@@ -78,8 +78,11 @@ def lan_address() -> str:
             return "127.0.0.1"
 
 
-def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+def _finite(value: Any) -> float | None:
+    """``value`` as a float when it is a finite JSON number (not a bool, not a string), else None."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
 
 
 def parse_message(body: bytes) -> PushMessage:
@@ -105,19 +108,20 @@ def parse_message(body: bytes) -> PushMessage:
     payload = data.get("payload")
     if not isinstance(payload, list):
         raise MessageError("payload is not a list")
-    rows: dict[str, list[tuple[float, float, float, float]]] = {}
+    rows: dict[str, list[tuple[float | None, ...]]] = {}
     for k, entry in enumerate(payload):
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
             raise MessageError(f"payload entry {k} has no name")
         name = entry["name"].lower()
         if name not in IMU_NAMES:
             continue  # location, battery...: not ours
-        values, time_ns = entry.get("values"), entry.get("time")
-        if not _number(time_ns) or time_ns < 0:
+        values, time_ns = entry.get("values"), _finite(entry.get("time"))
+        if time_ns is None or time_ns < 0:
             raise MessageError(f"payload entry {k} ({name}) has no valid time")
-        if not isinstance(values, dict) or not all(_number(values.get(a)) for a in "xyz"):
+        axes = [_finite(values.get(a)) for a in "xyz"] if isinstance(values, dict) else []
+        if len(axes) != 3 or None in axes:
             raise MessageError(f"payload entry {k} ({name}) has no finite x, y and z")
-        rows.setdefault(name, []).append((time_ns, values["x"], values["y"], values["z"]))
+        rows.setdefault(name, []).append((time_ns, *axes))
     readings = {}
     for name, entries in rows.items():
         array = np.array(entries, dtype=float)
@@ -158,7 +162,7 @@ class MessageOrder:
 
     def add(self, message: PushMessage, now_s: float) -> list[tuple[PushMessage, float]]:
         """Take a message; returns the messages (with their arrival times) now in turn."""
-        out = []
+        out: list[tuple[PushMessage, float]] = []
         if message.session_id in self._ended:
             self.duplicates += 1  # a straggler of a session that has ended
             return out
@@ -195,7 +199,7 @@ class MessageOrder:
         return out
 
     def _release(self) -> list[tuple[PushMessage, float]]:
-        out = []
+        out: list[tuple[PushMessage, float]] = []
         while self._next in self._held:
             out.append(self._held.pop(self._next))
             self._next += 1

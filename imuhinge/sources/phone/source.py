@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -57,7 +58,7 @@ class PhoneStatus:
         return f"{self.placement}: {self.state.value}{what}{why}{todo}"
 
 
-class PhoneSource:
+class PhoneSource(ABC):
     """Base of the phone sources (see the module docstring).
 
     Parameters
@@ -71,7 +72,7 @@ class PhoneSource:
     on_status : callable, optional
         Called with the ``PhoneStatus`` whenever it changes.
     max_outage_s : float, optional
-        Give up when the phone stays away this long (None: never).
+        Give up when the phone, once streaming, stays away this long (None: never).
     """
 
     def __init__(
@@ -117,6 +118,10 @@ class PhoneSource:
         rate = self.stream.clock.rate_hz
         return {} if rate is None else {self.placement: rate}
 
+    @abstractmethod
+    async def run(self) -> None:
+        """Take the phone's data until ``stop()``."""
+
     def stop(self) -> None:
         """Stop: the source delivers what it still has and returns from ``run``."""
         self._stop.set()
@@ -149,9 +154,13 @@ class PhoneSource:
             self._set_state(PhoneState.STREAMING)
 
     def _check(self, what: str) -> None:
-        """Raise when the phone has been silent too long or sends no gyroscope."""
+        """Raise when the phone, once streaming, has been silent too long, or sends no gyroscope.
+
+        Before the first data there is no limit: setting up the phone takes the user a while, and
+        the live view says what to do.
+        """
         silent_s = self.now_s() - self._last_data_s
-        if self.max_outage_s is not None and silent_s > self.max_outage_s:
+        if self.max_outage_s is not None and self.ready.is_set() and silent_s > self.max_outage_s:
             raise PhoneLostError(f"{self.placement}: {what} for more than {self.max_outage_s:g} s")
         stats = self.stream.stats
         if stats.acc_samples and not stats.gyr_samples and self.now_s() > NO_GYRO_AFTER_S:
