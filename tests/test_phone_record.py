@@ -211,3 +211,24 @@ def test_devices_with_rates_too_far_apart_are_refused(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "sacrum streams at 200 Hz and upper_back at 99.3 Hz" in err and "within 10 %" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_taken_port_is_one_line(tmp_path, capsys):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        args = [
+            "record",
+            "--phone",
+            "sensorlogger",
+            "--listen",
+            f"127.0.0.1:{port}",
+            "--out",
+            str(tmp_path / "x.csv"),
+        ]
+        assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"--listen 127.0.0.1:{port}: cannot listen" in err

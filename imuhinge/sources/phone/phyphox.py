@@ -243,7 +243,7 @@ class PhyphoxSource(PhoneSource):
         status = status_entry if isinstance(status_entry, dict) else {}
         session, measuring = status.get("session"), status.get("measuring")
         acc, gyr = (_series(answer["buffer"], self._buffers[k]) for k in ("acc", "gyr"))
-        if self._session is not None and session != self._session:
+        if isinstance(session, str) and self._session is not None and session != self._session:
             self._new_session()
             return  # ask again from the start of the new session
         self._session = session if isinstance(session, str) else self._session

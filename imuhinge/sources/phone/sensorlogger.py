@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from imuhinge.errors import InputError
 from imuhinge.io.imports.motion import Series
 from imuhinge.sources.phone.http import HttpServer, Request, Response, error_response
 from imuhinge.sources.phone.source import PhoneLostError, PhoneSource, PhoneState
@@ -333,13 +334,18 @@ class SensorLoggerSource(PhoneSource):
 
         Raises
         ------
-        OSError
-            The address cannot be listened on.
+        InputError
+            The address cannot be listened on (taken, or not this computer's).
         PhoneLostError
             No pushes for longer than ``max_outage_s``, or no usable acceleration.
         """
         self._start_clock()
-        self.host, self.port = await self._server.start(self.host, self.port)
+        try:
+            self.host, self.port = await self._server.start(self.host, self.port)
+        except OSError as exc:
+            raise InputError(
+                f"--listen {self.host}:{self.port}: cannot listen: {exc.strerror or exc}"
+            ) from None
         self.listening.set()
         self.status.device = f"Sensor Logger (listening on port {self.port})"
         self.status.hint = (
