@@ -154,13 +154,20 @@ class _Sink:
         self.live: LiveAnalyzer | None = None
         self._early: list[SampleBlock] = []
         self.samples = 0
+        self.refused = False
 
     def __call__(self, block: SampleBlock) -> None:
+        if self.refused:
+            return  # the recording was refused; the sources are being stopped
         if self.writer is None:
             if not self._sources().all_ready():
                 self._early.append(block)
                 return
-            self.open()
+            try:
+                self.open()
+            except InputError:
+                self.refused = True
+                raise
         self._take(block)
 
     def _rate_hz(self) -> float:
@@ -206,7 +213,7 @@ class _Sink:
             self.on_live(status)
 
     def close(self) -> Path | None:
-        if self.writer is None and self._early:
+        if self.writer is None and self._early and not self.refused:
             self.open()
         if self.writer is None:
             return None

@@ -253,6 +253,7 @@ class SensorLoggerSource(PhoneSource):
         self._session: str | None = None
         self._base_ns = 0.0
         self._without_gravity = 0
+        self._failure: Exception | None = None
 
     def url(self, host: str | None = None) -> str:
         """The push URL to type into Sensor Logger (this computer's LAN address by default)."""
@@ -295,7 +296,12 @@ class SensorLoggerSource(PhoneSource):
             self._device = message.device_id
             self.status.device = f"Sensor Logger, device {message.device_id[:12] or '?'} (port {self.port})"
         self.accepted += 1
-        self._take(self.order.add(message, self.now_s()))
+        try:
+            self._take(self.order.add(message, self.now_s()))
+        except Exception as exc:  # the recording behind the receiver failed: end the source with it
+            self._failure = exc
+            self.stop()
+            return error_response(503, "the recording stopped")
         return Response(200, b'{"result": true}')
 
     def _take(self, messages: list[tuple[PushMessage, float]]) -> None:
@@ -362,6 +368,9 @@ class SensorLoggerSource(PhoneSource):
                 self._check("no pushes from the phone")
         finally:
             await self._server.close()
-            self._take(self.order.drain())
-            self.stream.close()
+            if self._failure is None:
+                self._take(self.order.drain())
+                self.stream.close()
             self._set_state(PhoneState.STOPPED)
+        if self._failure is not None:
+            raise self._failure
