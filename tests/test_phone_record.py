@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from conftest import sim_set
 
+from imuhinge.analysis.live import LiveAnalyzer
 from imuhinge.analysis.replay import analyze
 from imuhinge.cli import main
 from imuhinge.io import load_recording
@@ -23,7 +24,7 @@ from imuhinge.sources.phone.sensorlogger import SensorLoggerSource
 
 SPEED = 20.0
 PHASES = ("eccentric_s", "bottom_s", "concentric_s", "top_s")
-LATENCY_MAX_S = 0.400
+INTERVAL_S = 0.200  # the poll and push interval
 
 
 def record_phone(
@@ -102,15 +103,28 @@ def test_sensorlogger_live_with_repeats_reordering_and_a_wifi_drop(tmp_path):
 
 
 @pytest.mark.parametrize("app", ["phyphox", "sensorlogger"])
-def test_live_reps_come_within_400_ms_of_lockout(tmp_path, app):
-    """With a 200 ms poll or push interval, signal time from lockout to the rep in the live view.
+def test_the_phone_path_adds_at_most_one_interval_to_live_latency(tmp_path, app):
+    """Signal time from lockout to the rep in the live view, against the live analyser fed the same
+    samples 10 ms at a time: polling or pushing every 200 ms may add that interval, and the phone
+    path itself (the clock's rate measurement, the merge, the message order) at most 50 ms more.
+    The total against the 400 ms target is in benchmarks/bench_phone.py.
 
     Emulated at a lower speed: each poll's real time is stretched by the speed, and a loaded test
     machine should not be what is measured."""
     cfg = SimConfig(reps=4, seed=25, sample_rate_hz=200.0)
-    _, live, _ = record_phone(tmp_path, cfg, [PhoneTarget("upper_back", app, "", 0)], speed=SPEED / 2)
-    latencies = latencies_s(live)
-    assert len(latencies) == 4 and max(latencies) <= LATENCY_MAX_S
+    rec, live, _ = record_phone(tmp_path, cfg, [PhoneTarget("upper_back", app, "", 0)], speed=SPEED / 2)
+    stream = rec.sensors["upper_back"]
+    analyser = LiveAnalyzer(rec.sample_rate_hz, cfg.exercise, cfg.target_tempo, ("upper_back",))
+    direct = []
+    for a in range(0, len(stream), max(round(0.010 * rec.sample_rate_hz), 1)):
+        b = a + max(round(0.010 * rec.sample_rate_hz), 1)
+        status = analyser.feed(
+            "upper_back", stream.time_s[a:b], stream.seq[a:b], stream.acc_mps2[a:b], stream.gyr_rads[a:b]
+        )
+        direct += [status.time_s - rep.end_s for rep in status.new_reps]
+    through_phone = latencies_s(live)
+    assert len(through_phone) == len(direct) == 4
+    assert all(p <= d + INTERVAL_S + 0.050 for p, d in zip(through_phone, direct, strict=True))
 
 
 @pytest.mark.parametrize("pair", ["two phones", "phone and BLE sensor"])

@@ -132,7 +132,7 @@ class PhyphoxSource(PhoneSource):
     sink : callable
         Receives every ``SampleBlock``.
     poll_interval_s : float
-        Time between requests.
+        Time from one poll to the next (a steady cadence, whatever each poll takes).
     timeout_s : float
         Longest wait for an answer.
     control : bool
@@ -293,17 +293,21 @@ class PhyphoxSource(PhoneSource):
         )
         self._set_state(PhoneState.WAITING, announce=True)
         failures = 0
+        due_s = self.now_s()
         try:
             while not self._stop.is_set():
                 try:
                     await self._step()
                     failures = 0
-                    delay_s = self.poll_interval_s
+                    # A steady cadence: the next poll is due one interval after this one was.
+                    due_s = max(due_s + self.poll_interval_s, self.now_s())
+                    delay_s = due_s - self.now_s()
                 except HttpError as exc:
                     self.failed_polls += 1
                     state = PhoneState.RECONNECTING if self.ready.is_set() else PhoneState.WAITING
                     self._set_state(state, str(exc))
                     delay_s = BACKOFF_S[min(failures, len(BACKOFF_S) - 1)]
+                    due_s = self.now_s() + delay_s
                     failures += 1
                 self._check("the phone did not answer" if failures else "no new data from the phone")
                 if await self._pause(delay_s):
