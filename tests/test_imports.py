@@ -14,7 +14,7 @@ from imuhinge.cli import main
 from imuhinge.errors import InputError
 from imuhinge.io import load_recording
 from imuhinge.io.imports import import_recording
-from imuhinge.io.imports.motion import Series, gyro_at, merge
+from imuhinge.io.imports.motion import Series, merge, series_at
 from imuhinge.io.imports.table import parse_table
 from imuhinge.io.load import load_any
 from imuhinge.model import G_MPS2
@@ -159,7 +159,7 @@ def test_a_pause_in_the_experiment_is_a_gap(phone_set, tmp_path):
 
 def test_the_gyroscope_is_interpolated_and_holes_are_left_open():
     gyr = Series(np.array([0.0, 0.01, 0.02, 0.10, 0.11]), np.arange(15, dtype=float).reshape(5, 3))
-    covered, rates = gyro_at(np.array([-0.005, 0.005, 0.015, 0.05, 0.105, 0.2]), gyr)
+    covered, rates = series_at(np.array([-0.005, 0.005, 0.015, 0.05, 0.105, 0.2]), gyr)
     assert covered.tolist() == [False, True, True, False, True, False]
     assert np.allclose(rates[:, 0], [1.5, 4.5, 10.5])
     acc = Series(np.array([0.002, 0.002, 0.012, 0.004]), np.ones((4, 3)) * 9.8)

@@ -111,6 +111,10 @@ def test_push_messages_are_checked_whole():
     }
     message = parse_message(json.dumps(ok).encode())
     assert message.readings["totalacceleration"][1].tolist() == [[1.0, 2.5, 9.8]]
+    as_text = json.dumps(
+        {**ok, "payload": [{"name": "gyroscope", "time": "12", "values": {"x": "1e-3", "y": 0, "z": 0}}]}
+    )
+    assert parse_message(as_text.encode()).readings["gyroscope"][1].tolist() == [[0.001, 0.0, 0.0]]
     assert message.readings["gyroscope"][0].tolist() == [12.0]
     bad = [
         b"not json",
@@ -122,7 +126,7 @@ def test_push_messages_are_checked_whole():
             {**ok, "payload": [{"name": "gyroscope", "time": 1, "values": {"x": 1, "y": 2}}]}
         ).encode(),
         json.dumps(
-            {**ok, "payload": [{"name": "gyroscope", "time": 1, "values": {"x": 1, "y": 2, "z": "3"}}]}
+            {**ok, "payload": [{"name": "gyroscope", "time": 1, "values": {"x": 1, "y": 2, "z": "three"}}]}
         ).encode(),
         b'{"messageId": 1, "payload": [{"name": "gravity", "time": 1, '
         b'"values": {"x": NaN, "y": 0, "z": 1}}]}',

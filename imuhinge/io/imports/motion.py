@@ -60,25 +60,25 @@ def typical_interval_s(time_s: np.ndarray) -> float:
     return float(np.median(dt)) if len(dt) else np.inf
 
 
-def gyro_at(time_s: np.ndarray, gyr: Series, hole_s: float | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """The gyroscope interpolated at ``time_s``, where it has a reading.
+def series_at(time_s: np.ndarray, gyr: Series, hole_s: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """A series (the gyroscope; or a phone's gravity) interpolated at ``time_s``, where it has a reading.
 
     Parameters
     ----------
     time_s : ndarray, shape (N,)
         Sorted times (the accelerometer's) on the same clock as ``gyr``.
     gyr : Series
-        Sorted gyroscope samples.
+        Sorted samples.
     hole_s : float, optional
-        Longest interval between gyroscope samples to interpolate across (default:
-        ``HOLE_PERIODS`` typical intervals).
+        Longest interval between samples to interpolate across (default: ``HOLE_PERIODS``
+        typical intervals).
 
     Returns
     -------
     covered : ndarray of bool, shape (N,)
-        True where the gyroscope has samples on both sides, close enough.
-    gyr_rads : ndarray, shape (covered.sum(), 3)
-        The interpolated rates at the covered times.
+        True where the series has samples on both sides, close enough.
+    values : ndarray, shape (covered.sum(), 3)
+        The interpolated values at the covered times.
     """
     if len(gyr) < 2:
         return np.zeros(len(time_s), bool), np.empty((0, 3))
@@ -111,7 +111,7 @@ def merge(acc: Series, gyr: Series, source: str) -> tuple[np.ndarray, np.ndarray
     for name, series in (("accelerometer", acc), ("gyroscope", gyr)):
         if len(series) < 2:
             raise InputError(f"{source}: the {name} has {len(series)} samples; a set needs many more")
-    covered, rates = gyro_at(acc.time_s, gyr)
+    covered, rates = series_at(acc.time_s, gyr)
     if covered.sum() < 2:
         raise InputError(
             f"{source}: the accelerometer ({acc.time_s[0]:.3f}-{acc.time_s[-1]:.3f} s) and the gyroscope "

@@ -19,7 +19,7 @@ import numpy as np
 
 from imuhinge.errors import InputError
 from imuhinge.io.imports.bundle import Bundle, Member
-from imuhinge.io.imports.motion import Series, gyro_at
+from imuhinge.io.imports.motion import Series, series_at
 from imuhinge.io.imports.readings import Readings
 from imuhinge.io.imports.table import parse_table, sniff_separator, split_fields
 
@@ -98,7 +98,7 @@ def read(bundle: Bundle) -> Readings:
         gravity = _series(members["Gravity"], bundle)
         linear, gravity = linear.cleaned(), gravity.cleaned()
         # Gravity comes from the same motion fusion as the acceleration, usually at the same times.
-        covered, gravity_xyz = gyro_at(linear.time_s, gravity)
+        covered, gravity_xyz = series_at(linear.time_s, gravity)
         total = linear.xyz[covered] + gravity_xyz
         inertial = meta.get("platform", "ios").lower() == "ios" and meta.get("standardisation") != "true"
         acc = Series(linear.time_s[covered], -total if inertial else total)

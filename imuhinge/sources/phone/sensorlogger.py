@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from imuhinge.errors import InputError
-from imuhinge.io.imports.motion import Series
+from imuhinge.io.imports.motion import Series, series_at
 from imuhinge.sources.phone.http import HttpServer, Request, Response, error_response
 from imuhinge.sources.phone.source import PhoneLostError, PhoneSource, PhoneState
 
@@ -80,7 +80,13 @@ def lan_address() -> str:
 
 
 def _finite(value: Any) -> float | None:
-    """``value`` as a float when it is a finite JSON number (not a bool, not a string), else None."""
+    """``value`` as a float when it is a finite number, or a string of one (as some exports write
+    them), else None (booleans, other types, NaN and infinities included)."""
+    if isinstance(value, str) and len(value) <= 40:
+        try:
+            value = float(value)
+        except ValueError:
+            return None
     if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
         return float(value)
     return None
@@ -137,8 +143,9 @@ def acceleration(message: PushMessage) -> tuple[np.ndarray, np.ndarray] | None:
         return message.readings["totalacceleration"]
     if "accelerometer" in message.readings and "gravity" in message.readings:
         (t_acc, acc), (t_grav, grav) = message.readings["accelerometer"], message.readings["gravity"]
-        both, ia, ig = np.intersect1d(t_acc, t_grav, return_indices=True)
-        return both, -(acc[ia] + grav[ig])
+        order = np.argsort(t_grav, kind="stable")
+        covered, gravity = series_at(t_acc, Series(t_grav[order], grav[order]))
+        return t_acc[covered], -(acc[covered] + gravity)
     return None
 
 

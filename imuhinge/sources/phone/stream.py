@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from imuhinge.io.imports.motion import Series, gyro_at
+from imuhinge.io.imports.motion import Series, series_at
 from imuhinge.model import Gap
 from imuhinge.sources.ble.clock import SampleBlock
 from imuhinge.sources.phone.clock import RATE_SPAN_S, PhoneClock
@@ -107,7 +107,7 @@ class PhoneStream:
         ready = acc.time_s <= gyr.time_s[-1]
         if final:
             ready[:] = True
-        covered, rates = gyro_at(acc.time_s[ready], gyr)
+        covered, rates = series_at(acc.time_s[ready], gyr)
         if ready.any():
             self._acc_through_s = float(acc.time_s[ready][-1])
         t, xyz = acc.time_s[ready][covered], acc.xyz[ready][covered]
