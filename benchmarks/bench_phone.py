@@ -265,7 +265,9 @@ def main() -> None:
     )
     parser.add_argument("--sets", type=int, default=3)
     parser.add_argument("--reps", type=int, default=8)
-    parser.add_argument("--speed", type=float, default=10.0, help="emulation speed of the live sets")
+    parser.add_argument(
+        "--speed", type=float, default=5.0, help="emulation speed of the live sets (latency is in their time)"
+    )
     parser.add_argument("--minutes", type=float, default=10.0, help="length of the throughput run")
     parser.add_argument("--throughput-speed", type=float, default=30.0)
     parser.add_argument("--fuzz", type=int, default=10_000)
