@@ -19,6 +19,7 @@ _API = {
     "Targets": "imuhinge.model",
     "Exercise": "imuhinge.model",
     "load_recording": "imuhinge.io",
+    "load_any": "imuhinge.io.load",
     "save_recording": "imuhinge.io",
     "RecordingWriter": "imuhinge.io",
     "analyze": "imuhinge.analysis.replay",

@@ -1,33 +1,42 @@
-"""Record a set: the BLE supervisor streams into the crash-safe writer and the live analyser at once.
+"""Record a set: the live sources (BLE sensors, phones) stream into the crash-safe writer and the live
+analyser at once.
 
-The supervisor's sink only hands blocks on; the file is opened when every sensor streams (so its header
-names every device), and blocks that arrive before that wait in memory for those few moments. Whatever
-stops the set (Ctrl-C, a time limit, the end of a simulated set, an error) closes the file, so every
-sample that arrived is kept.
+The sources' sink only hands blocks on; the file is opened when every sensor streams (so its header
+names every device and the phones' rates are known), and blocks that arrive before that wait in
+memory for those few moments. Whatever stops the set (Ctrl-C, a time limit, the end of a simulated
+set, an error) closes the file, so every sample that arrived is kept.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Callable
+import contextlib
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from imuhinge.analysis.live import LiveAnalyzer, LiveStatus
+from imuhinge.analysis.replay import trunk_placement
+from imuhinge.errors import InputError
 from imuhinge.io import RecordingWriter
-from imuhinge.model import G_MPS2, Exercise
-from imuhinge.sim import SimConfig, simulate
+from imuhinge.model import G_MPS2, Exercise, Gap
 from imuhinge.sources.ble.clock import SampleBlock
-from imuhinge.sources.ble.scan import BleBackend
-from imuhinge.sources.ble.supervisor import SensorStatus, SensorTarget, Supervisor
-from imuhinge.sources.emulated.ble import Faults, VirtualSensor
-from imuhinge.sources.emulated.bumble_backend import BumbleLink, bumble_backend
+from imuhinge.sources.phone import PhoneTarget, phone_source
+from imuhinge.sources.timing import HostClock, RealClock
+
+if TYPE_CHECKING:
+    from imuhinge.sim import SimConfig
+    from imuhinge.sources.ble.scan import BleBackend
+    from imuhinge.sources.ble.supervisor import SensorTarget
+    from imuhinge.sources.emulated.ble import Faults
+    from imuhinge.sources.emulated.phone import PhoneFaults
 
 CONNECT_LEAD_S = 2.0  # emulated seconds before a simulated set starts: time to scan and connect
+RATE_TOLERANCE = 0.10  # the reader accepts streams within this of the file's nominal rate
 
 
 @dataclass
@@ -37,7 +46,7 @@ class RecordOptions:
     Attributes
     ----------
     targets : list of SensorTarget
-        One per placement.
+        The BLE sensors, one per placement.
     out : Path
         The recording to write (``NAME.partial`` while recording).
     exercise, tempo : Exercise, str
@@ -48,6 +57,8 @@ class RecordOptions:
         Extra metadata lines (``load_kg``, notes...).
     duration_s : float, optional
         Stop after this long (None: until stopped).
+    phones : list of PhoneTarget
+        The phones, one per placement (beside or instead of BLE sensors).
     """
 
     targets: list[SensorTarget]
@@ -57,6 +68,74 @@ class RecordOptions:
     sample_rate_hz: float = 100.0
     metadata: dict[str, str] = field(default_factory=dict)
     duration_s: float | None = None
+    phones: list[PhoneTarget] = field(default_factory=list)
+
+    @property
+    def placements(self) -> list[str]:
+        """Every placement recorded, BLE sensors first."""
+        return [t.placement for t in self.targets] + [p.placement for p in self.phones]
+
+
+class LiveSource(Protocol):
+    """What the recorder needs of a source: the BLE ``Supervisor`` and the phone sources have it."""
+
+    ready: asyncio.Event
+
+    @property
+    def gaps(self) -> list[Gap]: ...
+
+    @property
+    def devices(self) -> dict[str, str]: ...
+
+    @property
+    def sample_rates_hz(self) -> dict[str, float]: ...
+
+    async def run(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class Sources:
+    """The live sources of one set, run together and stopped together."""
+
+    def __init__(self, sources: Sequence[LiveSource]) -> None:
+        self.sources = list(sources)
+
+    def all_ready(self) -> bool:
+        """True when every source streams."""
+        return all(s.ready.is_set() for s in self.sources)
+
+    @property
+    def devices(self) -> dict[str, str]:
+        """Device description per placement."""
+        return {p: d for s in self.sources for p, d in s.devices.items()}
+
+    @property
+    def sample_rates_hz(self) -> dict[str, float]:
+        """Sample rate per placement (phones: measured from their timestamps)."""
+        return {p: r for s in self.sources for p, r in s.sample_rates_hz.items()}
+
+    @property
+    def gaps(self) -> list[Gap]:
+        """Every gap the sources marked."""
+        return [g for s in self.sources for g in s.gaps]
+
+    def stop(self) -> None:
+        """Ask every source to stop."""
+        for source in self.sources:
+            source.stop()
+
+    async def run(self) -> None:
+        """Run every source until all return; the first failure stops the others and is raised."""
+        tasks = [asyncio.create_task(s.run()) for s in self.sources]
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+            failed = [t for t in done if t.exception() is not None]
+            if failed:
+                raise failed[0].exception()  # type: ignore[misc]
+        finally:
+            self.stop()
+            await asyncio.wait(tasks)
 
 
 class _Sink:
@@ -65,45 +144,66 @@ class _Sink:
     def __init__(
         self,
         opts: RecordOptions,
-        supervisor_ref: Callable[[], Supervisor],
+        sources_ref: Callable[[], Sources],
         on_live: Callable[[LiveStatus], None] | None,
     ):
         self.opts = opts
-        self._sup = supervisor_ref
+        self._sources = sources_ref
         self.on_live = on_live
         self.writer: RecordingWriter | None = None
-        self.live = LiveAnalyzer(
-            opts.sample_rate_hz, opts.exercise, opts.tempo, tuple(t.placement for t in opts.targets)
-        )
+        self.live: LiveAnalyzer | None = None
         self._early: list[SampleBlock] = []
         self.samples = 0
+        self.refused = False
 
     def __call__(self, block: SampleBlock) -> None:
+        if self.refused:
+            return  # the recording was refused; the sources are being stopped
         if self.writer is None:
-            if not self._sup().ready.is_set():
+            if not self._sources().all_ready():
                 self._early.append(block)
                 return
-            self.open()
+            try:
+                self.open()
+            except InputError:
+                self.refused = True
+                raise
         self._take(block)
 
+    def _rate_hz(self) -> float:
+        """The file's nominal rate: the trunk sensor's (a phone's from its timestamps)."""
+        rates = {t.placement: self.opts.sample_rate_hz for t in self.opts.targets}
+        rates |= {p: r for p, r in self._sources().sample_rates_hz.items() if p not in rates}
+        placements = self.opts.placements
+        rate = rates.get(trunk_placement(placements), self.opts.sample_rate_hz)
+        for placement, other in rates.items():
+            if abs(other / rate - 1.0) > RATE_TOLERANCE:
+                raise InputError(
+                    f"{placement} streams at {other:.4g} Hz and {trunk_placement(placements)} at "
+                    f"{rate:.4g} Hz: one recording needs sample rates within 10 % of each other "
+                    "(set the phone's or the sensor's rate to match)"
+                )
+        return float(f"{rate:.4g}")
+
     def open(self) -> None:
-        sup = self._sup()
+        sources = self._sources()
+        rate_hz = self._rate_hz()
         meta = {
             "started_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "exercise": self.opts.exercise.value,
             "tempo": self.opts.tempo,
-            **{f"device.{p}": d for p, d in sup.devices.items()},
+            **{f"device.{p}": d for p, d in sources.devices.items()},
             **self.opts.metadata,
         }
-        self.writer = RecordingWriter(
-            self.opts.out, self.opts.sample_rate_hz, meta, [t.placement for t in self.opts.targets]
-        )
+        placements = self.opts.placements
+        self.live = LiveAnalyzer(rate_hz, self.opts.exercise, self.opts.tempo, tuple(placements))
+        self.writer = RecordingWriter(self.opts.out, rate_hz, meta, placements)
         early, self._early = self._early, []
         for block in early:
             self._take(block)
 
     def _take(self, block: SampleBlock) -> None:
-        assert self.writer is not None
+        assert self.writer is not None and self.live is not None
         self.writer.write(block.placement, block.time_s, block.acc_g, block.gyr_dps, block.seq)
         self.samples += len(block)
         status = self.live.feed(
@@ -113,7 +213,7 @@ class _Sink:
             self.on_live(status)
 
     def close(self) -> Path | None:
-        if self.writer is None and self._early:
+        if self.writer is None and self._early and not self.refused:
             self.open()
         if self.writer is None:
             return None
@@ -125,56 +225,90 @@ async def record(
     opts: RecordOptions,
     *,
     backend: BleBackend | None = None,
-    clock_ns: Callable[[], int] = time.monotonic_ns,
+    clock: HostClock | None = None,
     until: asyncio.Event | None = None,
-    on_status: Callable[[SensorStatus], None] | None = None,
+    on_status: Callable[[Any], None] | None = None,
     on_live: Callable[[LiveStatus], None] | None = None,
-    **supervisor_kwargs,
-) -> tuple[Path | None, LiveAnalyzer, Supervisor]:
-    """Stream the sensors into ``opts.out`` with live analysis until stopped.
+    max_outage_s: float | None = None,
+    on_start: Callable[[Sources], Awaitable[None]] | None = None,
+    **supervisor_kwargs: Any,
+) -> tuple[Path | None, LiveAnalyzer | None, Sources]:
+    """Stream the sensors and phones into ``opts.out`` with live analysis until stopped.
 
     Parameters
     ----------
     opts : RecordOptions
     backend : BleBackend, optional
         bleak backend (the emulated one for ``--simulate``).
-    clock_ns : callable
+    clock : HostClock, optional
         Host clock (the emulation's clock when emulated).
     until : asyncio.Event, optional
-        Set it to end the set (the CLI sets it on Ctrl-C; simulations when the sensors are done).
+        Set it to end the set (the CLI sets it on Ctrl-C; simulations when the devices are done).
     on_status, on_live : callable, optional
-        Sensor state changes and live-analysis updates, for the terminal view.
+        Sensor and phone state changes (``SensorStatus``, ``PhoneStatus``: both have ``line()``)
+        and live-analysis updates, for the terminal view.
+    max_outage_s : float, optional
+        Give up when a sensor or phone stays away this long.
+    on_start : async callable, optional
+        Called with the sources once they run (simulations point emulated phones at them).
     **supervisor_kwargs
-        Passed to ``Supervisor`` (timeouts, backoff).
+        Passed to the BLE ``Supervisor`` (timeouts, backoff).
 
     Returns
     -------
-    (path or None, LiveAnalyzer, Supervisor)
-        The finished recording (None when no sample arrived), the live analyser and the supervisor
-        (its ``gaps`` and per-sensor stats).
+    (path or None, LiveAnalyzer or None, Sources)
+        The finished recording and its live analyser (None when no sample arrived), and the
+        sources (their ``gaps``, and each source's own stats).
+
+    Raises
+    ------
+    InputError
+        Two devices for one placement, or rates too far apart to share one file.
     """
-    sup: Supervisor
-    sink = _Sink(opts, lambda: sup, on_live)
-    sup = Supervisor(
-        opts.targets, sink, backend=backend, clock_ns=clock_ns, on_status=on_status, **supervisor_kwargs
-    )
-    task = asyncio.create_task(sup.run())
-    waits: list[asyncio.Future[object]] = [asyncio.ensure_future(task)]
+    clock = clock or RealClock()
+    placements = opts.placements
+    if not placements or len(set(placements)) != len(placements):
+        raise InputError(f"give one sensor or phone per placement, got {placements}")
+    sources: Sources
+    sink = _Sink(opts, lambda: sources, on_live)
+    members: list[LiveSource] = []
+    if opts.targets:
+        from imuhinge.sources.ble.supervisor import Supervisor
+
+        members.append(
+            Supervisor(
+                opts.targets,
+                sink,
+                backend=backend,
+                clock_ns=clock.clock_ns,
+                on_status=on_status,
+                max_outage_s=max_outage_s,
+                **supervisor_kwargs,
+            )
+        )
+    for phone in opts.phones:
+        members.append(phone_source(phone, sink, clock=clock, on_status=on_status, max_outage_s=max_outage_s))
+    sources = Sources(members)
+    task = asyncio.create_task(sources.run())
+    waits: list[asyncio.Future[Any]] = [asyncio.ensure_future(task)]
     if until is not None:
         waits.append(asyncio.ensure_future(until.wait()))
     if opts.duration_s is not None:
-        waits.append(asyncio.ensure_future(asyncio.sleep(opts.duration_s)))
+        waits.append(asyncio.ensure_future(clock.sleep(opts.duration_s)))
+    starting = asyncio.ensure_future(on_start(sources)) if on_start is not None else None
     try:
         await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        sup.stop()
-        for w in waits[1:]:
+        sources.stop()
+        for w in [*waits[1:], *([starting] if starting is not None else [])]:
             w.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await w
         try:
             await task
         finally:
             path = sink.close()
-    return path, sink.live, sup
+    return path, sink.live, sources
 
 
 async def record_simulated(
@@ -182,12 +316,16 @@ async def record_simulated(
     sim_config: SimConfig,
     faults: Faults | None = None,
     speed: float = 1.0,
-    **kwargs,
-) -> tuple[Path | None, LiveAnalyzer, Supervisor]:
-    """Record a simulated set through real bleak calls against emulated sensors (Bumble).
+    phone_faults: PhoneFaults | None = None,
+    **kwargs: Any,
+) -> tuple[Path | None, LiveAnalyzer | None, Sources]:
+    """Record a simulated set through the real code paths: bleak calls against emulated BLE sensors
+    (Bumble), HTTP on loopback against emulated phones.
 
-    Each placement gets a virtual sensor of ``opts.targets``' profile (``diy`` by default) streaming
-    the simulated samples in that profile's byte format; the set ends when they have sent everything.
+    Each BLE placement gets a virtual sensor of ``opts.targets``' profile (``diy`` by default)
+    streaming the simulated samples in that profile's byte format; each phone placement an emulated
+    phone running its app. All sample one body on one timeline; the set ends when they have sent
+    everything.
 
     Parameters
     ----------
@@ -198,36 +336,57 @@ async def record_simulated(
         Radio faults: loss, duplicates, reordering, disconnects, MTU.
     speed : float
         Emulation speed (1 = real time).
+    phone_faults : PhoneFaults, optional
+        Network faults of the phones: Wi-Fi drops, repeated and reordered pushes.
     **kwargs
-        Passed to ``record`` (``on_status``, ``on_live``, supervisor settings).
+        Passed to ``record`` (``on_status``, ``on_live``, outage and supervisor settings).
     """
+    from imuhinge.sim import simulate
+    from imuhinge.sources.emulated.phone import EmulatedPhones
+    from imuhinge.sources.emulated.time_base import EmulatedTime
+
     sim = simulate(replace(sim_config, packet_loss=0.0))
-    link = BumbleLink(speed=speed).make_current()
-    opts.targets = [replace(t, name=f"imuhinge-{t.placement}", address=None) for t in opts.targets]
-    # One body: every sensor samples the motion on one timeline, starting once they can be connected.
-    origin_s = link.now_s() + CONNECT_LEAD_S
-    sensors = [
-        VirtualSensor.from_sensor_stream(
-            t.profile or "diy", sim.recording.sensors[t.placement], sim_config.sample_rate_hz,
-            name=t.name, address=f"D{i + 1}:00:00:00:00:0{i + 1}", link=link, faults=faults,
-            origin_s=origin_s,
-        )
-        for i, t in enumerate(opts.targets)
-    ]  # fmt: skip
+    sensors: list[Any] = []
+    if not opts.targets:
+        time = EmulatedTime(speed)
+        origin_s = time.now_s() + CONNECT_LEAD_S
+    else:
+        from imuhinge.sources.emulated.ble import VirtualSensor
+        from imuhinge.sources.emulated.bumble_backend import BumbleLink, bumble_backend
+
+        time = link = BumbleLink(speed=speed).make_current()
+        kwargs["backend"] = bumble_backend(link)
+        kwargs.setdefault("backoff_initial_s", 0.05)
+        opts.targets = [replace(t, name=f"imuhinge-{t.placement}", address=None) for t in opts.targets]
+        # One body: every device samples the motion on one timeline, from when it can be connected.
+        origin_s = time.now_s() + CONNECT_LEAD_S
+        sensors = [
+            VirtualSensor.from_sensor_stream(
+                t.profile or "diy", sim.recording.sensors[t.placement], sim_config.sample_rate_hz,
+                name=t.name, address=f"D{i + 1}:00:00:00:00:0{i + 1}", link=link, faults=faults,
+                origin_s=origin_s,
+            )
+            for i, t in enumerate(opts.targets)
+        ]  # fmt: skip
+    phones = EmulatedPhones(opts.phones, sim.recording, time, origin_s, phone_faults)
     done = asyncio.Event()
 
     async def when_sent() -> None:
-        await asyncio.gather(*(s.done.wait() for s in sensors))
-        await link.sleep(0.5)
+        await asyncio.gather(*(s.done.wait() for s in sensors), phones.wait_done())
+        await time.sleep(0.5)
         done.set()
+
+    async def connect_phones(sources: Sources) -> None:
+        await phones.connect(sources.sources)
 
     for s in sensors:
         await s.start()
+    opts.phones = await phones.start()
     watcher = asyncio.create_task(when_sent())
-    kwargs.setdefault("backoff_initial_s", 0.05)
     try:
-        return await record(opts, backend=bumble_backend(link), clock_ns=link.clock_ns, until=done, **kwargs)
+        return await record(opts, clock=time, until=done, on_start=connect_phones, **kwargs)
     finally:
         watcher.cancel()
         for s in sensors:
             await s.stop()
+        await phones.stop()

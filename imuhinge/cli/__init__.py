@@ -15,7 +15,7 @@ from importlib import import_module
 from imuhinge import __version__
 from imuhinge.errors import ImuhingeError
 
-COMMAND_MODULES = ("simulate", "analyze", "record", "scan", "report", "plot", "history")
+COMMAND_MODULES = ("simulate", "analyze", "record", "scan", "report", "plot", "history", "import_")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from imuhinge.analysis.replay import analyze
 from imuhinge.errors import ImuhingeError, InputError
-from imuhinge.io import load_recording
+from imuhinge.io.load import is_export_folder, load_any
 from imuhinge.log.training_log import DuplicateSetError, log_set, resolve_db_path
 from imuhinge.model import Exercise, SetReport
 from imuhinge.report import format_report, write_json, write_rep_csv
@@ -17,11 +17,12 @@ EXAMPLE = """examples:
   imuhinge analyze recordings/rdl_two_sensors.csv
   imuhinge analyze set.csv --exercise rdl --tempo 3-2-1 --json set.json --csv reps.csv
   imuhinge analyze recordings/          (every CSV in the folder, one summary line each)
+  imuhinge analyze phyphox-export.zip   (phone exports directly: phyphox, Sensor Logger, MetaWear, Polar)
 """
 
 
 def _analyze_file(path: Path, args: argparse.Namespace) -> SetReport:
-    return analyze(load_recording(path), args.exercise, args.tempo)
+    return analyze(load_any(path), args.exercise, args.tempo)
 
 
 def _write_outputs(report: SetReport, json_out: Path | None, csv_out: Path | None) -> None:
@@ -46,9 +47,9 @@ def _summary_line(path: Path, report: SetReport) -> str:
 
 
 def _run_folder(folder: Path, args: argparse.Namespace) -> int:
-    files = sorted(p for p in folder.iterdir() if p.suffix in (".csv", ".partial") and p.is_file())
+    files = sorted(p for p in folder.iterdir() if p.suffix in (".csv", ".partial", ".zip") and p.is_file())
     if not files:
-        raise InputError("no recordings (*.csv) in this folder", folder)
+        raise InputError("no recordings (*.csv, *.zip) in this folder", folder)
     status = 0
     for i, path in enumerate(files, start=1):
         sys.stderr.write(f"\r[{'#' * (20 * i // len(files)):<20}] {i}/{len(files)} {path.name[:40]:<40}")
@@ -59,7 +60,7 @@ def _run_folder(folder: Path, args: argparse.Namespace) -> int:
             print(f"{path.name}: error: {exc}")
             status = 2
             continue
-        stem = path.name.removesuffix(".partial").removesuffix(".csv")
+        stem = path.name.removesuffix(".partial").removesuffix(".csv").removesuffix(".zip")
         _write_outputs(
             report,
             args.json / f"{stem}.json" if args.json else None,
@@ -93,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     """Analyse FILE or every recording in FOLDER."""
     check_log_options(args)
     path = Path(args.path)
-    if path.is_dir():
+    if path.is_dir() and not is_export_folder(path):
         for out in (args.json, args.csv):
             if out is not None:
                 out.mkdir(parents=True, exist_ok=True)
@@ -114,7 +115,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog=EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("path", metavar="FILE|FOLDER", help="a recording (CSV v1) or a folder of them")
+    p.add_argument(
+        "path",
+        metavar="FILE|FOLDER",
+        help="a recording (CSV v1), a phone or vendor export, or a folder of them",
+    )
     p.add_argument(
         "--exercise",
         choices=[e.value for e in Exercise],

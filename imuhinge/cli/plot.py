@@ -57,7 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog=EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("path", metavar="FILE", help="a recording (CSV v1)")
+    p.add_argument("path", metavar="FILE", help="a recording (CSV v1) or a phone or vendor export")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="figure file: .png, .svg or .pdf")
     p.add_argument(
         "--kind", choices=list(KINDS), default="dashboard", help="which figure (default dashboard)"

@@ -1,4 +1,4 @@
-"""``imuhinge record``: record a set over Bluetooth LE with a live view, then the replay summary."""
+"""``imuhinge record``: record a set from BLE sensors or phones with a live view, then the replay summary."""
 
 from __future__ import annotations
 
@@ -18,20 +18,28 @@ from imuhinge.cli.simulate import add_motion_options, config_from_args
 from imuhinge.coaching.tempo import describe_tempo, parse_tempo
 from imuhinge.errors import ImuhingeError, InputError
 from imuhinge.io import load_recording
-from imuhinge.model import Exercise, Rep
+from imuhinge.model import PLACEMENTS, Exercise, Rep
 from imuhinge.report import format_report
 from imuhinge.sources.ble import require_ble
 from imuhinge.sources.ble.profiles import PROFILES
+from imuhinge.sources.phone import APPS, PhoneTarget, parse_address
 
 if TYPE_CHECKING:
     from imuhinge.recorder import RecordOptions
     from imuhinge.sources.ble.supervisor import SensorStatus, SensorTarget
+    from imuhinge.sources.emulated.ble import Faults
+    from imuhinge.sources.emulated.phone import PhoneFaults
+    from imuhinge.sources.phone.source import PhoneStatus
 
 EXAMPLE = """examples:
   imuhinge record --upper-back WT901BLE --tempo 3-1-2 --load-kg 60      (a WitMotion on the upper back)
   imuhinge record --sensors upper_back,sacrum --profile diy --log        (two DIY sensors, found by scan)
   imuhinge record --simulate --speed 10 --reps 8 --out set.csv           (no hardware: emulated sensor)
   imuhinge record --simulate --disconnect-at-s 30 --sim-tempo 2-0-1      (a dropout, a rushed lifter)
+  imuhinge record --phone phyphox --address 192.168.1.23:8080             (a phone running phyphox)
+  imuhinge record --phone sensorlogger --listen 0.0.0.0:8000              (Sensor Logger pushing to us)
+  imuhinge record --phone sensorlogger --sacrum WT901BLE                  (phone up the back, BLE sensor low)
+  imuhinge record --simulate --phone sensorlogger --wifi-drop-at-s 20     (an emulated phone, 2 s Wi-Fi drop)
 Ctrl-C ends the set; the recording is kept (NAME.partial while recording).
 """
 
@@ -61,12 +69,8 @@ class LiveView:
         self._phase = ""
         self._last_rep = ""
 
-    def status(self, s: SensorStatus) -> None:
-        self._print(
-            f"{s.placement}: {s.state.value}"
-            + (f" ({s.sensor.description})" if s.sensor else "")
-            + (f" - {s.last_error}" if s.last_error else "")
-        )
+    def status(self, s: SensorStatus | PhoneStatus) -> None:
+        self._print(s.line())
 
     def live(self, s: LiveStatus) -> None:
         for rep in s.new_reps:
@@ -88,8 +92,9 @@ class LiveView:
 def _targets(args: argparse.Namespace) -> list[SensorTarget]:
     from imuhinge.sources.ble.supervisor import SensorTarget
 
-    placements = [p.strip() for p in args.sensors.split(",") if p.strip()]
     chosen = {"upper_back": args.upper_back, "sacrum": args.sacrum}
+    # With phones, BLE sensors are only those named for a placement.
+    placements = [] if args.phone else [p.strip() for p in args.sensors.split(",") if p.strip()]
     placements += [p for p, v in chosen.items() if v and p not in placements]
     targets = []
     for p in placements:
@@ -107,6 +112,38 @@ def _targets(args: argparse.Namespace) -> list[SensorTarget]:
     return targets
 
 
+def _phones(args: argparse.Namespace, taken: list[str]) -> list[PhoneTarget]:
+    """One target per ``--phone``, with the i-th ``--address`` (phyphox) or ``--listen`` (Sensor
+    Logger) of its kind and the i-th ``--phone-on`` (default: the placements left free, in order)."""
+    from imuhinge.sources.phone.phyphox import DEFAULT_PORT
+    from imuhinge.sources.phone.sensorlogger import new_token
+
+    free = [p for p in PLACEMENTS if p not in taken]
+    placements = list(args.phone_on) + free[len(args.phone_on) :]
+    if len(args.phone_on) > len(args.phone):
+        raise InputError("--phone-on: one per --phone")
+    addresses, listens = list(args.address), list(args.listen)
+    phones = []
+    for i, app in enumerate(args.phone):
+        if i >= len(placements):
+            raise InputError(
+                f"--phone: no placement left for phone {i + 1} ({', '.join(PLACEMENTS)} are taken)"
+            )
+        if app == "phyphox":
+            if not addresses and not args.simulate:
+                raise InputError(
+                    "--phone phyphox needs --address HOST:PORT (phyphox shows it under remote access)"
+                )
+            host, port = parse_address(addresses.pop(0), "--address", DEFAULT_PORT) if addresses else ("", 0)
+            phones.append(PhoneTarget(placements[i], app, host, port))
+        else:
+            host, port = parse_address(listens.pop(0) if listens else "0.0.0.0:8000", "--listen", 8000)
+            phones.append(PhoneTarget(placements[i], app, host, port, token=new_token()))
+    if addresses or listens:
+        raise InputError("--address and --listen: one for each --phone of that app")
+    return phones
+
+
 async def _record_hardware(opts: RecordOptions, view: LiveView, max_outage_s: float):
     from imuhinge.recorder import record
 
@@ -117,12 +154,33 @@ async def _record_hardware(opts: RecordOptions, view: LiveView, max_outage_s: fl
     return await record(opts, until=stop, on_status=view.status, on_live=view.live, max_outage_s=max_outage_s)
 
 
+def _ble_faults(args: argparse.Namespace) -> Faults:
+    from imuhinge.sources.emulated.ble import Faults
+
+    return Faults(
+        loss=args.loss,
+        duplicate=args.duplicate,
+        reorder=args.reorder,
+        disconnect_at_s=tuple(args.disconnect_at_s),
+        max_mtu=args.mtu,
+        seed=args.seed,
+    )
+
+
+def _phone_faults(args: argparse.Namespace) -> PhoneFaults:
+    from imuhinge.sources.emulated.phone import PhoneFaults
+
+    drops = tuple((start_s, args.wifi_drop_s) for start_s in args.wifi_drop_at_s)
+    return PhoneFaults(drops, duplicate=args.duplicate, reorder=args.reorder, seed=args.seed)
+
+
 def run(args: argparse.Namespace) -> int:
     """Record, then print the same summary ``analyze`` gives for the saved file."""
     check_log_options(args)
-    require_ble()
+    targets_needed = not args.phone or args.upper_back or args.sacrum
+    if targets_needed:
+        require_ble()
     from imuhinge.recorder import RecordOptions, record_simulated
-    from imuhinge.sources.emulated.ble import Faults
 
     parse_tempo(args.target_tempo)
     if args.profile is not None and args.profile not in PROFILES:
@@ -135,27 +193,24 @@ def run(args: argparse.Namespace) -> int:
             raise InputError("already exists; choose another --out", existing)
     metadata = {"load_kg": f"{args.load_kg:g}"} if args.load_kg is not None else {}
     exercise = Exercise(args.exercise)
+    targets = _targets(args) if targets_needed else []
+    phones = _phones(args, [t.placement for t in targets])
     opts = RecordOptions(
-        _targets(args), out, exercise, args.target_tempo, args.rate_hz, metadata, args.duration_s
+        targets, out, exercise, args.target_tempo, args.rate_hz, metadata, args.duration_s, phones
     )
     view = LiveView(sys.stdout.isatty(), args.beep)
     print(f"recording {exercise.value} to {out}; target {describe_tempo(parse_tempo(args.target_tempo))}")
     try:
         if args.simulate:
+            if phones:
+                args.sensors = ",".join(p for p in PLACEMENTS if p in opts.placements)
             cfg = config_from_args(args)
-            faults = Faults(
-                loss=args.loss,
-                duplicate=args.duplicate,
-                reorder=args.reorder,
-                disconnect_at_s=tuple(args.disconnect_at_s),
-                max_mtu=args.mtu,
-                seed=args.seed,
-            )
             session = record_simulated(
                 opts,
                 cfg,
-                faults,
+                _ble_faults(args) if targets else None,
                 args.speed,
+                _phone_faults(args) if phones else None,
                 on_status=view.status,
                 on_live=view.live,
                 max_outage_s=args.max_outage_s,
@@ -185,9 +240,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``record`` subcommand."""
     p = sub.add_parser(
         "record",
-        help="record a set over Bluetooth LE with a live view",
-        description="Record a set from one or two BLE sensors: live rep count, phase, tempo and cues, "
-        "a crash-safe CSV, and at the end the same summary as `imuhinge analyze`.",
+        help="record a set from BLE sensors or phones with a live view",
+        description="Record a set from one or two BLE sensors or phones (phyphox, Sensor Logger): live "
+        "rep count, phase, tempo and cues, a crash-safe CSV, and at the end the same summary as "
+        "`imuhinge analyze`.",
         epilog=EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -207,6 +263,27 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="give up when a sensor stays away this long (default 60)",
     )
     p.add_argument("--beep", action="store_true", help="audible cue (terminal bell) at phase changes")
+    phone = p.add_argument_group("phones over Wi-Fi (repeat --phone and its options for a second phone)")
+    phone.add_argument(
+        "--phone", action="append", default=[], choices=APPS, help="record a phone running this app"
+    )
+    phone.add_argument(
+        "--address", action="append", default=[], metavar="HOST:PORT", help="phyphox: the phone's address"
+    )
+    phone.add_argument(
+        "--listen",
+        action="append",
+        default=[],
+        metavar="HOST:PORT",
+        help="Sensor Logger: where to receive its pushes (default 0.0.0.0:8000)",
+    )
+    phone.add_argument(
+        "--phone-on",
+        action="append",
+        default=[],
+        choices=PLACEMENTS,
+        help="where the phone is worn (default: upper_back, or the placement no sensor has)",
+    )
     add_log_options(p)
     sim = p.add_argument_group("no hardware: --simulate streams a simulated set through emulated sensors")
     sim.add_argument("--simulate", action="store_true", help="record from emulated sensors (Bumble)")
@@ -220,8 +297,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="the sensor drops the link at this stream time (repeatable)",
     )
     sim.add_argument("--loss", type=float, default=0.0, help="fraction of notifications lost")
-    sim.add_argument("--duplicate", type=float, default=0.0, help="fraction of notifications sent twice")
-    sim.add_argument("--reorder", type=float, default=0.0, help="fraction of notifications swapped")
+    sim.add_argument(
+        "--duplicate", type=float, default=0.0, help="fraction of notifications or pushes sent twice"
+    )
+    sim.add_argument("--reorder", type=float, default=0.0, help="fraction of notifications or pushes swapped")
+    sim.add_argument(
+        "--wifi-drop-at-s",
+        type=float,
+        action="append",
+        default=[],
+        metavar="S",
+        help="the phone leaves the Wi-Fi at this set time (repeatable)",
+    )
+    sim.add_argument("--wifi-drop-s", type=float, default=2.0, help="length of each Wi-Fi drop (default 2)")
     sim.add_argument("--mtu", type=int, choices=[23, 247], default=247, help="largest ATT MTU")
     add_motion_options(p, lifter_tempo_flag="--sim-tempo")
     p.set_defaults(func=run)

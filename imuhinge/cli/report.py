@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from imuhinge.analysis.replay import analyze
-from imuhinge.io import load_recording
+from imuhinge.io.load import load_any
 from imuhinge.model import Exercise, SetReport
 from imuhinge.report.html import write_html
 
@@ -26,8 +26,8 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
 
 
 def analyze_path(path: Path, args: argparse.Namespace) -> SetReport:
-    """Load and analyse one recording with the ``--exercise`` / ``--tempo`` options."""
-    return analyze(load_recording(path), args.exercise, args.tempo)
+    """Load and analyse one recording or export with the ``--exercise`` / ``--tempo`` options."""
+    return analyze(load_any(path), args.exercise, args.tempo)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,7 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog=EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("path", metavar="FILE", help="a recording (CSV v1)")
+    p.add_argument("path", metavar="FILE", help="a recording (CSV v1) or a phone or vendor export")
     p.add_argument("-o", "--output", required=True, metavar="OUT.html", help="the HTML file to write")
     add_analysis_options(p)
     p.set_defaults(func=run)

@@ -85,6 +85,12 @@ class SensorStatus:
     last_error: str | None = None
     stream: NotificationStream | None = field(default=None, repr=False)
 
+    def line(self) -> str:
+        """One line for the live view."""
+        what = f" ({self.sensor.description})" if self.sensor else ""
+        why = f" - {self.last_error}" if self.last_error else ""
+        return f"{self.placement}: {self.state.value}{what}{why}"
+
 
 class _StopRequestedError(Exception):
     """The supervisor was asked to stop while waiting."""

@@ -8,11 +8,9 @@ application code is plain bleak::
     async with BleakScanner(backend=BumbleScanner) as scanner: ...
     async with BleakClient(device, backend=BumbleClient) as client: ...
 
-The link also owns the emulated world's time base: with ``speed=20`` the virtual sensors produce
-samples twenty times faster than real time and ``clock_ns`` (the host clock for the streams) runs
-twenty times faster too, so everything downstream sees consistent times. Emulated time advances at
-most 0.05 s per look at the clock, so a stalled host slows the emulated world down instead of
-inventing long radio delays.
+The link is also the emulated world's time base (``EmulatedTime``): with ``speed=20`` the virtual
+sensors produce samples twenty times faster than real time and ``clock_ns`` (the host clock for the
+streams) runs twenty times faster too.
 """
 
 from __future__ import annotations
@@ -20,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import struct
-import time
 import uuid
 import weakref
 from collections.abc import Awaitable, Callable, Sequence
@@ -45,12 +42,12 @@ from bumble.link import LocalLink
 from bumble.transport.common import AsyncPipeSink
 
 from imuhinge.sources.ble.scan import BleBackend
+from imuhinge.sources.emulated.time_base import EmulatedTime
 
 logger = logging.getLogger(__name__)
 
 CENTRAL_ADDRESS = "F0:F0:F0:F0:F0:F0"
 REQUESTED_MTU = 247
-MAX_STEP_S = 0.05
 _T = TypeVar("_T")
 _LINKS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, BumbleLink] = weakref.WeakKeyDictionary()
 
@@ -60,7 +57,7 @@ def uuid_str(value: core.UUID) -> str:
     return str(uuid.UUID(bytes=bytes(reversed(value.uuid_128_bytes))))
 
 
-class BumbleLink:
+class BumbleLink(EmulatedTime):
     """An in-process BLE radio with one shared central device and an emulated time base.
 
     Parameters
@@ -70,12 +67,8 @@ class BumbleLink:
     """
 
     def __init__(self, speed: float = 1.0) -> None:
-        if speed <= 0:
-            raise ValueError("speed must be positive")
-        self.speed = speed
+        super().__init__(speed)
         self.link = LocalLink()
-        self._origin_ns = self._real_ns = time.monotonic_ns()
-        self._emulated_ns = 0
         self._central: Device | None = None
         self._central_lock = asyncio.Lock()
         self._scan_lock = asyncio.Lock()
@@ -95,30 +88,6 @@ class BumbleLink:
         """Make this the link that ``BumbleScanner``/``BumbleClient`` use by default."""
         _LINKS[asyncio.get_running_loop()] = self
         return self
-
-    def _elapsed_ns(self) -> int:
-        # Emulated time advances with real time x speed, but never by more than MAX_STEP_S per
-        # look: when the host stalls, the emulated world waits instead of seeing the stall as
-        # seconds of radio delay.
-        real_ns = time.monotonic_ns()
-        step_ns = min((real_ns - self._real_ns) * self.speed, MAX_STEP_S * 1e9)
-        self._real_ns = real_ns
-        self._emulated_ns += round(step_ns)
-        return self._emulated_ns
-
-    def clock_ns(self) -> int:
-        """Host monotonic clock of the emulated world in nanoseconds (runs ``speed`` times fast)."""
-        return self._origin_ns + self._elapsed_ns()
-
-    def now_s(self) -> float:
-        """Emulated seconds since the link was created."""
-        return self._elapsed_ns() * 1e-9
-
-    async def sleep(self, duration_s: float) -> None:
-        """Sleep ``duration_s`` emulated seconds."""
-        end_s = self.now_s() + duration_s
-        while (left_s := end_s - self.now_s()) > 0:
-            await asyncio.sleep(min(left_s, MAX_STEP_S) / self.speed)
 
     def add_device(self, name: str, address: str) -> Device:
         """A new controller + host + device on this link (not powered on yet)."""
