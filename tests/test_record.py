@@ -64,35 +64,25 @@ def test_a_short_disconnect_inside_a_rep_keeps_the_rep(tmp_path, capsys):
     assert "rep 3 spans" in text  # the replay summary's note
 
 
-def test_disconnect_mid_rep_drops_that_rep_never_joins_it(tmp_path, capsys):
+def test_disconnect_mid_rep_drops_that_rep_never_joins_it(tmp_path):
+    """The link drops at a rep's bottom and the sensor is away for longer than any rep is carried
+    across: the reps the gap touches are not counted, every other one is, and none is joined across
+    the gap."""
     cfg = SimConfig(reps=5, seed=4)
     truth = simulate(cfg).truth["reps"]
-    bottom_s = truth[2]["peak_time_s"]
-    out = tmp_path / "set.csv"
-    assert (
-        main(
-            [
-                "record",
-                "--simulate",
-                "--speed",
-                str(SPEED),
-                "--reps",
-                "5",
-                "--seed",
-                "4",
-                "--disconnect-at-s",
-                f"{bottom_s:.2f}",
-                "--out",
-                str(out),
-            ]
-        )
-        == 0
-    )
-    report = analyze(load_recording(out))
-    assert report.rep_count == 4
-    gap = report.gaps[0]
-    assert all(r.end_s < gap.start_s or r.start_s > gap.end_s for r in report.reps)
-    capsys.readouterr()
+    opts = RecordOptions([SensorTarget("upper_back")], tmp_path / "set.csv", Exercise.RDL, "3-1-2", 100.0)
+    faults = Faults(disconnect_at_s=(truth[2]["peak_time_s"],), readvertise_after_s=1.0)
+    path, _, _ = asyncio.run(record_simulated(opts, cfg, faults, speed=SPEED))
+    rec = load_recording(path)
+    gap = rec.gaps[0]
+    assert gap.end_s - gap.start_s > 2.0
+    # The recording starts CONNECT_LEAD_S before the sensors' sample clock.
+    start_s, end_s = gap.start_s - CONNECT_LEAD_S, gap.end_s - CONNECT_LEAD_S
+    untouched = [r for r in truth if r["rise_offset_s"] < start_s or r["lower_onset_s"] > end_s]
+    report = analyze(rec)
+    assert 3 <= report.rep_count == len(untouched) < 5
+    for rep, want in zip(report.reps, untouched, strict=True):
+        assert rep.lower_onset_s == pytest.approx(want["lower_onset_s"] + CONNECT_LEAD_S, abs=0.1)
 
 
 @pytest.mark.parametrize("mtu", [23, 247])
