@@ -8,9 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:  # only annotations need numpy: the CLI builds its parser without importing it
+    import numpy as np
 
 G_MPS2 = 9.80665
 PLACEMENTS = ("upper_back", "sacrum")

@@ -6,12 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from imuhinge.analysis.replay import analyze
 from imuhinge.errors import ImuhingeError, InputError
-from imuhinge.io import load_recording
-from imuhinge.log.training_log import DuplicateSetError, log_set, resolve_db_path
 from imuhinge.model import Exercise, SetReport
-from imuhinge.report import format_report, write_json, write_rep_csv
 
 EXAMPLE = """examples:
   imuhinge analyze recordings/rdl_two_sensors.csv
@@ -21,10 +17,15 @@ EXAMPLE = """examples:
 
 
 def _analyze_file(path: Path, args: argparse.Namespace) -> SetReport:
+    from imuhinge.analysis.replay import analyze
+    from imuhinge.io import load_recording
+
     return analyze(load_recording(path), args.exercise, args.tempo)
 
 
 def _write_outputs(report: SetReport, json_out: Path | None, csv_out: Path | None) -> None:
+    from imuhinge.report import write_json, write_rep_csv
+
     for out, writer in ((json_out, write_json), (csv_out, write_rep_csv)):
         if out is None:
             continue
@@ -81,6 +82,8 @@ def log_report(report: SetReport, args: argparse.Namespace) -> None:
     """Append the set to the training log when ``--log`` was given (shared with ``record``)."""
     if not args.log:
         return
+    from imuhinge.log.training_log import DuplicateSetError, log_set, resolve_db_path
+
     try:
         set_id = log_set(report, args.db)
     except DuplicateSetError as exc:
@@ -98,6 +101,8 @@ def run(args: argparse.Namespace) -> int:
             if out is not None:
                 out.mkdir(parents=True, exist_ok=True)
         return _run_folder(path, args)
+    from imuhinge.report import format_report
+
     report = _analyze_file(path, args)
     print(format_report(report, title=str(path)))
     _write_outputs(report, args.json, args.csv)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import signal
 import sys
@@ -11,19 +10,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from imuhinge.analysis.live import LiveStatus
-from imuhinge.analysis.replay import analyze
 from imuhinge.cli.analyze import add_log_options, check_log_options, log_report
 from imuhinge.cli.simulate import add_motion_options, config_from_args
 from imuhinge.coaching.tempo import describe_tempo, parse_tempo
 from imuhinge.errors import ImuhingeError, InputError
-from imuhinge.io import load_recording
 from imuhinge.model import Exercise, Rep
-from imuhinge.report import format_report
 from imuhinge.sources.ble import require_ble
-from imuhinge.sources.ble.profiles import PROFILES
 
 if TYPE_CHECKING:
+    from imuhinge.analysis.live import LiveStatus
     from imuhinge.recorder import RecordOptions
     from imuhinge.sources.ble.supervisor import SensorStatus, SensorTarget
 
@@ -102,6 +97,8 @@ def _targets(args: argparse.Namespace) -> list[SensorTarget]:
 
 
 async def _record_hardware(opts: RecordOptions, view: LiveView, max_outage_s: float):
+    import asyncio
+
     from imuhinge.recorder import record
 
     stop = asyncio.Event()
@@ -115,7 +112,13 @@ def run(args: argparse.Namespace) -> int:
     """Record, then print the same summary ``analyze`` gives for the saved file."""
     check_log_options(args)
     require_ble()
+    import asyncio
+
+    from imuhinge.analysis.replay import analyze
+    from imuhinge.io import load_recording
     from imuhinge.recorder import RecordOptions, record_simulated
+    from imuhinge.report import format_report
+    from imuhinge.sources.ble.profiles import PROFILES
     from imuhinge.sources.emulated.ble import Faults
 
     parse_tempo(args.target_tempo)
@@ -191,7 +194,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--upper-back", metavar="NAME|ADDRESS", help="sensor for the upper back (default: first found)"
     )
     p.add_argument("--sacrum", metavar="NAME|ADDRESS", help="sensor for the sacrum (adds the placement)")
-    p.add_argument("--profile", help=f"only sensors of this profile ({', '.join(PROFILES)})")
+    p.add_argument("--profile", help="only sensors of this profile (as `imuhinge scan` names them)")
     p.add_argument("--duration-s", type=float, help="stop after this long (default: Ctrl-C)")
     p.add_argument("--load-kg", type=float, help="load, for the training log")
     p.add_argument(

@@ -5,10 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from imuhinge.analysis.replay import analyze
-from imuhinge.io import load_recording
 from imuhinge.model import Exercise, SetReport
-from imuhinge.report.html import write_html
 
 EXAMPLE = """example:
   imuhinge report recordings/rdl_two_sensors.csv -o rdl.html
@@ -27,11 +24,16 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
 
 def analyze_path(path: Path, args: argparse.Namespace) -> SetReport:
     """Load and analyse one recording with the ``--exercise`` / ``--tempo`` options."""
+    from imuhinge.analysis.replay import analyze
+    from imuhinge.io import load_recording
+
     return analyze(load_recording(path), args.exercise, args.tempo)
 
 
 def run(args: argparse.Namespace) -> int:
     """Analyse FILE and write the HTML report; a set without reps is still a valid report."""
+    from imuhinge.report.html import write_html
+
     path, out = Path(args.path), Path(args.output)
     report = analyze_path(path, args)
     write_html(report, out, title=path.name)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 from typing import TYPE_CHECKING
 
 from imuhinge.errors import InputError
@@ -44,6 +43,8 @@ def run(args: argparse.Namespace) -> int:
     if args.timeout_s <= 0:
         raise InputError(f"--timeout-s: must be positive, got {args.timeout_s}")
     require_ble()
+    import asyncio
+
     from imuhinge.sources.ble.scan import scan
 
     found = asyncio.run(_scan_simulated(args.timeout_s) if args.simulate else scan(args.timeout_s))
