@@ -12,7 +12,7 @@ from matplotlib.patches import Rectangle
 
 from imuhinge.analysis.replay import analyze
 from imuhinge.cli import main
-from imuhinge.errors import InputError
+from imuhinge.errors import AnalysisError, InputError
 from imuhinge.io import save_recording
 from imuhinge.model import Tempo
 from imuhinge.report.plots import (
@@ -226,7 +226,7 @@ def test_save_by_extension(flagged, tmp_path):
 def test_no_reps(no_reps, tmp_path):
     assert no_reps.rep_count == 0
     for plot in (plot_tempo, plot_depth_spine, plot_overlay, plot_dashboard):
-        with pytest.raises(InputError, match="no full reps"):
+        with pytest.raises(AnalysisError, match="no full reps"):
             plot(no_reps)
     ax = plot_timeline(no_reps).axes[0]
     assert not by_gid(ax, "phase-") and not by_gid(ax, "rep-label-")

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from imuhinge.cli.report import add_analysis_options, analyze_path
-from imuhinge.errors import InputError
+from imuhinge.errors import AnalysisError
 
 # --kind: the figure function of imuhinge.report.plots that draws it
 KINDS = {
@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     report = analyze_path(path, args)
     if not report.reps and args.kind != "timeline":
         partials = f" ({len(report.partials)} partial movements)" if report.partials else ""
-        raise InputError(
+        raise AnalysisError(
             f"no full reps found{partials}: nothing to plot for --kind {args.kind} "
             "(--kind timeline shows the angle over time)",
             path,

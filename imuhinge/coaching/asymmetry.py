@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from imuhinge.errors import InputError
+from imuhinge.errors import AnalysisError
 from imuhinge.model import SetReport
 
 ASYMMETRY_FIELDS = {
@@ -37,12 +37,12 @@ def asymmetry(left: SetReport, right: SetReport) -> dict[str, dict[str, float | 
 
     Raises
     ------
-    InputError
+    AnalysisError
         When either set has no rep.
     """
     for side, report in (("left", left), ("right", right)):
         if not report.reps:
-            raise InputError(f"the {side} set has no full rep to compare")
+            raise AnalysisError(f"the {side} set has no full rep to compare")
     out: dict[str, dict[str, float | None]] = {}
     for name, get in ASYMMETRY_FIELDS.items():
         med = {}

@@ -23,7 +23,7 @@ from matplotlib.transforms import blended_transform_factory
 
 from imuhinge.coaching.tempo import PHASE_LABELS
 from imuhinge.coaching.verdicts import rep_flagged
-from imuhinge.errors import InputError
+from imuhinge.errors import AnalysisError, InputError
 from imuhinge.model import Exercise, Rep, SetReport, Tempo
 
 if TYPE_CHECKING:
@@ -72,12 +72,12 @@ def phase_spans(rep: Rep) -> list[tuple[str, float, float]]:
 
 def _require_reps(report: SetReport, what: str) -> None:
     if not report.reps:
-        raise InputError(f"no full reps in this set: nothing to plot for {what}")
+        raise AnalysisError(f"no full reps in this set: nothing to plot for {what}")
 
 
 def _require_series(report: SetReport) -> tuple[np.ndarray, np.ndarray]:
     if report.time_s is None or report.trunk_flexion_deg is None:
-        raise InputError("this report carries no trunk angle time series to plot")
+        raise AnalysisError("this report carries no trunk angle time series to plot")
     return report.time_s, report.trunk_flexion_deg
 
 
@@ -404,7 +404,7 @@ def plot_tempo(report: SetReport) -> Figure:
 
     Raises
     ------
-    InputError
+    AnalysisError
         When the set has no full reps.
     """
     fig = _figure(8, 1.5 + 0.4 * (report.rep_count + 1))
@@ -425,7 +425,7 @@ def plot_depth_spine(report: SetReport) -> Figure:
 
     Raises
     ------
-    InputError
+    AnalysisError
         When the set has no full reps.
     """
     fig = _figure(10, 4)
@@ -448,7 +448,7 @@ def plot_overlay(report: SetReport) -> Figure:
 
     Raises
     ------
-    InputError
+    AnalysisError
         When the set has no full reps.
     """
     fig = _figure(7, 4.5)
@@ -469,7 +469,7 @@ def plot_dashboard(report: SetReport) -> Figure:
 
     Raises
     ------
-    InputError
+    AnalysisError
         When the set has no full reps.
     """
     _require_reps(report, "the dashboard")
