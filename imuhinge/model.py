@@ -14,6 +14,7 @@ if TYPE_CHECKING:  # only annotations need numpy: the CLI builds its parser with
     import numpy as np
 
 G_MPS2 = 9.80665
+MIN_DEPTH_DEG = 15.0  # trunk flexion a movement must reach to count as a rep
 PLACEMENTS = ("upper_back", "sacrum")
 
 
@@ -148,7 +149,7 @@ class Targets:
     lumbar_extension_max_deg: float = 10.0
     lockout_lean_back_max_deg: float = 5.0
     depth_consistency_deg: float = 10.0
-    min_depth_deg: float = 15.0
+    min_depth_deg: float = MIN_DEPTH_DEG
 
 
 @dataclass

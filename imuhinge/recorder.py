@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from imuhinge.analysis.live import LiveAnalyzer, LiveStatus
+from imuhinge.coaching.tempo import DEFAULT_TEMPO
 from imuhinge.io import RecordingWriter
 from imuhinge.model import G_MPS2, Exercise
 from imuhinge.sim import SimConfig, simulate
@@ -53,7 +54,7 @@ class RecordOptions:
     targets: list[SensorTarget]
     out: Path
     exercise: Exercise = Exercise.RDL
-    tempo: str = "3-1-2"
+    tempo: str = DEFAULT_TEMPO
     sample_rate_hz: float = 100.0
     metadata: dict[str, str] = field(default_factory=dict)
     duration_s: float | None = None

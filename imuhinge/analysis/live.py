@@ -14,7 +14,7 @@ import numpy as np
 
 from imuhinge.analysis.replay import build_report, trunk_placement
 from imuhinge.body.angles import AngleSeries, SagittalFrame
-from imuhinge.coaching.tempo import parse_tempo
+from imuhinge.coaching.tempo import DEFAULT_TEMPO, parse_tempo
 from imuhinge.coaching.verdicts import judge_reps
 from imuhinge.model import Exercise, Recording, Rep, SensorStream, SetReport, Targets
 from imuhinge.reps.metrics import build_reps
@@ -203,7 +203,7 @@ class LiveAnalyzer:
         self,
         fs_hz: float,
         exercise: Exercise = Exercise.RDL,
-        tempo: str = "3-1-2",
+        tempo: str = DEFAULT_TEMPO,
         placements: tuple[str, ...] = ("upper_back",),
         targets: Targets | None = None,
     ):

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from imuhinge.coaching.tempo import DEFAULT_TEMPO
 from imuhinge.errors import ImuhingeError, InputError
 from imuhinge.model import Exercise, SetReport
 
@@ -125,7 +126,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         choices=[e.value for e in Exercise],
         help="exercise (default: from the file, else rdl)",
     )
-    p.add_argument("--tempo", help="target tempo, e.g. 3-1-2, 3-2-1, 31X0 (default: file, else 3-1-2)")
+    p.add_argument(
+        "--tempo", help=f"target tempo, e.g. 3-1-2, 3-2-1, 31X0 (default: file, else {DEFAULT_TEMPO})"
+    )
     p.add_argument("--json", type=Path, metavar="OUT", help="write the JSON report (a folder for FOLDER)")
     p.add_argument("--csv", type=Path, metavar="OUT", help="write the per-rep CSV (a folder for FOLDER)")
     add_log_options(p)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from imuhinge.cli.analyze import add_log_options, check_log_options, log_report
 from imuhinge.cli.simulate import add_motion_options, config_from_args
-from imuhinge.coaching.tempo import describe_tempo, parse_tempo
+from imuhinge.coaching.tempo import DEFAULT_TEMPO, describe_tempo, parse_tempo
 from imuhinge.errors import ImuhingeError, InputError
 from imuhinge.model import Exercise, Rep
 from imuhinge.sources.ble import require_ble
@@ -189,7 +189,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--out", "-o", help="recording to write (default: set-DATE-TIME.csv)")
-    p.add_argument("--tempo", dest="target_tempo", default="3-1-2", help="target tempo (default 3-1-2)")
+    p.add_argument(
+        "--tempo", dest="target_tempo", default=DEFAULT_TEMPO, help=f"target tempo (default {DEFAULT_TEMPO})"
+    )
     p.add_argument(
         "--upper-back", metavar="NAME|ADDRESS", help="sensor for the upper back (default: first found)"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from imuhinge.coaching.tempo import DEFAULT_TEMPO
 from imuhinge.model import Exercise, SetReport
 
 EXAMPLE = """example:
@@ -19,7 +20,9 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
         choices=[e.value for e in Exercise],
         help="exercise (default: from the file, else rdl)",
     )
-    parser.add_argument("--tempo", help="target tempo, e.g. 3-1-2, 3-2-1 (default: file, else 3-1-2)")
+    parser.add_argument(
+        "--tempo", help=f"target tempo, e.g. 3-1-2, 3-2-1 (default: file, else {DEFAULT_TEMPO})"
+    )
 
 
 def analyze_path(path: Path, args: argparse.Namespace) -> SetReport:

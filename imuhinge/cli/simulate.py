@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from imuhinge.coaching.tempo import parse_tempo
+from imuhinge.coaching.tempo import DEFAULT_TEMPO, parse_tempo
 from imuhinge.errors import InputError
 from imuhinge.model import PLACEMENTS, Exercise
 
@@ -159,8 +159,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_motion_options(p)
     p.add_argument(
         "--target-tempo",
-        default="3-1-2",
-        help="prescription written into the file, what analyze judges against (default 3-1-2)",
+        default=DEFAULT_TEMPO,
+        help=f"prescription written into the file, what analyze judges against (default {DEFAULT_TEMPO})",
     )
     p.add_argument("--out", "-o", default="set.csv", help="output CSV (truth goes to NAME.truth.json)")
     p.set_defaults(func=run)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from imuhinge.model import PartialMovement
+from imuhinge.model import MIN_DEPTH_DEG, PartialMovement
 from imuhinge.reps.phase_rule import SPEED_FLOOR_DPS, SPEED_FRACTION, Zone, movement_bounds
 
 
@@ -24,7 +24,7 @@ from imuhinge.reps.phase_rule import SPEED_FLOOR_DPS, SPEED_FRACTION, Zone, move
 class SegmenterConfig:
     """Thresholds of the segmentation, all configurable."""
 
-    min_depth_deg: float = 15.0
+    min_depth_deg: float = MIN_DEPTH_DEG
     partial_min_deg: float = 7.0
     zone_fraction: float = 0.25
     speed_fraction: float = SPEED_FRACTION

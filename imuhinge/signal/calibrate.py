@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from imuhinge.model import G_MPS2
+
 STILL_MIN_S = 0.75
 STILL_WINDOW_S = 0.5
 STILL_GYR_STD_DPS = 1.0
@@ -73,7 +75,7 @@ def still_mask(acc_mps2: np.ndarray, gyr_rads: np.ndarray, fs_hz: float) -> np.n
     n = STILL_WINDOW_S * fs_hz
     gyr_dps = np.degrees(gyr_rads)
     gyr_std = np.max([_rolling_std(gyr_dps[:, k], n) for k in range(3)], axis=0)
-    acc_std = _rolling_std(np.linalg.norm(acc_mps2, axis=1) / 9.80665, n)
+    acc_std = _rolling_std(np.linalg.norm(acc_mps2, axis=1) / G_MPS2, n)
     return (
         (gyr_std < STILL_GYR_STD_DPS)
         & (acc_std < STILL_ACC_STD_G)
