@@ -8,10 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from imuhinge.coaching.set_summary import SetSummary
 
 if TYPE_CHECKING:  # only annotations need numpy: the CLI builds its parser without importing it
     import numpy as np
+
+    from imuhinge.coaching.cues import Cue
 
 G_MPS2 = 9.80665
 MIN_DEPTH_DEG = 15.0  # trunk flexion a movement must reach to count as a rep
@@ -48,6 +52,33 @@ class Exercise(StrEnum):
     def hold(self) -> bool:
         """True for isometric holds at depth, judged on hold time and angle stability."""
         return self is Exercise.HINGE_HOLD
+
+
+class Phase(StrEnum):
+    """The phases of a rep in tempo order; the value is the phase's key in files and reports."""
+
+    ECCENTRIC = "eccentric"
+    BOTTOM = "bottom"
+    CONCENTRIC = "concentric"
+    TOP = "top"
+
+    @property
+    def is_pause(self) -> bool:
+        """True for the bottom and the top pause, False for the two movements."""
+        return self in (Phase.BOTTOM, Phase.TOP)
+
+
+def _phase_s(durations: Tempo | Rep, phase: Phase) -> float | None:
+    match phase:
+        case Phase.ECCENTRIC:
+            return durations.eccentric_s
+        case Phase.BOTTOM:
+            return durations.bottom_s
+        case Phase.CONCENTRIC:
+            return durations.concentric_s
+        case Phase.TOP:
+            return durations.top_s
+    raise ValueError(f"not a phase: {phase!r}")
 
 
 @dataclass(frozen=True)
@@ -136,7 +167,11 @@ class Tempo:
     explosive: frozenset[str] = frozenset()
     notation: str = ""
 
-    PHASES = ("eccentric", "bottom", "concentric", "top")
+    PHASES = tuple(Phase)
+
+    def phase_s(self, phase: Phase) -> float | None:
+        """Prescribed seconds of a phase; None when it has no target (or is explosive)."""
+        return _phase_s(self, phase)
 
 
 @dataclass(frozen=True)
@@ -190,8 +225,12 @@ class Rep:
     tempo_ok: bool | None = None
     spine_ok: bool | None = None
     phase_ok: dict[str, bool | None] = field(default_factory=dict)
-    cues: list[str] = field(default_factory=list)
+    cues: list[Cue] = field(default_factory=list)
     data_gaps_s: list[tuple[float, float]] = field(default_factory=list)
+
+    def phase_s(self, phase: Phase) -> float | None:
+        """Measured seconds of a phase; None when it could not be measured."""
+        return _phase_s(self, phase)
 
     @property
     def range_of_motion_deg(self) -> float | None:
@@ -230,8 +269,9 @@ class OtherMovement:
 class SetReport:
     """Everything the analysis found in one set: reps, partial movements, verdicts and cues.
 
-    ``references`` says, per sensor, which posture its angles are measured from (the standing
-    reference calibration chose).
+    ``summary`` and ``cues`` are the set's typed summary and set-level cues (``imuhinge.coaching``);
+    ``imuhinge.report.wording`` puts cues into words. ``references`` says, per sensor, which posture
+    its angles are measured from (the standing reference calibration chose).
     """
 
     exercise: Exercise
@@ -241,8 +281,8 @@ class SetReport:
     reps: list[Rep]
     partials: list[PartialMovement] = field(default_factory=list)
     other_movements: list[OtherMovement] = field(default_factory=list)
-    summary: dict[str, Any] = field(default_factory=dict)
-    cues: list[str] = field(default_factory=list)
+    summary: SetSummary = field(default_factory=SetSummary)
+    cues: list[Cue] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     measured: dict[str, bool] = field(default_factory=dict)
     references: dict[str, str] = field(default_factory=dict)

@@ -37,9 +37,9 @@ def _write_outputs(report: SetReport, json_out: Path | None, csv_out: Path | Non
 
 
 def _summary_line(path: Path, report: SetReport) -> str:
-    frac = report.summary.get("tempo_ok_fraction")
-    tempo = "-" if frac is None else f"{100 * float(frac):.0f}%"
-    depth = (report.summary.get("depth_deg") or {}).get("mean")
+    frac = report.summary.tempo_ok_fraction
+    tempo = "-" if frac is None else f"{100 * frac:.0f}%"
+    depth = report.summary.depth_deg.mean
     depth_txt = "-" if depth is None else f"{depth:.0f}°"
     return (
         f"{path.name}: {report.rep_count} reps, tempo on target {tempo}, depth {depth_txt}, "

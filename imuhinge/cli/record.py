@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING
 
 from imuhinge.cli.analyze import add_log_options, check_log_options, log_report
 from imuhinge.cli.simulate import add_motion_options, config_from_args
-from imuhinge.coaching.tempo import DEFAULT_TEMPO, describe_tempo, parse_tempo
+from imuhinge.coaching.tempo import DEFAULT_TEMPO, parse_tempo
 from imuhinge.errors import ImuhingeError, InputError
 from imuhinge.model import Exercise, Rep
+from imuhinge.report.wording import cue_texts, describe_tempo
 from imuhinge.sources.ble import require_ble
 
 if TYPE_CHECKING:
@@ -31,12 +32,12 @@ Ctrl-C ends the set; the recording is kept (NAME.partial while recording).
 """
 
 
-def _rep_line(rep: Rep) -> str:
+def _rep_line(rep: Rep, exercise: Exercise) -> str:
     tempo = "/".join(
         "-" if v is None else f"{v:.1f}" for v in (rep.eccentric_s, rep.bottom_s, rep.concentric_s)
     )
     verdict = {None: "", True: " on target", False: " OFF target"}[rep.tempo_ok]
-    cues = f" | {'; '.join(rep.cues)}" if rep.cues else ""
+    cues = f" | {'; '.join(cue_texts(rep.cues, exercise))}" if rep.cues else ""
     depth = "-" if rep.peak_trunk_flexion_deg is None else f"{rep.peak_trunk_flexion_deg:.0f}°"
     return f"rep {rep.index}: {tempo} s down/pause/up, depth {depth}{verdict}{cues}"
 
@@ -44,9 +45,10 @@ def _rep_line(rep: Rep) -> str:
 class LiveView:
     """Terminal output while recording: one updating line on a terminal, plain lines otherwise."""
 
-    def __init__(self, tty: bool, beep: bool):
+    def __init__(self, tty: bool, beep: bool, exercise: Exercise):
         self.tty = tty
         self.beep = beep
+        self.exercise = exercise
         self._phase = ""
         self._last_rep = ""
 
@@ -59,7 +61,7 @@ class LiveView:
 
     def live(self, s: LiveStatus) -> None:
         for rep in s.new_reps:
-            self._last_rep = _rep_line(rep)
+            self._last_rep = _rep_line(rep, self.exercise)
             self._print(self._last_rep)
         if self.beep and s.phase != self._phase and s.phase in ("lowering", "bottom", "rising", "top"):
             sys.stdout.write("\a")
@@ -135,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
     opts = RecordOptions(
         _targets(args), out, exercise, args.target_tempo, args.rate_hz, metadata, args.duration_s
     )
-    view = LiveView(sys.stdout.isatty(), args.beep)
+    view = LiveView(sys.stdout.isatty(), args.beep, exercise)
     print(f"recording {exercise.value} to {out}; target {describe_tempo(parse_tempo(args.target_tempo))}")
     try:
         if args.simulate:

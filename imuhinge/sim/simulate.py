@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from imuhinge.coaching.tempo import DEFAULT_TEMPO, parse_tempo
-from imuhinge.model import G_MPS2, MIN_DEPTH_DEG, PLACEMENTS, Exercise, Recording, SensorStream
+from imuhinge.model import G_MPS2, MIN_DEPTH_DEG, PLACEMENTS, Exercise, Recording, SensorStream, Tempo
 from imuhinge.sim.kinematics import Channel, Oscillation, euler_zxy, rot_x, rot_y, rot_z
 from imuhinge.sim.reference_rule import movement_span_s
 
@@ -151,12 +151,8 @@ def _phase_seconds(cfg: SimConfig, rng: np.random.Generator) -> list[Phases]:
     else:
         tempo = parse_tempo(cfg.tempo)
         vals: list[float] = []
-        for phase, default in zip(
-            ("eccentric", "bottom", "concentric", "top"),
-            (2.0, 0.0, 2.0, cfg.top_pause_s),
-            strict=True,
-        ):
-            value = getattr(tempo, f"{phase}_s")
+        for phase, default in zip(Tempo.PHASES, (2.0, 0.0, 2.0, cfg.top_pause_s), strict=True):
+            value = tempo.phase_s(phase)
             vals.append(EXPLOSIVE_S.get(phase, default) if value is None else value)
         if cfg.exercise.hold:
             vals[1] = cfg.hold_s
