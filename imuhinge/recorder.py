@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -130,7 +131,7 @@ async def record(
     until: asyncio.Event | None = None,
     on_status: Callable[[SensorStatus], None] | None = None,
     on_live: Callable[[LiveStatus], None] | None = None,
-    **supervisor_kwargs,
+    **supervisor_kwargs: Any,
 ) -> tuple[Path | None, LiveAnalyzer, Supervisor]:
     """Stream the sensors into ``opts.out`` with live analysis until stopped.
 
@@ -183,7 +184,7 @@ async def record_simulated(
     sim_config: SimConfig,
     faults: Faults | None = None,
     speed: float = 1.0,
-    **kwargs,
+    **kwargs: Any,
 ) -> tuple[Path | None, LiveAnalyzer, Supervisor]:
     """Record a simulated set through real bleak calls against emulated sensors (Bumble).
 

@@ -19,9 +19,9 @@ from imuhinge.report.wording import cue_texts, describe_tempo
 from imuhinge.sources.ble import require_ble
 
 if TYPE_CHECKING:
-    from imuhinge.analysis.live import LiveStatus
+    from imuhinge.analysis.live import LiveAnalyzer, LiveStatus
     from imuhinge.recorder import RecordOptions
-    from imuhinge.sources.ble.supervisor import SensorStatus, SensorTarget
+    from imuhinge.sources.ble.supervisor import SensorStatus, SensorTarget, Supervisor
 
 EXAMPLE = """examples:
   imuhinge record --upper-back WT901BLE --tempo 3-1-2 --load-kg 60      (a WitMotion on the upper back)
@@ -98,7 +98,9 @@ def _targets(args: argparse.Namespace) -> list[SensorTarget]:
     return targets
 
 
-async def _record_hardware(opts: RecordOptions, view: LiveView, max_outage_s: float):
+async def _record_hardware(
+    opts: RecordOptions, view: LiveView, max_outage_s: float
+) -> tuple[Path | None, LiveAnalyzer, Supervisor]:
     import asyncio
 
     from imuhinge.recorder import record
@@ -180,7 +182,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``record`` subcommand."""
     p = sub.add_parser(
         "record",

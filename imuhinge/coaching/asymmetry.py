@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from imuhinge.errors import AnalysisError
-from imuhinge.model import SetReport
+from imuhinge.model import Rep, SetReport
 
-ASYMMETRY_FIELDS = {
+ASYMMETRY_FIELDS: dict[str, Callable[[Rep], float | None]] = {
     "depth_deg": lambda r: r.peak_trunk_flexion_deg,
     "lateral_tilt_deg": lambda r: None if r.peak_lateral_tilt_deg is None else abs(r.peak_lateral_tilt_deg),
     "twist_deg": lambda r: None if r.peak_twist_deg is None else abs(r.peak_twist_deg),

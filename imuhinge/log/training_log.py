@@ -105,10 +105,10 @@ class LoggedSet:
     load_kg: float | None
     sensors: list[str]
     target_tempo: str
-    target: dict
+    target: dict[str, Any]
     rep_count: int
     verdicts: dict[str, int]
-    reps: list[dict]
+    reps: list[dict[str, Any]]
     summary: SetSummary
     measured: dict[str, bool]
     cues: list[str]
@@ -445,7 +445,7 @@ def group_sessions(sets: Sequence[LoggedSet]) -> list[list[LoggedSet]]:
     return sessions
 
 
-def _rep_problems(s: LoggedSet, row: dict) -> list[tuple[str, str]]:
+def _rep_problems(s: LoggedSet, row: dict[str, Any]) -> list[tuple[str, str]]:
     """``(kind, words)`` for each target a logged rep missed: its tempo, spine and lean-back cues."""
     if "cue_codes" not in row:  # logged before cues were stored as data: only the verdicts tell
         verdicts = ((CueKind.TEMPO, "tempo_ok"), (CueKind.SPINE, "spine_ok"))

@@ -11,7 +11,7 @@ flagged rep, ``trunk`` and ``lumbar`` for the angle lines.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -508,7 +508,7 @@ def plot_history(sets: Sequence[LoggedSet]) -> Figure:
         raise InputError("the training log has no sets to plot")
     fig = _figure(10, 9)
     axes = fig.subplots(4, 1, sharex=True)
-    panels = (
+    panels: tuple[tuple[str, Callable[[LoggedSet], float | None]], ...] = (
         ("mean depth (°)", lambda s: s.depth_mean_deg),
         ("tempo on target (%)", lambda s: None if s.tempo_ok_fraction is None else 100 * s.tempo_ok_fraction),
         ("spine ok (%)", lambda s: None if s.spine_ok_fraction is None else 100 * s.spine_ok_fraction),
