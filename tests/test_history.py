@@ -219,6 +219,7 @@ CRASH_SCRIPT = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_sigkill_mid_write_leaves_the_log_consistent(db):
     log_set(report_of("2026-11-20"), db)
     size_before = db.stat().st_size
@@ -248,6 +249,7 @@ def test_sigkill_mid_write_leaves_the_log_consistent(db):
     assert len(load_sessions(db)) == 2
 
 
+@pytest.mark.slow
 def test_completed_write_is_all_there(db):
     script = CRASH_SCRIPT.replace("history._open = open_and_stall_at_commit\n", "")
     done = subprocess.run([sys.executable, "-c", script, str(db)], capture_output=True, text=True)

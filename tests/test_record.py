@@ -18,6 +18,7 @@ SPEED = 20.0
 BOUNDS = ("lower_onset_s", "lower_offset_s", "rise_onset_s", "rise_offset_s")
 
 
+@pytest.mark.slow
 def test_record_8_reps_with_a_disconnect_mid_set(tmp_path, capsys):
     # The lifter rests 3 s at the top and the link drops in one of those pauses. Reconnecting takes
     # real time, which the emulation stretches by its speed: a slower emulation keeps the gap short.
@@ -41,6 +42,7 @@ def test_record_8_reps_with_a_disconnect_mid_set(tmp_path, capsys):
     assert not out.with_name("set.csv.partial").exists()
 
 
+@pytest.mark.slow
 def test_disconnect_mid_rep_drops_that_rep_never_joins_it(tmp_path, capsys):
     cfg = SimConfig(reps=5, seed=4)
     truth = simulate(cfg).truth["reps"]
@@ -72,6 +74,7 @@ def test_disconnect_mid_rep_drops_that_rep_never_joins_it(tmp_path, capsys):
     capsys.readouterr()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mtu", [23, 247])
 def test_two_sensors_with_loss_duplicates_and_reordering(tmp_path, mtu, capsys):
     out = tmp_path / "set.csv"
@@ -114,6 +117,7 @@ def test_two_sensors_with_loss_duplicates_and_reordering(tmp_path, mtu, capsys):
     capsys.readouterr()
 
 
+@pytest.mark.slow
 def test_live_and_replay_agree(tmp_path):
     opts = RecordOptions([SensorTarget("upper_back")], tmp_path / "set.csv", Exercise.RDL, "3-1-2", 100.0)
     live_reps = []
@@ -129,6 +133,7 @@ def test_live_and_replay_agree(tmp_path):
             assert abs(getattr(a, key) - getattr(b, key)) <= 0.050, (a.index, key)
 
 
+@pytest.mark.slow
 def test_a_sensor_that_never_returns_leaves_a_loadable_recording(tmp_path):
     out = tmp_path / "set.csv"
     opts = RecordOptions([SensorTarget("upper_back")], out, Exercise.RDL, "3-1-2", 100.0)
