@@ -23,7 +23,7 @@ PLACEMENTS = ("upper_back", "sacrum")
 
 
 class Exercise(StrEnum):
-    """Exercises of the DESIGN table; the value is the exercise id used in files and on the CLI."""
+    """The exercises imuhinge analyses (``docs/method.md``); the value is the id in files and on the CLI."""
 
     RDL = "rdl"
     HIP_HINGE = "hip_hinge"

@@ -252,7 +252,8 @@ def _trunk_channel(moves: list[_Movement]) -> Channel:
 
 
 def _measure_movements(moves: list[_Movement], t: np.ndarray, angle: np.ndarray, speed: np.ndarray):
-    """Onset and offset of each movement by the DESIGN rules, on the noise-free trunk flexion."""
+    """Onset and offset of each movement by the phase rule (``docs/method.md``), on the noise-free
+    trunk flexion."""
     peaks = []
     for mv in moves:
         i0, i1 = np.searchsorted(t, [mv.start_s, mv.start_s + mv.duration_s])

@@ -23,7 +23,7 @@ class PacketError(InputError):
 
 
 class ClockModel(StrEnum):
-    """Where a profile's sample times come from (DESIGN, "Conventions": never from arrival times).
+    """Where a profile's sample times come from: never from arrival times (``docs/format.md``, "Timestamps").
 
     ``SENSOR_TIMESTAMP``: the device stamps samples with its own clock.
     ``SAMPLE_COUNTER``: the device numbers its samples; times are counter / rate.
