@@ -10,12 +10,13 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from imuhinge.coaching.set_summary import SetSummary
-
-if TYPE_CHECKING:  # only annotations need numpy: the CLI builds its parser without importing it
+# Only annotations need these: the CLI builds its parser without numpy, and the data model imports
+# nothing from the stages that fill it in.
+if TYPE_CHECKING:
     import numpy as np
 
     from imuhinge.coaching.cues import Cue
+    from imuhinge.coaching.set_summary import SetSummary
 
 G_MPS2 = 9.80665
 MIN_DEPTH_DEG = 15.0  # trunk flexion a movement must reach to count as a rep
@@ -279,9 +280,9 @@ class SetReport:
     targets: Targets
     sensors: list[str]
     reps: list[Rep]
+    summary: SetSummary
     partials: list[PartialMovement] = field(default_factory=list)
     other_movements: list[OtherMovement] = field(default_factory=list)
-    summary: SetSummary = field(default_factory=SetSummary)
     cues: list[Cue] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     measured: dict[str, bool] = field(default_factory=dict)
