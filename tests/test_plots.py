@@ -78,7 +78,7 @@ def test_timeline_shows_phases_rep_numbers_and_lumbar(flagged):
     fig = plot_timeline(flagged)
     (ax,) = fig.axes
     spans = by_gid(ax, "phase-", Rectangle)
-    measured = sum(getattr(r, f"{p}_s") is not None for r in flagged.reps for p in Tempo.PHASES)
+    measured = sum(r.phase_s(p) is not None for r in flagged.reps for p in Tempo.PHASES)
     assert measured == 4 * flagged.rep_count - 1  # no top pause after the last rep
     assert len(spans) == measured
     for phase in Tempo.PHASES:
