@@ -23,6 +23,7 @@ def modules_after(code: str) -> set[str]:
 @pytest.mark.parametrize(
     "code",
     [
+        "import imuhinge",
         "import imuhinge.cli; imuhinge.cli.build_parser()",
         "from imuhinge.cli import main; main(['--version'])",
         "from imuhinge.cli import main; main(['record', '--help'])",
@@ -36,3 +37,10 @@ def test_analyze_imports_the_analysis_stack_only():
     loaded = modules_after(f"from imuhinge.cli import main; main(['analyze', {str(RECORDING)!r}])")
     assert {"numpy", "pandas", "vqf", "imuhinge.analysis.replay"} <= loaded
     assert not loaded & {"scipy", "matplotlib", "bleak", "bumble", "imuhinge.sim", "imuhinge.report.plots"}
+
+
+def test_every_public_name_resolves():
+    import imuhinge
+
+    for name in imuhinge.__all__:
+        assert getattr(imuhinge, name) is not None, name
