@@ -1,7 +1,7 @@
 """Accuracy of rep counting and phase timing on simulated sets with ground truth.
 
 Grid: exercises x tempos x mountings x noise/bias x packet loss x sample rates. Prints one row per
-exercise and condition group, then the totals against the DESIGN targets:
+exercise and condition group, then the totals against the targets (``docs/validation.md``):
 every rep counted, no phantom reps, phase durations within one sample period + 20 ms (median) and
 100 ms (worst), peak flexion within 1 deg. "peak n/m" counts reps whose deepest part was lost in a
 gap and is reported as not measured.
@@ -118,7 +118,7 @@ def main() -> None:
             f"{row['worst_ms']:8.1f} {row['peak_deg']:6.2f} {row['peak_unmeasured']:8d}"
         )
     print()
-    print("totals against DESIGN targets")
+    print("totals against the targets")
     print(
         f"{'rate Hz':>7} {'reps':>6} {'missed':>6} {'phantom':>7} {'worst median ms':>16} {'target':>7} "
         f"{'worst ms':>8} {'target':>6} {'peak°':>6} {'target':>6} {'peak n/m':>8}"

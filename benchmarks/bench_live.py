@@ -1,8 +1,8 @@
 """Live analyser: speed against real time, rep latency, and agreement with the replay.
 
 A simulated two-sensor 200 Hz set is fed block by block in arrival order (as the BLE consumer does).
-DESIGN targets: at least 100x faster than real time at 2 x 200 Hz; each rep reported at most 300 ms
-(signal time) after its lockout; live and replay phase boundaries within 50 ms.
+Targets (``docs/validation.md``): at least 100x faster than real time at 2 x 200 Hz; each rep
+reported at most 300 ms (signal time) after its lockout; live and replay phase boundaries within 50 ms.
 
 Run: python benchmarks/bench_live.py [--reps 40] [--block-s 0.05]
 """

@@ -7,8 +7,8 @@ doi:10.3390/data6070072; CC BY 4.0).
 Inclination error = angle between the estimated and the optical "up" axis in the sensor frame, RMSE
 over the movement samples (NaN truth skipped), output k against truth sample k as the dataset defines
 it. The project's path is what the analysis runs: ``imuhinge.signal.orientation.recording_orientation``
-(quiet-standing gyro bias removed, VQF with a 5 deg/s bias limit). DESIGN target: within 5 % of bare
-offline VQF on every trial.
+(quiet-standing gyro bias removed, VQF with a 5 deg/s bias limit). Target (``docs/validation.md``):
+within 5 % of bare offline VQF on every trial.
 
 The last columns read the project's estimate at the times it states (output k describes t_k + Ts/2,
 right for the simulator's instantaneous samples). On BROAD that is worse, and half a sample the other

@@ -1,8 +1,8 @@
 """Replay speed: analysing a 1-hour, two-sensor, 200 Hz recording against offline VQF alone.
 
-DESIGN target: the whole analysis (calibration, orientation, angles, segmentation, metrics, verdicts,
-clock alignment, lumbar flexion, hip travel) in at most 1.5x the time offline VQF alone takes on the
-same data. Loading the CSV is timed apart (``benchmarks/bench_load.py``).
+Target (``docs/validation.md``): the whole analysis (calibration, orientation, angles, segmentation,
+metrics, verdicts, clock alignment, lumbar flexion, hip travel) in at most 1.5x the time offline VQF
+alone takes on the same data. Loading the CSV is timed apart (``benchmarks/bench_load.py``).
 
 Two ways of timing, VQF and the analysis alternating for ``--rounds`` rounds each:
 

@@ -8,16 +8,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-import numpy as np
+# Only annotations need these: the CLI builds its parser without numpy, and the data model imports
+# nothing from the stages that fill it in.
+if TYPE_CHECKING:
+    import numpy as np
+
+    from imuhinge.coaching.cues import Cue
+    from imuhinge.coaching.set_summary import SetSummary
 
 G_MPS2 = 9.80665
+MIN_DEPTH_DEG = 15.0  # trunk flexion a movement must reach to count as a rep
 PLACEMENTS = ("upper_back", "sacrum")
 
 
 class Exercise(StrEnum):
-    """Exercises of the DESIGN table; the value is the exercise id used in files and on the CLI."""
+    """The exercises imuhinge analyses (``docs/method.md``); the value is the id in files and on the CLI."""
 
     RDL = "rdl"
     HIP_HINGE = "hip_hinge"
@@ -46,6 +53,33 @@ class Exercise(StrEnum):
     def hold(self) -> bool:
         """True for isometric holds at depth, judged on hold time and angle stability."""
         return self is Exercise.HINGE_HOLD
+
+
+class Phase(StrEnum):
+    """The phases of a rep in tempo order; the value is the phase's key in files and reports."""
+
+    ECCENTRIC = "eccentric"
+    BOTTOM = "bottom"
+    CONCENTRIC = "concentric"
+    TOP = "top"
+
+    @property
+    def is_pause(self) -> bool:
+        """True for the bottom and the top pause, False for the two movements."""
+        return self in (Phase.BOTTOM, Phase.TOP)
+
+
+def _phase_s(durations: Tempo | Rep, phase: Phase) -> float | None:
+    match phase:
+        case Phase.ECCENTRIC:
+            return durations.eccentric_s
+        case Phase.BOTTOM:
+            return durations.bottom_s
+        case Phase.CONCENTRIC:
+            return durations.concentric_s
+        case Phase.TOP:
+            return durations.top_s
+    raise ValueError(f"not a phase: {phase!r}")
 
 
 @dataclass(frozen=True)
@@ -134,7 +168,11 @@ class Tempo:
     explosive: frozenset[str] = frozenset()
     notation: str = ""
 
-    PHASES = ("eccentric", "bottom", "concentric", "top")
+    PHASES = tuple(Phase)
+
+    def phase_s(self, phase: Phase) -> float | None:
+        """Prescribed seconds of a phase; None when it has no target (or is explosive)."""
+        return _phase_s(self, phase)
 
 
 @dataclass(frozen=True)
@@ -147,7 +185,7 @@ class Targets:
     lumbar_extension_max_deg: float = 10.0
     lockout_lean_back_max_deg: float = 5.0
     depth_consistency_deg: float = 10.0
-    min_depth_deg: float = 15.0
+    min_depth_deg: float = MIN_DEPTH_DEG
 
 
 @dataclass
@@ -188,8 +226,12 @@ class Rep:
     tempo_ok: bool | None = None
     spine_ok: bool | None = None
     phase_ok: dict[str, bool | None] = field(default_factory=dict)
-    cues: list[str] = field(default_factory=list)
+    cues: list[Cue] = field(default_factory=list)
     data_gaps_s: list[tuple[float, float]] = field(default_factory=list)
+
+    def phase_s(self, phase: Phase) -> float | None:
+        """Measured seconds of a phase; None when it could not be measured."""
+        return _phase_s(self, phase)
 
     @property
     def range_of_motion_deg(self) -> float | None:
@@ -228,8 +270,9 @@ class OtherMovement:
 class SetReport:
     """Everything the analysis found in one set: reps, partial movements, verdicts and cues.
 
-    ``references`` says, per sensor, which posture its angles are measured from (the standing
-    reference calibration chose).
+    ``summary`` and ``cues`` are the set's typed summary and set-level cues (``imuhinge.coaching``);
+    ``imuhinge.report.wording`` puts cues into words. ``references`` says, per sensor, which posture
+    its angles are measured from (the standing reference calibration chose).
     """
 
     exercise: Exercise
@@ -237,10 +280,10 @@ class SetReport:
     targets: Targets
     sensors: list[str]
     reps: list[Rep]
+    summary: SetSummary
     partials: list[PartialMovement] = field(default_factory=list)
     other_movements: list[OtherMovement] = field(default_factory=list)
-    summary: dict[str, Any] = field(default_factory=dict)
-    cues: list[str] = field(default_factory=list)
+    cues: list[Cue] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     measured: dict[str, bool] = field(default_factory=dict)
     references: dict[str, str] = field(default_factory=dict)

@@ -21,6 +21,7 @@ import numpy as np
 
 from imuhinge.analysis.live import LiveAnalyzer, LiveStatus
 from imuhinge.analysis.replay import trunk_placement
+from imuhinge.coaching.tempo import DEFAULT_TEMPO
 from imuhinge.errors import InputError
 from imuhinge.io import RecordingWriter
 from imuhinge.model import G_MPS2, Exercise, Gap
@@ -64,7 +65,7 @@ class RecordOptions:
     targets: list[SensorTarget]
     out: Path
     exercise: Exercise = Exercise.RDL
-    tempo: str = "3-1-2"
+    tempo: str = DEFAULT_TEMPO
     sample_rate_hz: float = 100.0
     metadata: dict[str, str] = field(default_factory=dict)
     duration_s: float | None = None

@@ -5,8 +5,9 @@ import pytest
 from conftest import sim_set
 
 from imuhinge.analysis.replay import analyze
+from imuhinge.coaching.cues import Cue, CueCode, CueKind
 from imuhinge.errors import InputError
-from imuhinge.model import Exercise, Recording, SensorStream
+from imuhinge.model import Exercise, Phase, Recording, SensorStream
 from imuhinge.report import report_to_dict
 from imuhinge.sim.stress import stress_set
 
@@ -55,8 +56,10 @@ def test_any_mounting_bias_and_packet_loss(rate):
         sample_rate_hz=rate,
         seed=int(rate),
     )
-    report = assert_matches_truth(sim)
-    assert report.gaps == [] or all(g.missing_samples > 0 for g in report.gaps)
+    assert_matches_truth(sim)
+    seq = sim.recording.sensors["upper_back"].seq
+    sent = seq[-1] - seq[0] + 1
+    assert 0.03 < (sent - len(seq)) / sent < 0.07  # the analysis above ran over real holes
 
 
 def test_lost_packets_at_a_swings_bottom_do_not_restart_orientation():
@@ -87,9 +90,10 @@ def test_walking_in_and_out_partials_and_lean_back():
         reps=6, walk_in_s=6.0, walk_out_s=6.0, partial_after={2: 10.0}, lean_back_reps={5: 10.0}, seed=21
     )
     report = assert_matches_truth(sim)
-    assert any("leaning back at lockout" in c for c in report.reps[4].cues)
-    assert report.reps[4].lockout_extension_deg == pytest.approx(10.0, abs=1.0)
-    assert not any("leaning back" in c for r in report.reps[:4] for c in r.cues)
+    (lean,) = [c for c in report.reps[4].cues if c.code is CueCode.LEAN_BACK]
+    assert lean.value == report.reps[4].lockout_extension_deg == pytest.approx(10.0, abs=1.0)
+    assert lean.limit == 5.0
+    assert not any(c.code is CueCode.LEAN_BACK for r in report.reps[:4] for c in r.cues)
 
 
 def test_tempo_verdicts_and_cues():
@@ -100,11 +104,16 @@ def test_tempo_verdicts_and_cues():
     for rep in report.reps:
         assert rep.tempo_ok is False
         assert rep.phase_ok["eccentric"] is False and rep.phase_ok["concentric"] is True
-        assert any(c.startswith("rushed the descent") for c in rep.cues)
-        assert any(c.startswith("no pause at the bottom") for c in rep.cues)
-    assert report.summary["tempo_ok_fraction"] == 0.0
+        assert [(c.code, c.phase, c.limit) for c in rep.cues] == [
+            (CueCode.PHASE_TOO_SHORT, Phase.ECCENTRIC, 3.0),
+            (CueCode.NO_PAUSE, Phase.BOTTOM, 1.0),
+        ]
+        assert rep.cues[0].value == rep.eccentric_s == pytest.approx(2.0, abs=0.1)
+        assert rep.cues[1].value == rep.bottom_s < 0.3
+    assert report.summary.tempo_ok_fraction == 0.0
     on_target = analyze(sim.recording, tempo="2-0-2")
-    assert on_target.summary["tempo_ok_fraction"] == 1.0
+    assert on_target.summary.tempo_ok_fraction == 1.0
+    assert not any(rep.cues for rep in on_target.reps)
 
 
 def test_one_sensor_says_lumbar_is_not_measured():
@@ -177,21 +186,24 @@ def test_two_sensor_report_flags_rounding_and_squatting():
     report = analyze(sim.recording)
     assert report.measured["lumbar_flexion"] and report.measured["hip_travel"]
     assert [r.spine_ok for r in report.reps] == [True, False, True, True, True]
-    assert any(c.startswith("rounded lower back: lumbar flexion") for c in report.reps[1].cues)
+    (rounded,) = report.reps[1].cues
+    assert rounded.code is CueCode.ROUNDED_BACK and rounded.limit == 10.0
+    assert rounded.value == report.reps[1].peak_lumbar_flexion_deg
     for rep, want in zip(report.reps, sim.truth["reps"], strict=True):
         assert abs(rep.peak_lumbar_flexion_deg - want["peak_lumbar_flexion_deg"]) < 2.0
-    assert report.summary["spine_ok_fraction"] == 0.8
-    assert report.summary["pattern"] in ("hinge", None) and not any(
-        "knee-dominant" in str(report.cues) for _ in [0]
+    assert report.summary.spine_ok_fraction == 0.8
+    assert report.summary.pattern in ("hinge", None)
+    assert not any(
+        c.kind is CueKind.PATTERN for c in [*report.cues, *(c for r in report.reps for c in r.cues)]
     )
 
     # A knee-dominant set from the stress generator (its own body: hips dropping 25-45 cm).
     stress = stress_set("squat", 1)
     squat = analyze(stress.recording, stress.truth["exercise"])
-    assert squat.summary["pattern"] == "squat"
-    assert any(c.startswith("squatting the hinge") for c in squat.cues)
+    assert squat.summary.pattern == "squat"
+    assert Cue(CueCode.SQUATTING_SET, squat.rep_count, squat.rep_count) in squat.cues
     for rep, truth in zip(squat.reps, stress.truth["reps"], strict=True):
-        assert any("knee-dominant" in c for c in rep.cues)
+        assert Cue(CueCode.SQUAT_PATTERN, rep.hip_drop_low_m) in rep.cues
         assert rep.hip_drop_low_m is not None and rep.hip_drop_low_m <= truth["hip_drop_m"]
 
 

@@ -125,6 +125,7 @@ def test_scan_lists_every_profile_with_rssi():
     ("kind", "max_mtu"),
     [("diy", 247), ("diy", 23), ("witmotion", 247), ("witmotion", 23), ("polar_pmd", 247), ("thingy52", 247)],
 )
+@pytest.mark.slow
 def test_every_sample_arrives_exactly_once(kind, max_mtu):
     n = 500
     supervisor, recorder, [(acc_g, gyr_dps)], [sensor] = run_scenario(
@@ -148,6 +149,7 @@ def test_every_sample_arrives_exactly_once(kind, max_mtu):
     assert supervisor.sample_rates_hz == {"upper_back": RATE_HZ[kind]}
 
 
+@pytest.mark.slow
 def test_duplicated_and_reordered_notifications_are_put_right():
     faults = Faults(duplicate=0.1, reorder=0.1, seed=3)
     specs = [("diy", 1500, {"faults": faults}), ("polar_pmd", 1500, {"faults": faults})]
@@ -163,6 +165,7 @@ def test_duplicated_and_reordered_notifications_are_put_right():
     assert supervisor.gaps == []
 
 
+@pytest.mark.slow
 def test_lost_and_malformed_notifications_become_exact_gaps():
     faults = Faults(loss=0.05, corrupt=0.02, seed=4)
     supervisor, recorder, [(acc_g, _)], [sensor] = run_scenario(
@@ -177,6 +180,7 @@ def test_lost_and_malformed_notifications_become_exact_gaps():
     assert np.all(np.diff(out["seq"]) >= 1)
 
 
+@pytest.mark.slow
 def test_forced_disconnect_reconnects_and_marks_the_gap():
     faults = Faults(disconnect_at_s=(3.0,), readvertise_after_s=0.5)
     supervisor, recorder, [(acc_g, _)], [sensor] = run_scenario(
@@ -191,6 +195,7 @@ def test_forced_disconnect_reconnects_and_marks_the_gap():
     assert supervisor.gaps == [gap]
 
 
+@pytest.mark.slow
 def test_clockless_sensor_reconnect_marks_an_approximate_gap():
     faults = Faults(disconnect_at_s=(4.0,), readvertise_after_s=0.5)
     _, recorder, [(acc_g, _)], _ = run_scenario(
@@ -204,6 +209,7 @@ def test_clockless_sensor_reconnect_marks_an_approximate_gap():
     assert np.all(np.diff(out["time_s"]) > 0)
 
 
+@pytest.mark.slow
 def test_two_sensors_at_once():
     specs = [
         ("diy", 1200, {"name": "imuhinge-ub", "address": "D1:00:00:00:00:01"}),
@@ -226,6 +232,7 @@ def test_two_sensors_at_once():
     }
 
 
+@pytest.mark.slow
 def test_first_supported_sensors_are_shared_out_between_placements():
     specs = [("thingy52", 300, {}), ("witmotion", 150, {})]
     targets = [SensorTarget("upper_back"), SensorTarget("sacrum")]

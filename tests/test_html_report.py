@@ -11,10 +11,11 @@ from conftest import sim_set
 
 from imuhinge.analysis.replay import analyze
 from imuhinge.cli import main
-from imuhinge.coaching.tempo import describe_tempo
+from imuhinge.coaching.cues import Cue, CueCode
 from imuhinge.errors import InputError
 from imuhinge.io import save_recording
 from imuhinge.report.html import report_to_html, write_html
+from imuhinge.report.wording import describe_tempo
 
 HOSTILE = "<script>alert(1)</script>"
 TWO = ("upper_back", "sacrum")
@@ -135,16 +136,19 @@ def test_one_sensor_says_lumbar_not_measured():
     report = analyze(sim_set(reps=4, sensors=("upper_back",), seed=2).recording)
     page = Page(report_to_html(report))
     assert "Lower-back (lumbar) flexion: needs a second sensor on the sacrum" in page.plain
+    assert len(page.rows) == report.rep_count == 4
     assert all(row["cells"][6] == NONE for row in page.rows)  # lumbar column
     assert all(row["cells"][-2] == NONE for row in page.rows)  # spine verdict
 
 
 def test_cues_and_warnings_listed():
     report = analyze(sim_set(reps=6, sensors=TWO, tempo="2-1-2", seed=3).recording, tempo="3-1-2")
-    report.cues.append(f"set cue {HOSTILE}")
+    report.cues.append(Cue(CueCode.INCONSISTENT_DEPTH, 12.0, 5.0))
+    report.warnings.append(f"note {HOSTILE}")
     page = Page(report_to_html(report))
-    assert "Set cues" in page.plain and f"set cue {HOSTILE}" in page.plain
-    assert "rushed the descent" in page.plain
+    assert "Set cues inconsistent depth: reps vary by ±12°" in page.plain
+    assert f"Warnings note {HOSTILE}" in page.plain
+    assert "rushed the descent: 2." in page.plain
     assert "script" not in page.tags
 
 

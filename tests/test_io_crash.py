@@ -53,6 +53,7 @@ def _written(side: Path) -> int:
     return int(lines[-1]) if lines else 0
 
 
+@pytest.mark.slow
 def test_writer_killed_with_sigkill_keeps_all_but_the_last_half_second(tmp_path: Path) -> None:
     path, side = tmp_path / "set.csv", tmp_path / "written.txt"
     proc = subprocess.Popen([sys.executable, "-c", CHILD, str(path), str(side)])

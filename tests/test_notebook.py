@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import nbformat
+import pytest
 from nbclient import NotebookClient
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "analysis.ipynb"
@@ -12,6 +13,7 @@ def outputs_text(cell):
     return "".join(o.get("text", "") for o in cell.get("outputs", []) if o["output_type"] == "stream")
 
 
+@pytest.mark.slow
 def test_analysis_notebook_executes(monkeypatch):
     monkeypatch.setenv("MPLBACKEND", "Agg")
     nb = nbformat.read(NOTEBOOK, as_version=4)

@@ -12,7 +12,7 @@ from matplotlib.patches import Rectangle
 
 from imuhinge.analysis.replay import analyze
 from imuhinge.cli import main
-from imuhinge.errors import InputError
+from imuhinge.errors import AnalysisError, InputError
 from imuhinge.io import save_recording
 from imuhinge.model import Tempo
 from imuhinge.report.plots import (
@@ -78,7 +78,7 @@ def test_timeline_shows_phases_rep_numbers_and_lumbar(flagged):
     fig = plot_timeline(flagged)
     (ax,) = fig.axes
     spans = by_gid(ax, "phase-", Rectangle)
-    measured = sum(getattr(r, f"{p}_s") is not None for r in flagged.reps for p in Tempo.PHASES)
+    measured = sum(r.phase_s(p) is not None for r in flagged.reps for p in Tempo.PHASES)
     assert measured == 4 * flagged.rep_count - 1  # no top pause after the last rep
     assert len(spans) == measured
     for phase in Tempo.PHASES:
@@ -226,7 +226,7 @@ def test_save_by_extension(flagged, tmp_path):
 def test_no_reps(no_reps, tmp_path):
     assert no_reps.rep_count == 0
     for plot in (plot_tempo, plot_depth_spine, plot_overlay, plot_dashboard):
-        with pytest.raises(InputError, match="no full reps"):
+        with pytest.raises(AnalysisError, match="no full reps"):
             plot(no_reps)
     ax = plot_timeline(no_reps).axes[0]
     assert not by_gid(ax, "phase-") and not by_gid(ax, "rep-label-")

@@ -18,6 +18,7 @@ SPEED = 20.0
 BOUNDS = ("lower_onset_s", "lower_offset_s", "rise_onset_s", "rise_offset_s")
 
 
+@pytest.mark.slow
 def test_record_8_reps_with_a_disconnect_mid_set(tmp_path, capsys):
     # The lifter rests 3 s at the top and the link drops in one of those pauses. Reconnecting takes
     # real time, which the emulation stretches by its speed: a slower emulation keeps the gap short.
@@ -41,6 +42,7 @@ def test_record_8_reps_with_a_disconnect_mid_set(tmp_path, capsys):
     assert not out.with_name("set.csv.partial").exists()
 
 
+@pytest.mark.slow
 def test_a_short_disconnect_inside_a_rep_keeps_the_rep(tmp_path, capsys):
     """The link drops at a rep's bottom and is back within a second: the rep counts, live and in
     replay; the phases over the gap (and the depth, missed in it) are not measured."""
@@ -64,6 +66,7 @@ def test_a_short_disconnect_inside_a_rep_keeps_the_rep(tmp_path, capsys):
     assert "rep 3 spans" in text  # the replay summary's note
 
 
+@pytest.mark.slow
 def test_disconnect_mid_rep_drops_that_rep_never_joins_it(tmp_path):
     """The link drops at a rep's bottom and the sensor is away for longer than any rep is carried
     across: the reps the gap touches are not counted, every other one is, and none is joined across
@@ -85,6 +88,7 @@ def test_disconnect_mid_rep_drops_that_rep_never_joins_it(tmp_path):
         assert rep.lower_onset_s == pytest.approx(want["lower_onset_s"] + CONNECT_LEAD_S, abs=0.1)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mtu", [23, 247])
 def test_two_sensors_with_loss_duplicates_and_reordering(tmp_path, mtu, capsys):
     out = tmp_path / "set.csv"
@@ -130,6 +134,7 @@ def test_two_sensors_with_loss_duplicates_and_reordering(tmp_path, mtu, capsys):
     assert all("lumbar" in line for line in live_lines)
 
 
+@pytest.mark.slow
 def test_live_and_replay_agree(tmp_path):
     opts = RecordOptions([SensorTarget("upper_back")], tmp_path / "set.csv", Exercise.RDL, "3-1-2", 100.0)
     live_reps = []
@@ -145,6 +150,7 @@ def test_live_and_replay_agree(tmp_path):
             assert abs(getattr(a, key) - getattr(b, key)) <= 0.050, (a.index, key)
 
 
+@pytest.mark.slow
 def test_a_sensor_that_never_returns_leaves_a_loadable_recording(tmp_path):
     out = tmp_path / "set.csv"
     opts = RecordOptions([SensorTarget("upper_back")], out, Exercise.RDL, "3-1-2", 100.0)

@@ -16,7 +16,8 @@ from imuhinge.body.hips import (
 from imuhinge.body.lumbar import lumbar_limit_from_range, lumbar_series
 from imuhinge.body.sway import sway_per_rep
 from imuhinge.coaching.asymmetry import asymmetry
-from imuhinge.errors import InputError
+from imuhinge.coaching.set_summary import SetSummary
+from imuhinge.errors import AnalysisError, InputError
 from imuhinge.model import Recording, SensorStream, SetReport, Targets
 from imuhinge.signal.clock_align import ClockAlignment
 from imuhinge.signal.resample import to_uniform
@@ -186,8 +187,8 @@ def test_sway_and_left_right_asymmetry():
         "bottom_s",
         "concentric_s",
     }
-    empty = SetReport(left.exercise, left.tempo, left.targets, left.sensors, [])
-    with pytest.raises(InputError, match="right set has no full rep"):
+    empty = SetReport(left.exercise, left.tempo, left.targets, left.sensors, [], SetSummary())
+    with pytest.raises(AnalysisError, match="right set has no full rep"):
         asymmetry(left, empty)
 
 

@@ -1,7 +1,8 @@
 import pytest
 
-from imuhinge.coaching.tempo import describe_tempo, parse_tempo
+from imuhinge.coaching.tempo import parse_tempo
 from imuhinge.errors import InputError
+from imuhinge.report.wording import describe_tempo
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,9 @@
 """Command-line interface: argument parsing and printing only; the work happens in the Python API.
 
 Each subcommand lives in its own module with a ``register(subparsers)`` function that adds its parser
-and sets ``func(args) -> int``.
+and sets ``func(args) -> int``. Building the parser imports every command module, so those modules
+import the analysis, plotting, BLE and simulation stacks inside the functions that use them: a command
+pays only for what it runs, and ``imuhinge --version`` or ``--help`` import none of it.
 """
 
 from __future__ import annotations

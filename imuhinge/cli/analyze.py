@@ -6,12 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from imuhinge.analysis.replay import analyze
+from imuhinge.coaching.tempo import DEFAULT_TEMPO
 from imuhinge.errors import ImuhingeError, InputError
-from imuhinge.io.load import is_export_folder, load_any
-from imuhinge.log.training_log import DuplicateSetError, log_set, resolve_db_path
 from imuhinge.model import Exercise, SetReport
-from imuhinge.report import format_report, write_json, write_rep_csv
 
 EXAMPLE = """examples:
   imuhinge analyze recordings/rdl_two_sensors.csv
@@ -22,10 +19,15 @@ EXAMPLE = """examples:
 
 
 def _analyze_file(path: Path, args: argparse.Namespace) -> SetReport:
+    from imuhinge.analysis.replay import analyze
+    from imuhinge.io.load import load_any
+
     return analyze(load_any(path), args.exercise, args.tempo)
 
 
 def _write_outputs(report: SetReport, json_out: Path | None, csv_out: Path | None) -> None:
+    from imuhinge.report import write_json, write_rep_csv
+
     for out, writer in ((json_out, write_json), (csv_out, write_rep_csv)):
         if out is None:
             continue
@@ -36,9 +38,9 @@ def _write_outputs(report: SetReport, json_out: Path | None, csv_out: Path | Non
 
 
 def _summary_line(path: Path, report: SetReport) -> str:
-    frac = report.summary.get("tempo_ok_fraction")
-    tempo = "-" if frac is None else f"{100 * float(frac):.0f}%"
-    depth = (report.summary.get("depth_deg") or {}).get("mean")
+    frac = report.summary.tempo_ok_fraction
+    tempo = "-" if frac is None else f"{100 * frac:.0f}%"
+    depth = report.summary.depth_deg.mean
     depth_txt = "-" if depth is None else f"{depth:.0f}°"
     return (
         f"{path.name}: {report.rep_count} reps, tempo on target {tempo}, depth {depth_txt}, "
@@ -82,6 +84,8 @@ def log_report(report: SetReport, args: argparse.Namespace) -> None:
     """Append the set to the training log when ``--log`` was given (shared with ``record``)."""
     if not args.log:
         return
+    from imuhinge.log.training_log import DuplicateSetError, log_set, resolve_db_path
+
     try:
         set_id = log_set(report, args.db)
     except DuplicateSetError as exc:
@@ -92,6 +96,8 @@ def log_report(report: SetReport, args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Analyse FILE or every recording in FOLDER."""
+    from imuhinge.io.load import is_export_folder
+
     check_log_options(args)
     path = Path(args.path)
     if path.is_dir() and not is_export_folder(path):
@@ -99,6 +105,8 @@ def run(args: argparse.Namespace) -> int:
             if out is not None:
                 out.mkdir(parents=True, exist_ok=True)
         return _run_folder(path, args)
+    from imuhinge.report import format_report
+
     report = _analyze_file(path, args)
     print(format_report(report, title=str(path)))
     _write_outputs(report, args.json, args.csv)
@@ -106,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``analyze`` subcommand."""
     p = sub.add_parser(
         "analyze",
@@ -125,7 +133,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         choices=[e.value for e in Exercise],
         help="exercise (default: from the file, else rdl)",
     )
-    p.add_argument("--tempo", help="target tempo, e.g. 3-1-2, 3-2-1, 31X0 (default: file, else 3-1-2)")
+    p.add_argument(
+        "--tempo", help=f"target tempo, e.g. 3-1-2, 3-2-1, 31X0 (default: file, else {DEFAULT_TEMPO})"
+    )
     p.add_argument("--json", type=Path, metavar="OUT", help="write the JSON report (a folder for FOLDER)")
     p.add_argument("--csv", type=Path, metavar="OUT", help="write the per-rep CSV (a folder for FOLDER)")
     add_log_options(p)

@@ -14,7 +14,6 @@ from imuhinge.log.training_log import (
     resolve_db_path,
 )
 from imuhinge.model import Exercise
-from imuhinge.report.plots import figure_format, plot_history, save_figure
 
 EXAMPLE = """examples:
   imuhinge analyze set.csv --log          (log a set first)
@@ -26,6 +25,8 @@ EXAMPLE = """examples:
 def run(args: argparse.Namespace) -> int:
     """Print the logged sets and the advice; draw the trends with ``--plot``."""
     if args.plot is not None:
+        from imuhinge.report.plots import figure_format
+
         figure_format(args.plot)
     db = resolve_db_path(args.db)
     sets = load_sessions(db, args.exercise)
@@ -41,12 +42,14 @@ def run(args: argparse.Namespace) -> int:
     print("advice:")
     print(progression_advice(sets))
     if args.plot is not None:
+        from imuhinge.report.plots import plot_history, save_figure
+
         save_figure(plot_history(sets), args.plot)
         print(f"wrote {args.plot}")
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``history`` subcommand."""
     p = sub.add_parser(
         "history",

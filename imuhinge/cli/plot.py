@@ -6,23 +6,15 @@ import argparse
 from pathlib import Path
 
 from imuhinge.cli.report import add_analysis_options, analyze_path
-from imuhinge.errors import InputError
-from imuhinge.report.plots import (
-    figure_format,
-    plot_dashboard,
-    plot_depth_spine,
-    plot_overlay,
-    plot_tempo,
-    plot_timeline,
-    save_figure,
-)
+from imuhinge.errors import AnalysisError
 
+# --kind: the figure function of imuhinge.report.plots that draws it
 KINDS = {
-    "dashboard": plot_dashboard,
-    "timeline": plot_timeline,
-    "tempo": plot_tempo,
-    "depth": plot_depth_spine,
-    "overlay": plot_overlay,
+    "dashboard": "plot_dashboard",
+    "timeline": "plot_timeline",
+    "tempo": "plot_tempo",
+    "depth": "plot_depth_spine",
+    "overlay": "plot_overlay",
 }
 EXAMPLE = """examples:
   imuhinge plot recordings/rdl_two_sensors.csv -o rdl.png
@@ -32,22 +24,24 @@ EXAMPLE = """examples:
 
 def run(args: argparse.Namespace) -> int:
     """Analyse FILE and save the chosen figure; per-rep figures of a set without reps are refused."""
+    from imuhinge.report import plots
+
     path, out = Path(args.path), Path(args.output)
-    figure_format(out)
+    plots.figure_format(out)
     report = analyze_path(path, args)
     if not report.reps and args.kind != "timeline":
         partials = f" ({len(report.partials)} partial movements)" if report.partials else ""
-        raise InputError(
+        raise AnalysisError(
             f"no full reps found{partials}: nothing to plot for --kind {args.kind} "
             "(--kind timeline shows the angle over time)",
             path,
         )
-    save_figure(KINDS[args.kind](report), out)
+    plots.save_figure(getattr(plots, KINDS[args.kind])(report), out)
     print(f"wrote {out}")
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``plot`` subcommand."""
     p = sub.add_parser(
         "plot",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import signal
 import sys
@@ -11,24 +10,22 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from imuhinge.analysis.live import LiveStatus
-from imuhinge.analysis.replay import analyze
 from imuhinge.cli.analyze import add_log_options, check_log_options, log_report
 from imuhinge.cli.simulate import add_motion_options, config_from_args
-from imuhinge.coaching.tempo import describe_tempo, parse_tempo
+from imuhinge.coaching.tempo import DEFAULT_TEMPO, parse_tempo
 from imuhinge.errors import ImuhingeError, InputError
-from imuhinge.io import load_recording
 from imuhinge.model import PLACEMENTS, Exercise, Rep
-from imuhinge.report import format_report
+from imuhinge.report.wording import cue_texts, describe_tempo
+from imuhinge.sources import PHONE_APPS
 from imuhinge.sources.ble import require_ble
-from imuhinge.sources.ble.profiles import PROFILES
-from imuhinge.sources.phone import APPS, PhoneTarget, parse_address
 
 if TYPE_CHECKING:
-    from imuhinge.recorder import RecordOptions
+    from imuhinge.analysis.live import LiveAnalyzer, LiveStatus
+    from imuhinge.recorder import RecordOptions, Sources
     from imuhinge.sources.ble.supervisor import SensorStatus, SensorTarget
     from imuhinge.sources.emulated.ble import Faults
     from imuhinge.sources.emulated.phone import PhoneFaults
+    from imuhinge.sources.phone import PhoneTarget
     from imuhinge.sources.phone.source import PhoneStatus
 
 EXAMPLE = """examples:
@@ -44,11 +41,12 @@ Ctrl-C ends the set; the recording is kept (NAME.partial while recording).
 """
 
 
-def _rep_line(rep: Rep, spine_measured: bool) -> str:
+def _rep_line(rep: Rep, exercise: Exercise, spine_measured: bool) -> str:
     tempo = "/".join(
         "-" if v is None else f"{v:.1f}" for v in (rep.eccentric_s, rep.bottom_s, rep.concentric_s)
     )
     verdict = {None: "", True: " on target", False: " OFF target"}[rep.tempo_ok]
+    cues = f" | {'; '.join(cue_texts(rep.cues, exercise))}" if rep.cues else ""
     depth = "-" if rep.peak_trunk_flexion_deg is None else f"{rep.peak_trunk_flexion_deg:.0f}°"
     if not spine_measured:
         spine = ", spine not measured (one sensor)"
@@ -56,16 +54,16 @@ def _rep_line(rep: Rep, spine_measured: bool) -> str:
         spine = ", lumbar not measured (no sacrum data)"
     else:
         spine = f", lumbar {rep.peak_lumbar_flexion_deg:.0f}°" + ("" if rep.spine_ok else " NOT neutral")
-    cues = f" | {'; '.join(rep.cues)}" if rep.cues else ""
     return f"rep {rep.index}: {tempo} s down/pause/up, depth {depth}{verdict}{spine}{cues}"
 
 
 class LiveView:
     """Terminal output while recording: one updating line on a terminal, plain lines otherwise."""
 
-    def __init__(self, tty: bool, beep: bool):
+    def __init__(self, tty: bool, beep: bool, exercise: Exercise):
         self.tty = tty
         self.beep = beep
+        self.exercise = exercise
         self._phase = ""
         self._last_rep = ""
 
@@ -74,7 +72,7 @@ class LiveView:
 
     def live(self, s: LiveStatus) -> None:
         for rep in s.new_reps:
-            self._last_rep = _rep_line(rep, s.spine_measured)
+            self._last_rep = _rep_line(rep, self.exercise, s.spine_measured)
             self._print(self._last_rep)
         if self.beep and s.phase != self._phase and s.phase in ("lowering", "bottom", "rising", "top"):
             sys.stdout.write("\a")
@@ -115,6 +113,7 @@ def _targets(args: argparse.Namespace) -> list[SensorTarget]:
 def _phones(args: argparse.Namespace, taken: list[str]) -> list[PhoneTarget]:
     """One target per ``--phone``, with the i-th ``--address`` (phyphox) or ``--listen`` (Sensor
     Logger) of its kind and the i-th ``--phone-on`` (default: the placements left free, in order)."""
+    from imuhinge.sources.phone import PhoneTarget, parse_address
     from imuhinge.sources.phone.phyphox import DEFAULT_PORT
     from imuhinge.sources.phone.sensorlogger import new_token
 
@@ -144,7 +143,11 @@ def _phones(args: argparse.Namespace, taken: list[str]) -> list[PhoneTarget]:
     return phones
 
 
-async def _record_hardware(opts: RecordOptions, view: LiveView, max_outage_s: float):
+async def _record_hardware(
+    opts: RecordOptions, view: LiveView, max_outage_s: float
+) -> tuple[Path | None, LiveAnalyzer | None, Sources]:
+    import asyncio
+
     from imuhinge.recorder import record
 
     stop = asyncio.Event()
@@ -180,7 +183,13 @@ def run(args: argparse.Namespace) -> int:
     targets_needed = not args.phone or args.upper_back or args.sacrum
     if targets_needed:
         require_ble()
+    import asyncio
+
+    from imuhinge.analysis.replay import analyze
+    from imuhinge.io import load_recording
     from imuhinge.recorder import RecordOptions, record_simulated
+    from imuhinge.report import format_report
+    from imuhinge.sources.ble.profiles import PROFILES
 
     parse_tempo(args.target_tempo)
     if args.profile is not None and args.profile not in PROFILES:
@@ -198,7 +207,7 @@ def run(args: argparse.Namespace) -> int:
     opts = RecordOptions(
         targets, out, exercise, args.target_tempo, args.rate_hz, metadata, args.duration_s, phones
     )
-    view = LiveView(sys.stdout.isatty(), args.beep)
+    view = LiveView(sys.stdout.isatty(), args.beep, exercise)
     print(f"recording {exercise.value} to {out}; target {describe_tempo(parse_tempo(args.target_tempo))}")
     try:
         if args.simulate:
@@ -236,7 +245,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``record`` subcommand."""
     p = sub.add_parser(
         "record",
@@ -248,12 +257,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--out", "-o", help="recording to write (default: set-DATE-TIME.csv)")
-    p.add_argument("--tempo", dest="target_tempo", default="3-1-2", help="target tempo (default 3-1-2)")
+    p.add_argument(
+        "--tempo", dest="target_tempo", default=DEFAULT_TEMPO, help=f"target tempo (default {DEFAULT_TEMPO})"
+    )
     p.add_argument(
         "--upper-back", metavar="NAME|ADDRESS", help="sensor for the upper back (default: first found)"
     )
     p.add_argument("--sacrum", metavar="NAME|ADDRESS", help="sensor for the sacrum (adds the placement)")
-    p.add_argument("--profile", help=f"only sensors of this profile ({', '.join(PROFILES)})")
+    p.add_argument("--profile", help="only sensors of this profile (as `imuhinge scan` names them)")
     p.add_argument("--duration-s", type=float, help="stop after this long (default: Ctrl-C)")
     p.add_argument("--load-kg", type=float, help="load, for the training log")
     p.add_argument(
@@ -265,7 +276,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--beep", action="store_true", help="audible cue (terminal bell) at phase changes")
     phone = p.add_argument_group("phones over Wi-Fi (repeat --phone and its options for a second phone)")
     phone.add_argument(
-        "--phone", action="append", default=[], choices=APPS, help="record a phone running this app"
+        "--phone", action="append", default=[], choices=PHONE_APPS, help="record a phone running this app"
     )
     phone.add_argument(
         "--address", action="append", default=[], metavar="HOST:PORT", help="phyphox: the phone's address"

@@ -5,10 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from imuhinge.analysis.replay import analyze
-from imuhinge.io.load import load_any
+from imuhinge.coaching.tempo import DEFAULT_TEMPO
 from imuhinge.model import Exercise, SetReport
-from imuhinge.report.html import write_html
 
 EXAMPLE = """example:
   imuhinge report recordings/rdl_two_sensors.csv -o rdl.html
@@ -22,16 +20,23 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
         choices=[e.value for e in Exercise],
         help="exercise (default: from the file, else rdl)",
     )
-    parser.add_argument("--tempo", help="target tempo, e.g. 3-1-2, 3-2-1 (default: file, else 3-1-2)")
+    parser.add_argument(
+        "--tempo", help=f"target tempo, e.g. 3-1-2, 3-2-1 (default: file, else {DEFAULT_TEMPO})"
+    )
 
 
 def analyze_path(path: Path, args: argparse.Namespace) -> SetReport:
     """Load and analyse one recording or export with the ``--exercise`` / ``--tempo`` options."""
+    from imuhinge.analysis.replay import analyze
+    from imuhinge.io.load import load_any
+
     return analyze(load_any(path), args.exercise, args.tempo)
 
 
 def run(args: argparse.Namespace) -> int:
     """Analyse FILE and write the HTML report; a set without reps is still a valid report."""
+    from imuhinge.report.html import write_html
+
     path, out = Path(args.path), Path(args.output)
     report = analyze_path(path, args)
     write_html(report, out, title=path.name)
@@ -40,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``report`` subcommand."""
     p = sub.add_parser(
         "report",

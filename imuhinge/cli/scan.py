@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 from typing import TYPE_CHECKING
 
 from imuhinge.errors import InputError
@@ -44,6 +43,8 @@ def run(args: argparse.Namespace) -> int:
     if args.timeout_s <= 0:
         raise InputError(f"--timeout-s: must be positive, got {args.timeout_s}")
     require_ble()
+    import asyncio
+
     from imuhinge.sources.ble.scan import scan
 
     found = asyncio.run(_scan_simulated(args.timeout_s) if args.simulate else scan(args.timeout_s))
@@ -56,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``scan`` subcommand."""
     p = sub.add_parser(
         "scan",

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from imuhinge.coaching.tempo import parse_tempo
+from imuhinge.coaching.tempo import DEFAULT_TEMPO, parse_tempo
 from imuhinge.errors import InputError
-from imuhinge.io import save_recording
 from imuhinge.model import PLACEMENTS, Exercise
-from imuhinge.sim import SimConfig, simulate, write_truth
+
+if TYPE_CHECKING:
+    from imuhinge.sim import SimConfig
 
 EXAMPLE = """example:
   imuhinge simulate --exercise rdl --reps 8 --tempo 3-1-2 --sensors upper_back,sacrum --out set.csv
@@ -82,6 +84,8 @@ def add_motion_options(parser: argparse.ArgumentParser, lifter_tempo_flag: str =
 
 def config_from_args(args: argparse.Namespace) -> SimConfig:
     """Build a SimConfig from the motion options, rejecting bad values with an InputError."""
+    from imuhinge.sim import SimConfig
+
     sensors = tuple(s.strip() for s in args.sensors.split(",") if s.strip())
     bad = [s for s in sensors if s not in PLACEMENTS]
     if bad or not sensors or len(set(sensors)) != len(sensors):
@@ -125,6 +129,9 @@ def config_from_args(args: argparse.Namespace) -> SimConfig:
 
 def run(args: argparse.Namespace) -> int:
     """Simulate, write the CSV and ``NAME.truth.json``, and print one line of what was written."""
+    from imuhinge.io import save_recording
+    from imuhinge.sim import simulate, write_truth
+
     out = Path(args.out)
     sim = simulate(config_from_args(args))
     try:
@@ -140,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``simulate`` subcommand."""
     p = sub.add_parser(
         "simulate",
@@ -152,8 +159,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_motion_options(p)
     p.add_argument(
         "--target-tempo",
-        default="3-1-2",
-        help="prescription written into the file, what analyze judges against (default 3-1-2)",
+        default=DEFAULT_TEMPO,
+        help=f"prescription written into the file, what analyze judges against (default {DEFAULT_TEMPO})",
     )
     p.add_argument("--out", "-o", default="set.csv", help="output CSV (truth goes to NAME.truth.json)")
     p.set_defaults(func=run)

@@ -1,1 +1,1 @@
-"""Coaching: tempo notation, verdicts and cues per rep, the set summary, progression advice."""
+"""Coaching: tempo notation, typed cues, verdicts per rep, the set summary (``report.wording`` words them)."""

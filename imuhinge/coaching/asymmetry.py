@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
-from imuhinge.errors import InputError
-from imuhinge.model import SetReport
+from imuhinge.errors import AnalysisError
+from imuhinge.model import Rep, SetReport
 
-ASYMMETRY_FIELDS = {
+ASYMMETRY_FIELDS: dict[str, Callable[[Rep], float | None]] = {
     "depth_deg": lambda r: r.peak_trunk_flexion_deg,
     "lateral_tilt_deg": lambda r: None if r.peak_lateral_tilt_deg is None else abs(r.peak_lateral_tilt_deg),
     "twist_deg": lambda r: None if r.peak_twist_deg is None else abs(r.peak_twist_deg),
@@ -37,12 +39,12 @@ def asymmetry(left: SetReport, right: SetReport) -> dict[str, dict[str, float | 
 
     Raises
     ------
-    InputError
+    AnalysisError
         When either set has no rep.
     """
     for side, report in (("left", left), ("right", right)):
         if not report.reps:
-            raise InputError(f"the {side} set has no full rep to compare")
+            raise AnalysisError(f"the {side} set has no full rep to compare")
     out: dict[str, dict[str, float | None]] = {}
     for name, get in ASYMMETRY_FIELDS.items():
         med = {}

@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from imuhinge.body.hips import classify_pattern
-from imuhinge.coaching.verdicts import phase_target
-from imuhinge.model import Exercise, Rep, Targets, Tempo
+from imuhinge.coaching.cues import Cue, CueCode
+from imuhinge.coaching.set_summary import Drift, PhaseSummary, SetSummary, Stats
+from imuhinge.model import Exercise, Phase, Rep, Targets, Tempo
 
-DRIFT_REPS = 3
+DRIFT_REPS = 3  # first and last reps compared for drift; a set needs twice as many
+DEPTH_SPREAD_REPS = 3  # reps needed before the set's depth spread is judged
 
 
-def _stats(values: list[float]) -> dict[str, float | None]:
+def _stats(values: list[float]) -> Stats:
     if not values:
-        return {"mean": None, "sd": None, "min": None, "max": None}
+        return Stats()
     a = np.asarray(values, dtype=float)
-    return {
-        "mean": round(float(a.mean()), 3),
-        "sd": round(float(a.std()), 3),
-        "min": round(float(a.min()), 3),
-        "max": round(float(a.max()), 3),
-    }
+    mean, sd, least, most = (round(float(v), 3) for v in (a.mean(), a.std(), a.min(), a.max()))
+    return Stats(mean, sd, least, most)
+
+
+def _fraction(verdicts: list[bool | None]) -> float | None:
+    """Share of True among the verdicts given (None when none was)."""
+    given = [v for v in verdicts if v is not None]
+    return round(sum(given) / len(given), 3) if given else None
 
 
 def _change(first: list[float | None], last: list[float | None]) -> float | None:
@@ -32,56 +34,80 @@ def _change(first: list[float | None], last: list[float | None]) -> float | None
     return float(np.mean(b) - np.mean(a)) if a and b else None
 
 
+def _phase_summary(reps: list[Rep], tempo: Tempo, phase: Phase) -> PhaseSummary:
+    stats = _stats([d for r in reps if (d := r.phase_s(phase)) is not None])
+    return PhaseSummary(
+        stats.mean,
+        stats.sd,
+        stats.min,
+        stats.max,
+        tempo.phase_s(phase),
+        _fraction([r.phase_ok.get(phase) for r in reps]),
+    )
+
+
+def _drift(reps: list[Rep], tempo: Tempo, targets: Targets) -> tuple[Drift | None, list[Cue]]:
+    """The last reps against the first: a descent that sped up, a depth that dropped."""
+    if len(reps) < 2 * DRIFT_REPS:
+        return None, []
+    first, last = reps[:DRIFT_REPS], reps[-DRIFT_REPS:]
+    ecc = _change([r.eccentric_s for r in first], [r.eccentric_s for r in last])
+    depth = _change([r.peak_trunk_flexion_deg for r in first], [r.peak_trunk_flexion_deg for r in last])
+    cues = []
+    if tempo.eccentric_s is not None and ecc is not None and ecc < -targets.tempo_tolerance_s:
+        cues.append(Cue(CueCode.DESCENT_SPED_UP, ecc, -targets.tempo_tolerance_s, Phase.ECCENTRIC))
+    if depth is not None and depth < -targets.depth_consistency_deg / 2:
+        cues.append(Cue(CueCode.DEPTH_DROPPED, depth, -targets.depth_consistency_deg / 2))
+    drift = Drift(None if ecc is None else round(ecc, 3), None if depth is None else round(depth, 3))
+    return drift, cues
+
+
 def summarize(
     reps: list[Rep], exercise: Exercise, tempo: Tempo, targets: Targets, partial_count: int
-) -> tuple[dict[str, Any], list[str]]:
-    """Set summary (rep count, tempo adherence per phase, depth, time under tension, drift) and cues."""
-    summary: dict[str, Any] = {"rep_count": len(reps), "partial_count": partial_count}
-    cues: list[str] = []
-    judged = [r.tempo_ok for r in reps if r.tempo_ok is not None]
-    summary["tempo_ok_fraction"] = round(sum(judged) / len(judged), 3) if judged else None
-    phases: dict[str, object] = {}
-    for phase in Tempo.PHASES:
-        vals = [getattr(r, f"{phase}_s") for r in reps if getattr(r, f"{phase}_s") is not None]
-        oks = [ok for r in reps if (ok := r.phase_ok.get(phase)) is not None]
-        phases[phase] = {
-            **_stats(vals),
-            "target_s": phase_target(tempo, phase),
-            "on_target_fraction": round(sum(oks) / len(oks), 3) if oks else None,
-        }
-    summary["phases"] = phases
-    depths = [r.peak_trunk_flexion_deg for r in reps if r.peak_trunk_flexion_deg is not None]
-    summary["depth_deg"] = _stats(depths)
-    summary["time_under_tension_s"] = round(sum(r.end_s - r.start_s for r in reps), 2)
-    spine = [r.spine_ok for r in reps if r.spine_ok is not None]
-    summary["spine_ok_fraction"] = round(sum(spine) / len(spine), 3) if spine else None
+) -> tuple[SetSummary, list[Cue]]:
+    """Sum up a judged set (``coaching.verdicts.judge_reps`` first) and give its set-level cues.
+
+    Parameters
+    ----------
+    reps : list of Rep
+        The set's full reps, judged.
+    exercise : Exercise
+    tempo : Tempo
+    targets : Targets
+    partial_count : int
+        Movements shallower than the minimum depth.
+
+    Returns
+    -------
+    summary : SetSummary
+    cues : list of Cue
+        Set-level cues: squatting the hinge, drift over the set, inconsistent depth.
+    """
+    cues: list[Cue] = []
     patterns = [r.hip_pattern for r in reps]
-    summary["pattern"] = classify_pattern(patterns)
-    if summary["pattern"] == "squat":
-        cues.append(
-            f"squatting the hinge: {patterns.count('squat')} of {len(reps)} reps were knee-dominant "
-            "(hips dropped instead of travelling back)"
-        )
-    if len(reps) >= 2 * DRIFT_REPS:
-        first, last = reps[:DRIFT_REPS], reps[-DRIFT_REPS:]
-        ecc = _change([r.eccentric_s for r in first], [r.eccentric_s for r in last])
-        depth = _change([r.peak_trunk_flexion_deg for r in first], [r.peak_trunk_flexion_deg for r in last])
-        summary["drift"] = {
-            "eccentric_s": None if ecc is None else round(ecc, 3),
-            "depth_deg": None if depth is None else round(depth, 3),
-        }
-        if tempo.eccentric_s is not None and ecc is not None and ecc < -targets.tempo_tolerance_s:
-            cues.append(f"the descent sped up over the set: last reps {abs(ecc):.1f} s faster than the first")
-        if depth is not None and depth < -targets.depth_consistency_deg / 2:
-            cues.append(f"depth dropped over the set: last reps {abs(depth):.0f}° shallower")
-    else:
-        summary["drift"] = None
-    if len(depths) >= 3 and float(np.std(depths)) > targets.depth_consistency_deg / 2:
-        cues.append(f"inconsistent depth: reps vary by ±{np.std(depths):.0f}°")
+    pattern = classify_pattern(patterns)
+    if pattern == "squat":
+        cues.append(Cue(CueCode.SQUATTING_SET, patterns.count("squat"), len(reps)))
+    drift, drift_cues = _drift(reps, tempo, targets)
+    cues += drift_cues
+    depths = [r.peak_trunk_flexion_deg for r in reps if r.peak_trunk_flexion_deg is not None]
+    spread_deg = float(np.std(depths)) if depths else 0.0
+    if len(depths) >= DEPTH_SPREAD_REPS and spread_deg > targets.depth_consistency_deg / 2:
+        cues.append(Cue(CueCode.INCONSISTENT_DEPTH, spread_deg, targets.depth_consistency_deg / 2))
+    cadence = None
     if exercise.ballistic and len(reps) >= 2:
-        starts = np.array([r.start_s for r in reps])
-        summary["cadence_reps_per_min"] = round(60.0 / float(np.mean(np.diff(starts))), 1)
-    if exercise.hold:
-        holds = [r.bottom_s for r in reps if r.bottom_s is not None]
-        summary["hold_s"] = _stats(holds)
+        cadence = round(60.0 / float(np.mean(np.diff([r.start_s for r in reps]))), 1)
+    summary = SetSummary(
+        rep_count=len(reps),
+        partial_count=partial_count,
+        tempo_ok_fraction=_fraction([r.tempo_ok for r in reps]),
+        phases={phase.value: _phase_summary(reps, tempo, phase) for phase in Tempo.PHASES},
+        depth_deg=_stats(depths),
+        time_under_tension_s=round(sum(r.end_s - r.start_s for r in reps), 2),
+        spine_ok_fraction=_fraction([r.spine_ok for r in reps]),
+        pattern=pattern,
+        drift=drift,
+        cadence_reps_per_min=cadence,
+        hold_s=_stats([r.bottom_s for r in reps if r.bottom_s is not None]) if exercise.hold else None,
+    )
     return summary, cues

@@ -1,4 +1,4 @@
-"""Tempo notation: parsing ``3-1-2``, ``3-1-2-0``, ``3120``, ``X`` and describing it in words."""
+"""Tempo notation: parsing ``3-1-2``, ``3-1-2-0``, ``3120``, ``X`` (``report.wording`` says it in words)."""
 
 from __future__ import annotations
 
@@ -11,18 +11,6 @@ DEFAULT_TEMPO = "3-1-2"
 _PART = r"(?:\d+(?:\.\d+)?|[xX])"
 _SEPARATED = re.compile(rf"^{_PART}(?:[-:/]{_PART}){{2,3}}$")
 _COMPACT = re.compile(r"^[\dxX]{3,4}$")
-_WORDS = {
-    "eccentric": "down",
-    "bottom": "pause at the bottom",
-    "concentric": "up",
-    "top": "pause at the top",
-}
-PHASE_LABELS = {
-    "eccentric": "eccentric (down)",
-    "bottom": "bottom pause",
-    "concentric": "concentric (up)",
-    "top": "top pause",
-}
 
 
 def parse_tempo(text: str) -> Tempo:
@@ -63,24 +51,3 @@ def parse_tempo(text: str) -> Tempo:
     values = [None if p.upper() == "X" else float(p) for p in parts] + [None] * (4 - len(parts))
     notation = "-".join(p.upper() if p.upper() == "X" else p for p in parts)
     return Tempo(values[0], values[1], values[2], values[3], explosive, notation)
-
-
-def _seconds(value: float) -> str:
-    text = f"{value:g}"
-    return f"{text} second" if value == 1 else f"{text} seconds"
-
-
-def describe_tempo(tempo: Tempo) -> str:
-    """Spell a tempo out in words, e.g. ``3-1-2: 3 seconds down, 1 second pause at the bottom, ...``."""
-    if tempo.notation == "X":
-        return "X: explosive, no tempo target (cadence, depth and lockout are judged)"
-    words = []
-    for phase in Tempo.PHASES:
-        value = getattr(tempo, f"{phase}_s")
-        if phase in tempo.explosive:
-            words.append(f"explosive {_WORDS[phase]}")
-        elif value is not None:
-            words.append(f"{_seconds(value)} {_WORDS[phase]}")
-    if tempo.top_s is None:
-        words.append("no top pause target")
-    return f"{tempo.notation}: " + ", ".join(words)

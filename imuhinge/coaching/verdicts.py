@@ -1,107 +1,115 @@
-"""Verdicts and cues: each rep against the tempo and form targets, and the set summary.
+"""Verdicts and cues: each rep against the tempo and form targets.
 
-Every verdict names the measured value next to its target, in plain words.
+Every cue carries the measured value next to the limit it was judged against (``coaching.cues``), and
+every phase that misses its target has a cue saying how. ``imuhinge.report.wording`` words them.
 """
 
 from __future__ import annotations
 
-import numpy as np
+from statistics import median
 
-from imuhinge.model import Exercise, Rep, Targets, Tempo
+from imuhinge.coaching.cues import Cue, CueCode
+from imuhinge.model import Exercise, Phase, Rep, Targets, Tempo
 
-NO_PAUSE_S = 0.3
-PHASE_WORDS = {"eccentric": "lowering", "bottom": "bottom pause", "concentric": "rising", "top": "top pause"}
-
-
-def phase_target(tempo: Tempo, phase: str) -> float | None:
-    """Prescribed seconds of a phase, None when it has no target."""
-    return getattr(tempo, f"{phase}_s")
+NO_PAUSE_S = 0.3  # a prescribed pause held for less than this was no pause at all
+DEPTH_REFERENCE_REPS = 3  # reps needed before each rep's depth is judged against the set's median
 
 
-def _phase_verdict(tempo: Tempo, targets: Targets, phase: str, measured: float | None) -> bool | None:
+def judge_phase(rep: Rep, tempo: Tempo, targets: Targets, phase: Phase) -> tuple[bool | None, Cue | None]:
+    """One phase of a rep against its target.
+
+    A phase is on target within ``targets.tempo_tolerance_s`` of its prescription; an explosive phase
+    when it takes at most ``targets.explosive_max_s``. A pause missed by being under ``NO_PAUSE_S``
+    is ``no_pause``.
+
+    Parameters
+    ----------
+    rep : Rep
+    tempo : Tempo
+    targets : Targets
+    phase : Phase
+
+    Returns
+    -------
+    verdict : bool or None
+        None when the phase was not measured or has no target.
+    cue : Cue or None
+        Why the phase is off target; None when it is not.
+    """
+    measured = rep.phase_s(phase)
     if measured is None:
-        return None
+        return None, None
     if phase in tempo.explosive:
-        return measured <= targets.explosive_max_s
-    target = phase_target(tempo, phase)
+        if measured <= targets.explosive_max_s:
+            return True, None
+        return False, Cue(CueCode.NOT_EXPLOSIVE, measured, targets.explosive_max_s, phase)
+    target = tempo.phase_s(phase)
     if target is None:
-        return None
-    return abs(measured - target) <= targets.tempo_tolerance_s
+        return None, None
+    if measured > target + targets.tempo_tolerance_s:
+        return False, Cue(CueCode.PHASE_TOO_LONG, measured, target, phase)
+    if measured < target - targets.tempo_tolerance_s:
+        short = CueCode.NO_PAUSE if phase.is_pause and measured < NO_PAUSE_S else CueCode.PHASE_TOO_SHORT
+        return False, Cue(short, measured, target, phase)
+    return True, None
 
 
-def _tempo_cues(rep: Rep, tempo: Tempo, targets: Targets, exercise: Exercise) -> list[str]:
+def _depth_cues(depth_deg: float | None, median_deg: float, targets: Targets) -> list[Cue]:
+    """A rep much shallower or deeper than the set's median depth."""
+    if depth_deg is not None and depth_deg < median_deg - targets.depth_consistency_deg:
+        return [Cue(CueCode.SHALLOW_REP, depth_deg, median_deg)]
+    if depth_deg is not None and depth_deg > median_deg + targets.depth_consistency_deg:
+        return [Cue(CueCode.DEEP_REP, depth_deg, median_deg)]
+    return []
+
+
+def _form_cues(rep: Rep, targets: Targets) -> list[Cue]:
+    """Lean-back at lockout, the lower back (two sensors) and the hips' pattern; sets ``spine_ok``."""
     cues = []
-    tol = targets.tempo_tolerance_s
-    ecc_t, bot_t, con_t = tempo.eccentric_s, tempo.bottom_s, tempo.concentric_s
-    ecc, con = rep.eccentric_s, rep.concentric_s
-    where = "at the floor" if exercise.floor_start else "at the bottom"
-    if ecc_t is not None and ecc is not None and ecc < ecc_t - tol:
-        cues.append(f"rushed the descent: {ecc:.1f} s down, target {ecc_t:g} s")
-    elif ecc_t is not None and ecc is not None and ecc > ecc_t + tol:
-        cues.append(f"descent too slow: {ecc:.1f} s down, target {ecc_t:g} s")
-    if bot_t is not None and bot_t >= 2 * NO_PAUSE_S and rep.bottom_s is not None:
-        if rep.bottom_s < NO_PAUSE_S:
-            cues.append(f"no pause {where}: {rep.bottom_s:.1f} s, target {bot_t:g} s")
-        elif rep.bottom_s < bot_t - tol:
-            cues.append(f"pause {where} too short: {rep.bottom_s:.1f} s, target {bot_t:g} s")
-    if bot_t is not None and rep.bottom_s is not None and rep.bottom_s > bot_t + tol:
-        cues.append(f"pause {where} too long: {rep.bottom_s:.1f} s, target {bot_t:g} s")
-    if con is None:
-        pass
-    elif "concentric" in tempo.explosive and con > targets.explosive_max_s:
-        cues.append(f"not explosive: {con:.1f} s up, target under {targets.explosive_max_s:g} s")
-    elif con_t is not None and con < con_t - tol:
-        cues.append(f"rushed the way up: {con:.1f} s, target {con_t:g} s")
-    elif con_t is not None and con > con_t + tol:
-        cues.append(f"way up too slow: {con:.1f} s, target {con_t:g} s")
+    lean = rep.lockout_extension_deg
+    if lean is not None and lean > targets.lockout_lean_back_max_deg:
+        cues.append(Cue(CueCode.LEAN_BACK, lean, targets.lockout_lean_back_max_deg))
+    lumbar = rep.peak_lumbar_flexion_deg
+    if lumbar is not None:
+        extension = rep.lockout_lumbar_extension_deg
+        rounded = lumbar > targets.lumbar_flexion_max_deg
+        overextended = extension is not None and extension > targets.lumbar_extension_max_deg
+        rep.spine_ok = not (rounded or overextended)
+        if rounded:
+            where = None if rep.lumbar_peak_phase is None else Phase(rep.lumbar_peak_phase)
+            cues.append(Cue(CueCode.ROUNDED_BACK, lumbar, targets.lumbar_flexion_max_deg, where))
+        if overextended and extension is not None:
+            cues.append(Cue(CueCode.OVEREXTENDED, extension, targets.lumbar_extension_max_deg))
+    if rep.hip_pattern == "squat":
+        cues.append(Cue(CueCode.SQUAT_PATTERN, rep.hip_drop_low_m or 0.0))
     return cues
 
 
 def judge_reps(reps: list[Rep], exercise: Exercise, tempo: Tempo, targets: Targets) -> None:
-    """Fill each rep's phase verdicts, ``tempo_ok``, ``spine_ok`` and cues in place."""
-    depths = np.array([r.peak_trunk_flexion_deg for r in reps if r.peak_trunk_flexion_deg is not None])
-    median_depth = float(np.median(depths)) if len(depths) else 0.0
+    """Fill each rep's phase verdicts, ``tempo_ok``, ``spine_ok`` and cues in place.
+
+    Parameters
+    ----------
+    reps : list of Rep
+    exercise : Exercise
+        Ballistic exercises get no tempo verdicts.
+    tempo : Tempo
+    targets : Targets
+    """
+    depths = [r.peak_trunk_flexion_deg for r in reps if r.peak_trunk_flexion_deg is not None]
+    median_deg = median(depths) if depths else 0.0
     for rep in reps:
-        cues: list[str] = []
+        cues: list[Cue] = []
         if not exercise.ballistic:
             for phase in Tempo.PHASES:
-                rep.phase_ok[phase] = _phase_verdict(tempo, targets, phase, getattr(rep, f"{phase}_s"))
+                rep.phase_ok[phase], cue = judge_phase(rep, tempo, targets, phase)
+                if cue is not None:
+                    cues.append(cue)
             judged = [v for v in rep.phase_ok.values() if v is not None]
             rep.tempo_ok = all(judged) if judged else None
-            cues += _tempo_cues(rep, tempo, targets, exercise)
-        depth = rep.peak_trunk_flexion_deg
-        if len(depths) >= 3 and depth is not None and depth < median_depth - targets.depth_consistency_deg:
-            cues.append(f"shallow rep: {depth:.0f}° against the set's {median_depth:.0f}°")
-        elif len(depths) >= 3 and depth is not None and depth > median_depth + targets.depth_consistency_deg:
-            cues.append(f"deeper than the rest: {depth:.0f}° against the set's {median_depth:.0f}°")
-        lean = rep.lockout_extension_deg
-        if lean is not None and lean > targets.lockout_lean_back_max_deg:
-            cues.append(
-                f"leaning back at lockout: {lean:.0f}° past standing "
-                f"(limit {targets.lockout_lean_back_max_deg:g}°)"
-            )
-        if rep.peak_lumbar_flexion_deg is not None:
-            rounded = rep.peak_lumbar_flexion_deg > targets.lumbar_flexion_max_deg
-            overextended = (rep.lockout_lumbar_extension_deg or 0.0) > targets.lumbar_extension_max_deg
-            rep.spine_ok = not (rounded or overextended)
-            if rounded:
-                cues.append(
-                    f"rounded lower back: lumbar flexion {rep.peak_lumbar_flexion_deg:.0f}° "
-                    f"(limit {targets.lumbar_flexion_max_deg:g}°) during the "
-                    f"{PHASE_WORDS.get(rep.lumbar_peak_phase or '', 'rep')}"
-                )
-            if overextended:
-                cues.append(
-                    f"overextended lockout: lower back {rep.lockout_lumbar_extension_deg:.0f}° "
-                    f"past neutral (limit {targets.lumbar_extension_max_deg:g}°)"
-                )
-        if rep.hip_pattern == "squat":
-            least_cm = 100 * (rep.hip_drop_low_m or 0.0)
-            cues.append(
-                f"knee-dominant (squatting) pattern: hips dropped at least {least_cm:.0f} cm; "
-                "push the hips back, not down"
-            )
-        rep.cues = cues
+        if len(depths) >= DEPTH_REFERENCE_REPS:
+            cues += _depth_cues(rep.peak_trunk_flexion_deg, median_deg, targets)
+        rep.cues = cues + _form_cues(rep, targets)
 
 
 def rep_flagged(rep: Rep) -> bool:

@@ -1,4 +1,4 @@
-"""Read a v1 recording (DESIGN, "Recording file format") into a :class:`~imuhinge.model.Recording`.
+"""Read a v1 recording (``docs/format.md``) into a :class:`~imuhinge.model.Recording`.
 
 The rows are parsed by pandas' C parser with float dtypes and checked with whole-array numpy
 operations; Python only looks at single lines to describe an error, or the last line of the file to

@@ -25,11 +25,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from imuhinge.coaching.tempo import PHASE_LABELS
+from imuhinge.coaching.cues import Cue, CueKind
+from imuhinge.coaching.set_summary import SetSummary
 from imuhinge.coaching.verdicts import rep_flagged
 from imuhinge.errors import InputError
-from imuhinge.model import SetReport
+from imuhinge.model import Exercise, SetReport
 from imuhinge.report.json_report import report_to_dict
+from imuhinge.report.wording import cue_text
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,7 @@ HEAVY_LOAD_KG = 100.0
 HEAVY_STEP_FRACTION = 0.05
 REDUCE_FRACTION = 0.10
 MAX_REASONS = 3
+HOLDING_KINDS = (CueKind.TEMPO, CueKind.SPINE, CueKind.LEAN_BACK)  # cues that keep the load where it is
 SCHEMA = """
 CREATE TABLE schema_version (version INTEGER NOT NULL);
 CREATE TABLE sets (
@@ -90,8 +93,9 @@ class DuplicateSetError(InputError):
 class LoggedSet:
     """One set as stored in the training log.
 
-    ``reps`` are the rows of ``imuhinge.report.rep_rows`` with each rep's ``phase_ok`` added;
-    ``target`` is the JSON report's target with the verdict ``thresholds`` (``Targets``) added.
+    ``reps`` are the rows of ``imuhinge.report.rep_rows`` (their cues in words and as data,
+    ``cue_codes``) with each rep's ``phase_ok`` added; ``target`` is the JSON report's target with
+    the verdict ``thresholds`` (``Targets``) added.
     """
 
     id: int
@@ -101,11 +105,11 @@ class LoggedSet:
     load_kg: float | None
     sensors: list[str]
     target_tempo: str
-    target: dict
+    target: dict[str, Any]
     rep_count: int
     verdicts: dict[str, int]
-    reps: list[dict]
-    summary: dict
+    reps: list[dict[str, Any]]
+    summary: SetSummary
     measured: dict[str, bool]
     cues: list[str]
     warnings: list[str]
@@ -115,17 +119,17 @@ class LoggedSet:
     @property
     def tempo_ok_fraction(self) -> float | None:
         """Fraction of reps on tempo target (None when tempo was not judged)."""
-        return self.summary.get("tempo_ok_fraction")
+        return self.summary.tempo_ok_fraction
 
     @property
     def spine_ok_fraction(self) -> float | None:
         """Fraction of reps with a neutral spine (None when the lumbar spine was not measured)."""
-        return self.summary.get("spine_ok_fraction")
+        return self.summary.spine_ok_fraction
 
     @property
     def depth_mean_deg(self) -> float | None:
         """Mean peak trunk flexion of the set's reps."""
-        return (self.summary.get("depth_deg") or {}).get("mean")
+        return self.summary.depth_deg.mean
 
 
 def default_db_path() -> Path:
@@ -375,7 +379,7 @@ def _logged_set(row: sqlite3.Row) -> LoggedSet:
         rep_count=row["rep_count"],
         verdicts={key: row[key] for key in VERDICT_COLUMNS},
         reps=json.loads(row["reps_json"]),
-        summary=json.loads(row["summary_json"]),
+        summary=SetSummary.from_dict(json.loads(row["summary_json"])),
         measured=json.loads(row["measured_json"]),
         cues=json.loads(row["cues_json"]),
         warnings=json.loads(row["warnings_json"]),
@@ -441,36 +445,14 @@ def group_sessions(sets: Sequence[LoggedSet]) -> list[list[LoggedSet]]:
     return sessions
 
 
-def _rep_problems(s: LoggedSet, row: dict) -> list[tuple[str, str]]:
-    """``(kind, words)`` for each target a logged rep missed; kind is ``tempo``, ``spine`` or ``lean``."""
-    limits = s.target.get("thresholds", {})
-    explosive = set(s.target.get("explosive", []))
-    problems = []
-    if row.get("tempo_ok") is False:
-        for phase, ok in (row.get("phase_ok") or {}).items():
-            if ok is not False:
-                continue
-            measured_s = row[f"{phase}_s"]
-            if phase in explosive:
-                goal = f"limit {limits.get('explosive_max_s', 1.0):g} s for an explosive phase"
-            else:
-                goal = f"target {s.target.get(f'{phase}_s'):g} s"
-            problems.append(("tempo", f"{PHASE_LABELS[phase]} {measured_s:.1f} s ({goal})"))
-    lumbar = row.get("peak_lumbar_flexion_deg")
-    lumbar_max = limits.get("lumbar_flexion_max_deg", 10.0)
-    if lumbar is not None and lumbar > lumbar_max:
-        problems.append(
-            ("spine", f"rounded lower back (lumbar flexion {lumbar:.0f}°, limit {lumbar_max:g}°)")
-        )
-    over = row.get("lockout_lumbar_extension_deg")
-    over_max = limits.get("lumbar_extension_max_deg", 10.0)
-    if over is not None and over > over_max:
-        problems.append(("spine", f"overextended lower back at lockout ({over:.0f}°, limit {over_max:g}°)"))
-    lean = row.get("lockout_extension_deg")
-    lean_max = limits.get("lockout_lean_back_max_deg", 5.0)
-    if lean is not None and lean > lean_max:
-        problems.append(("lean", f"leaned back {lean:.0f}° at lockout (limit {lean_max:g}°)"))
-    return problems
+def _rep_problems(s: LoggedSet, row: dict[str, Any]) -> list[tuple[str, str]]:
+    """``(kind, words)`` for each target a logged rep missed: its tempo, spine and lean-back cues."""
+    if "cue_codes" not in row:  # logged before cues were stored as data: only the verdicts tell
+        verdicts = ((CueKind.TEMPO, "tempo_ok"), (CueKind.SPINE, "spine_ok"))
+        return [(kind, f"{kind} target missed") for kind, key in verdicts if row[key] is False]
+    exercise = Exercise(s.exercise)
+    cues = [Cue.from_dict(c) for c in row["cue_codes"]]
+    return [(cue.kind, cue_text(cue, exercise)) for cue in cues if cue.kind in HOLDING_KINDS]
 
 
 def _session_problems(session: list[LoggedSet]) -> list[tuple[str, str]]:
@@ -524,7 +506,7 @@ def _exercise_advice(exercise: str, sets: Sequence[LoggedSet]) -> str:
             "form held in the only session logged; it must hold for two sessions in a row before adding load."
         )
     else:
-        form_broke = [any(kind in ("spine", "lean") for kind, _ in p) for p in problems]
+        form_broke = [any(kind in (CueKind.SPINE, CueKind.LEAN_BACK) for kind, _ in p) for p in problems]
         missed = [words for p in reversed(problems) for _, words in p]
         if len(recent) == 2 and all(form_broke) and load_kg is not None:
             step = _step_kg(load_kg, REDUCE_FRACTION)

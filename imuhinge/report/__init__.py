@@ -1,4 +1,4 @@
-"""Reports of an analysed set: text table, JSON, per-rep CSV (plots and HTML live beside them)."""
+"""Reports of an analysed set: text table, JSON, per-rep CSV (plots, HTML and wording live beside them)."""
 
 from imuhinge.report.json_report import report_to_dict, write_json
 from imuhinge.report.rep_table import rep_rows, write_rep_csv

@@ -9,11 +9,9 @@ from __future__ import annotations
 import base64
 from html import escape
 from pathlib import Path
-from typing import Any
 
 from matplotlib.figure import Figure
 
-from imuhinge.coaching.tempo import describe_tempo
 from imuhinge.coaching.verdicts import rep_flagged
 from imuhinge.errors import InputError
 from imuhinge.model import SetReport
@@ -25,6 +23,7 @@ from imuhinge.report.plots import (
     plot_timeline,
 )
 from imuhinge.report.rep_table import rep_rows
+from imuhinge.report.wording import cue_texts, describe_tempo
 
 # What each ``SetReport.measured`` key means, in words, when measured and when not.
 MEASURED_WORDS = {
@@ -93,7 +92,7 @@ def _rep_table(report: SetReport) -> str:
     ]
     for rep, row in zip(report.reps, rep_rows(report), strict=True):
         cells = "".join(f"<td>{_cell(row[key], fmt)}</td>" for key, _, fmt in COLUMNS)
-        cues = "<br>".join(escape(c) for c in rep.cues)
+        cues = "<br>".join(escape(c) for c in cue_texts(rep.cues, report.exercise))
         cls = ' class="flagged"' if rep_flagged(rep) else ""
         lines.append(
             f"<tr{cls}>{cells}{_verdict(rep.tempo_ok)}{_verdict(rep.spine_ok)}"
@@ -104,18 +103,15 @@ def _rep_table(report: SetReport) -> str:
 
 
 def _summary(report: SetReport) -> str:
-    s: dict[str, Any] = report.summary
-    items = [f"{report.rep_count} full reps, {s.get('partial_count', 0)} partial movements"]
-    frac = s.get("tempo_ok_fraction")
-    if frac is not None:
-        items.append(f"tempo on target in {100 * float(frac):.0f}% of reps")
-    depth = s.get("depth_deg") or {}
-    if depth.get("mean") is not None:
-        items.append(f"depth {depth['mean']:.0f}° ± {depth['sd']:.1f}°")
-    spine = s.get("spine_ok_fraction")
-    if spine is not None:
-        items.append(f"neutral spine in {100 * float(spine):.0f}% of reps")
-    items.append(f"time under tension {float(s.get('time_under_tension_s') or 0.0):.1f} s")
+    s = report.summary
+    items = [f"{report.rep_count} full reps, {s.partial_count} partial movements"]
+    if s.tempo_ok_fraction is not None:
+        items.append(f"tempo on target in {100 * s.tempo_ok_fraction:.0f}% of reps")
+    if s.depth_deg.mean is not None:
+        items.append(f"depth {s.depth_deg.mean:.0f}° ± {s.depth_deg.sd:.1f}°")
+    if s.spine_ok_fraction is not None:
+        items.append(f"neutral spine in {100 * s.spine_ok_fraction:.0f}% of reps")
+    items.append(f"time under tension {s.time_under_tension_s:.1f} s")
     return "<p>" + escape(", ".join(items)) + ".</p>"
 
 
@@ -193,7 +189,7 @@ def report_to_html(report: SetReport, title: str | None = None) -> str:
         _summary(report),
         "<h2>Reps</h2>",
         reps_html,
-        _list("Set cues", list(report.cues)),
+        _list("Set cues", cue_texts(report.cues, report.exercise)),
         _list("Warnings", [*report.warnings, *gap_notes]),
         _figures(report),
         _measured(report),

@@ -1,19 +1,23 @@
-"""The JSON report (``imuhinge-report/1``) with the DESIGN's stable keys."""
+"""The JSON report (``imuhinge-report/1``): stable keys, described in ``docs/format.md``."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from imuhinge.coaching.tempo import describe_tempo
 from imuhinge.model import SetReport
 from imuhinge.report.rep_table import rep_rows
+from imuhinge.report.wording import cue_texts, describe_tempo
 
 FORMAT = "imuhinge-report/1"
 
 
 def report_to_dict(report: SetReport) -> dict[str, object]:
-    """The report as JSON-ready data; unmeasurable fields are None (null), never invented."""
+    """The report as JSON-ready data; unmeasurable fields are None (null), never invented.
+
+    ``cues`` (per rep and per set) are sentences; ``cue_codes`` beside them are the same cues as data:
+    ``code``, ``phase``, ``value``, ``limit`` and ``units``.
+    """
     t = report.tempo
     return {
         "format": FORMAT,
@@ -51,8 +55,9 @@ def report_to_dict(report: SetReport) -> dict[str, object]:
             for m in report.other_movements
         ],
         "references": dict(report.references),
-        "summary": report.summary,
-        "cues": list(report.cues),
+        "summary": report.summary.to_dict(),
+        "cues": cue_texts(report.cues, report.exercise),
+        "cue_codes": [cue.to_dict() for cue in report.cues],
         "warnings": list(report.warnings),
         "measured": dict(report.measured),
         "gaps": [

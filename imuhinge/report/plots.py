@@ -11,7 +11,7 @@ flagged rep, ``trunk`` and ``lumbar`` for the angle lines.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,19 +21,19 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.transforms import blended_transform_factory
 
-from imuhinge.coaching.tempo import PHASE_LABELS
 from imuhinge.coaching.verdicts import rep_flagged
-from imuhinge.errors import InputError
-from imuhinge.model import Exercise, Rep, SetReport, Tempo
+from imuhinge.errors import AnalysisError, InputError
+from imuhinge.model import Exercise, Phase, Rep, SetReport, Tempo
+from imuhinge.report.wording import PHASE_WORDS
 
 if TYPE_CHECKING:
     from imuhinge.log.training_log import LoggedSet
 
 PHASE_COLORS = {
-    "eccentric": "#4c72b0",
-    "bottom": "#e8b53c",
-    "concentric": "#55a868",
-    "top": "#9d9d9d",
+    Phase.ECCENTRIC: "#4c72b0",
+    Phase.BOTTOM: "#e8b53c",
+    Phase.CONCENTRIC: "#55a868",
+    Phase.TOP: "#9d9d9d",
 }
 FLAG_COLOR = "#d62728"
 TRUNK_COLOR = "#222222"
@@ -43,28 +43,28 @@ OVERLAY_POINTS = 101
 DPI = 100
 
 
-def phase_order(exercise: Exercise) -> tuple[str, ...]:
+def phase_order(exercise: Exercise) -> tuple[Phase, ...]:
     """Phases in the order a rep goes through them (a floor-start deadlift rises first)."""
     if exercise.floor_start:
-        return ("concentric", "top", "eccentric", "bottom")
+        return (Phase.CONCENTRIC, Phase.TOP, Phase.ECCENTRIC, Phase.BOTTOM)
     return Tempo.PHASES
 
 
-def phase_spans(rep: Rep) -> list[tuple[str, float, float]]:
+def phase_spans(rep: Rep) -> list[tuple[Phase, float, float]]:
     """``(phase, start_s, end_s)`` of each measured phase of a rep, in time order.
 
     A pause always starts where the movement before it ends, so this holds for standing and
     floor-start reps alike; a phase that cannot be measured (``None``) is left out.
     """
     starts = {
-        "eccentric": rep.lower_onset_s,
-        "bottom": rep.lower_offset_s,
-        "concentric": rep.rise_onset_s,
-        "top": rep.rise_offset_s,
+        Phase.ECCENTRIC: rep.lower_onset_s,
+        Phase.BOTTOM: rep.lower_offset_s,
+        Phase.CONCENTRIC: rep.rise_onset_s,
+        Phase.TOP: rep.rise_offset_s,
     }
     spans = []
     for phase in Tempo.PHASES:
-        duration_s = getattr(rep, f"{phase}_s")
+        duration_s = rep.phase_s(phase)
         if duration_s is not None:
             spans.append((phase, starts[phase], starts[phase] + duration_s))
     return sorted(spans, key=lambda span: span[1])
@@ -72,12 +72,12 @@ def phase_spans(rep: Rep) -> list[tuple[str, float, float]]:
 
 def _require_reps(report: SetReport, what: str) -> None:
     if not report.reps:
-        raise InputError(f"no full reps in this set: nothing to plot for {what}")
+        raise AnalysisError(f"no full reps in this set: nothing to plot for {what}")
 
 
 def _require_series(report: SetReport) -> tuple[np.ndarray, np.ndarray]:
     if report.time_s is None or report.trunk_flexion_deg is None:
-        raise InputError("this report carries no trunk angle time series to plot")
+        raise AnalysisError("this report carries no trunk angle time series to plot")
     return report.time_s, report.trunk_flexion_deg
 
 
@@ -89,7 +89,7 @@ def _title(report: SetReport) -> str:
 
 
 def _phase_legend_handles() -> list[Patch]:
-    return [Patch(facecolor=PHASE_COLORS[p], alpha=0.35, label=PHASE_LABELS[p]) for p in Tempo.PHASES]
+    return [Patch(facecolor=PHASE_COLORS[p], alpha=0.35, label=PHASE_WORDS[p].label) for p in Tempo.PHASES]
 
 
 def draw_timeline(ax: Axes, report: SetReport) -> None:
@@ -180,10 +180,10 @@ def draw_tempo(ax: Axes, report: SetReport) -> None:
     tempo, targets = report.tempo, report.targets
     ballistic = report.exercise.ballistic or tempo.notation == "X"
 
-    def target_s(phase: str) -> float | None:
+    def target_s(phase: Phase) -> float | None:
         if phase in tempo.explosive:
             return targets.explosive_max_s
-        return getattr(tempo, f"{phase}_s")
+        return tempo.phase_s(phase)
 
     rows = [rep.index for rep in report.reps]
     if not ballistic:
@@ -199,7 +199,7 @@ def draw_tempo(ax: Axes, report: SetReport) -> None:
                 continue
             # A phase without a target keeps its typical length in the target row, so the phases
             # after it line up with the reps below.
-            measured = [d for r in report.reps if (d := getattr(r, f"{phase}_s")) is not None]
+            measured = [d for r in report.reps if (d := r.phase_s(phase)) is not None]
             if measured:
                 width = float(np.median(measured))
                 ax.barh(0, width, left=left, fill=False, edgecolor="0.6", ls=":")
@@ -208,7 +208,7 @@ def draw_tempo(ax: Axes, report: SetReport) -> None:
     for rep in report.reps:
         left = 0.0
         for phase in order:
-            duration_s = getattr(rep, f"{phase}_s")
+            duration_s = rep.phase_s(phase)
             if duration_s is None:
                 continue
             missed = rep.phase_ok.get(phase) is False
@@ -234,7 +234,7 @@ def draw_tempo(ax: Axes, report: SetReport) -> None:
     ax.invert_yaxis()
     ax.set_xlabel("time in rep (s)")
     ax.set_ylabel("rep")
-    handles = [Patch(facecolor=PHASE_COLORS[p], label=PHASE_LABELS[p]) for p in order]
+    handles = [Patch(facecolor=PHASE_COLORS[p], label=PHASE_WORDS[p].label) for p in order]
     if ballistic:
         ax.set_title("tempo: no target (ballistic), phase durations only", fontsize=10)
     else:
@@ -263,7 +263,10 @@ def draw_depth(ax: Axes, report: SetReport) -> None:
     outside = np.abs(depth_deg - median_deg) > band_deg
     ax.axhspan(median_deg - band_deg, median_deg + band_deg, color="0.9", label=f"median ±{band_deg:g}°")
     ax.bar(
-        idx, depth_deg, color=[FLAG_COLOR if o else PHASE_COLORS["eccentric"] for o in outside], gid="depth"
+        idx,
+        depth_deg,
+        color=[FLAG_COLOR if o else PHASE_COLORS[Phase.ECCENTRIC] for o in outside],
+        gid="depth",
     )
     ax.axhline(median_deg, color="black", ls="--", lw=1, label=f"median {median_deg:.0f}°")
     ax.set_xticks(idx)
@@ -338,7 +341,7 @@ def draw_overlay(ax: Axes, report: SetReport) -> None:
         ax.plot(
             pct,
             curve,
-            color=FLAG_COLOR if flagged else PHASE_COLORS["eccentric"],
+            color=FLAG_COLOR if flagged else PHASE_COLORS[Phase.ECCENTRIC],
             lw=1.5 if flagged else 1.0,
             alpha=0.9 if flagged else 0.5,
             gid=f"overlay-{rep.index}",
@@ -404,7 +407,7 @@ def plot_tempo(report: SetReport) -> Figure:
 
     Raises
     ------
-    InputError
+    AnalysisError
         When the set has no full reps.
     """
     fig = _figure(8, 1.5 + 0.4 * (report.rep_count + 1))
@@ -425,7 +428,7 @@ def plot_depth_spine(report: SetReport) -> Figure:
 
     Raises
     ------
-    InputError
+    AnalysisError
         When the set has no full reps.
     """
     fig = _figure(10, 4)
@@ -448,7 +451,7 @@ def plot_overlay(report: SetReport) -> Figure:
 
     Raises
     ------
-    InputError
+    AnalysisError
         When the set has no full reps.
     """
     fig = _figure(7, 4.5)
@@ -469,7 +472,7 @@ def plot_dashboard(report: SetReport) -> Figure:
 
     Raises
     ------
-    InputError
+    AnalysisError
         When the set has no full reps.
     """
     _require_reps(report, "the dashboard")
@@ -505,7 +508,7 @@ def plot_history(sets: Sequence[LoggedSet]) -> Figure:
         raise InputError("the training log has no sets to plot")
     fig = _figure(10, 9)
     axes = fig.subplots(4, 1, sharex=True)
-    panels = (
+    panels: tuple[tuple[str, Callable[[LoggedSet], float | None]], ...] = (
         ("mean depth (°)", lambda s: s.depth_mean_deg),
         ("tempo on target (%)", lambda s: None if s.tempo_ok_fraction is None else 100 * s.tempo_ok_fraction),
         ("spine ok (%)", lambda s: None if s.spine_ok_fraction is None else 100 * s.spine_ok_fraction),

@@ -1,11 +1,12 @@
-"""Per-rep rows (one dict per rep with the DESIGN JSON keys) and their CSV export."""
+"""Per-rep rows (one dict per rep, the JSON report's stable keys: ``docs/format.md``) and their CSV export."""
 
 from __future__ import annotations
 
 import csv
 from pathlib import Path
 
-from imuhinge.model import Rep, SetReport
+from imuhinge.model import Exercise, Rep, SetReport
+from imuhinge.report.wording import cue_texts
 
 REP_KEYS = (
     "index",
@@ -37,25 +38,29 @@ def _round(value: object) -> object:
     return round(value, 3) if isinstance(value, float) else value
 
 
-def rep_row(rep: Rep) -> dict[str, object]:
-    """One rep as a flat dict with stable keys (floats rounded to 3 decimals, None kept)."""
+def rep_row(rep: Rep, exercise: Exercise) -> dict[str, object]:
+    """One rep as a flat dict with stable keys (floats rounded to 3 decimals, None kept).
+
+    ``cues`` are the cues in words; ``cue_codes`` the same cues as data (``Cue.to_dict``).
+    """
     row = {key: _round(getattr(rep, key)) for key in REP_KEYS}
-    row["cues"] = list(rep.cues)
+    row["cues"] = cue_texts(rep.cues, exercise)
+    row["cue_codes"] = [cue.to_dict() for cue in rep.cues]
     row["data_gaps_s"] = [[round(a, 3), round(b, 3)] for a, b in rep.data_gaps_s]
     return row
 
 
 def rep_rows(report: SetReport) -> list[dict[str, object]]:
     """All reps of a report as rows."""
-    return [rep_row(r) for r in report.reps]
+    return [rep_row(r, report.exercise) for r in report.reps]
 
 
 def write_rep_csv(report: SetReport, path: Path | str) -> None:
-    """Write the per-rep table as CSV (cues joined by ``; ``, empty cells for unmeasured values)."""
+    """Write the per-rep table as CSV (cues in words joined by ``; ``, empty cells for unmeasured values)."""
     with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=[*REP_KEYS, "cues", "data_gaps_s"])
+        writer = csv.DictWriter(fh, fieldnames=[*REP_KEYS, "cues", "data_gaps_s"], extrasaction="ignore")
         writer.writeheader()
-        for row in rep_rows(report):
-            row["cues"] = "; ".join(row["cues"])  # type: ignore[arg-type]
-            row["data_gaps_s"] = "; ".join(f"{a:g}-{b:g}" for a, b in row["data_gaps_s"])  # type: ignore[attr-defined]
+        for rep, row in zip(report.reps, rep_rows(report), strict=True):
+            row["cues"] = "; ".join(cue_texts(rep.cues, report.exercise))
+            row["data_gaps_s"] = "; ".join(f"{a:g}-{b:g}" for a, b in rep.data_gaps_s)
             writer.writerow({k: "" if v is None else v for k, v in row.items()})

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from imuhinge.coaching.tempo import describe_tempo
 from imuhinge.model import SetReport
+from imuhinge.report.wording import cue_texts, describe_tempo
 
 
 def _s(value: float | None) -> str:
@@ -37,19 +37,19 @@ def format_report(report: SetReport, title: str | None = None) -> str:
             f"{r.index:4d}  {_s(r.eccentric_s)}  {_s(r.bottom_s)}  {_s(r.concentric_s)}  {_s(r.top_s)}"
             f"  {_deg(r.peak_trunk_flexion_deg)}  {_deg(r.peak_lumbar_flexion_deg)}"
             f"  {_deg(r.lockout_extension_deg)}  {_ok(r.tempo_ok):>5} {_ok(r.spine_ok):>5}  "
-            + "; ".join(r.cues)
+            + "; ".join(cue_texts(r.cues, report.exercise))
         )
     s = report.summary
     lines.append("")
-    frac = s.get("tempo_ok_fraction")
-    tempo_txt = "" if frac is None else f", tempo on target in {100 * float(frac):.0f}% of reps"
-    depth = s.get("depth_deg") or {}
-    depth_txt = "" if depth.get("mean") is None else (f", depth {depth['mean']:.0f}° ± {depth['sd']:.1f}°")
+    frac = s.tempo_ok_fraction
+    tempo_txt = "" if frac is None else f", tempo on target in {100 * frac:.0f}% of reps"
+    depth = s.depth_deg
+    depth_txt = "" if depth.mean is None else f", depth {depth.mean:.0f}° ± {depth.sd:.1f}°"
     lines.append(
-        f"{report.rep_count} reps, {s.get('partial_count', 0)} partial movements"
-        f"{tempo_txt}{depth_txt}, time under tension {s.get('time_under_tension_s', 0):.1f} s"
+        f"{report.rep_count} reps, {s.partial_count} partial movements"
+        f"{tempo_txt}{depth_txt}, time under tension {s.time_under_tension_s:.1f} s"
     )
-    pattern = s.get("pattern")
+    pattern = s.pattern
     judged = [r.hip_pattern for r in report.reps if r.hip_pattern is not None]
     if pattern:
         lines.append(f"pattern {pattern} ({len(judged)} of {report.rep_count} reps measured)")
@@ -58,7 +58,7 @@ def format_report(report: SetReport, title: str | None = None) -> str:
             "pattern (hinge or squat) not measured: the sacrum sensor's unknown distance from the hip "
             "joint leaves the hips' drop too uncertain"
         )
-    for cue in report.cues:
+    for cue in cue_texts(report.cues, report.exercise):
         lines.append(f"set: {cue}")
     for r in report.reps:
         for a, b in r.data_gaps_s:

@@ -1,4 +1,4 @@
-"""The DESIGN phase rule: movement onset and offset from the flexion speed.
+"""The phase rule (``docs/method.md``): movement onset and offset from the flexion speed.
 
 A movement's onset and offset are where its flexion speed (in its own direction) crosses a fraction
 (default 5 %) of that movement's own peak speed (floor 2 deg/s), searched outwards from the peak-speed

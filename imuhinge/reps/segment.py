@@ -4,7 +4,8 @@ The smoothed trunk flexion is scanned for excursions: from a running minimum (st
 starts when the angle rises by ``partial_min_deg`` and ends when it falls back into the bottom quarter
 of its own range. An excursion whose peak reaches ``min_depth_deg`` is a rep, a shallower one a partial
 movement. Floor-start reps (deadlift) are the same on the mirrored angle: the excursion is the lockout.
-Each rep's two movements get their onsets and offsets from the DESIGN phase rule (``phases``).
+Each rep's two movements get their onsets and offsets from the phase rule (``reps.phase_rule``,
+``docs/method.md``).
 
 Every decision depends only on samples up to a bounded look-ahead, so feeding a recording in chunks of
 any size gives exactly the reps of a single batch call.
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from imuhinge.model import PartialMovement
+from imuhinge.model import MIN_DEPTH_DEG, PartialMovement
 from imuhinge.reps.phase_rule import SPEED_FLOOR_DPS, SPEED_FRACTION, Zone, movement_bounds
 
 
@@ -24,7 +25,7 @@ from imuhinge.reps.phase_rule import SPEED_FLOOR_DPS, SPEED_FRACTION, Zone, move
 class SegmenterConfig:
     """Thresholds of the segmentation, all configurable."""
 
-    min_depth_deg: float = 15.0
+    min_depth_deg: float = MIN_DEPTH_DEG
     partial_min_deg: float = 7.0
     zone_fraction: float = 0.25
     speed_fraction: float = SPEED_FRACTION

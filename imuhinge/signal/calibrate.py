@@ -94,6 +94,7 @@ def still_mask(acc_mps2: np.ndarray, gyr_rads: np.ndarray, fs_hz: float) -> np.n
         np.linalg.norm(before, axis=1) * np.linalg.norm(after, axis=1) + 1e-12
     )
     turn = np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+    turn[-1] = turn[-2]  # nothing comes after the last block: it turns as the one before it
     still = (
         (np.degrees(np.sqrt(np.maximum(gyr_var, 0.0))).max(axis=1) < STILL_GYR_STD_DPS)
         & (np.sqrt(np.maximum(acc_var, 0.0)) < STILL_ACC_STD_G)

@@ -9,16 +9,38 @@ first and last value in both modes.
 from __future__ import annotations
 
 import numpy as np
-from scipy import signal
 
 CUTOFF_HZ = 6.0
 HALF_WIDTH_S = 0.12
 
 
+def lowpass_kernel(n_taps: int, cutoff_hz: float, fs_hz: float) -> np.ndarray:
+    """Windowed-sinc low-pass FIR kernel: Hamming window, unit gain at 0 Hz.
+
+    The same design as ``scipy.signal.firwin(n_taps, cutoff_hz, fs=fs_hz)``, in numpy alone.
+
+    Parameters
+    ----------
+    n_taps : int
+        Kernel length (odd for a symmetric, zero-phase kernel).
+    cutoff_hz : float
+        Cut-off frequency, below ``fs_hz / 2``.
+    fs_hz : float
+        Sample rate.
+
+    Returns
+    -------
+    ndarray, shape (n_taps,)
+    """
+    offset = np.arange(n_taps) - (n_taps - 1) / 2
+    taps = np.sinc(2.0 * cutoff_hz / fs_hz * offset) * np.hamming(n_taps)
+    return taps / taps.sum()
+
+
 def kernels(fs_hz: float, cutoff_hz: float = CUTOFF_HZ) -> tuple[np.ndarray, np.ndarray]:
     """Low-pass kernel for the angle and low-pass-differentiator kernel for the speed (per second)."""
     half = max(round(HALF_WIDTH_S * fs_hz), 2)
-    low = signal.firwin(2 * half + 1, min(cutoff_hz, 0.45 * fs_hz), fs=fs_hz)
+    low = lowpass_kernel(2 * half + 1, min(cutoff_hz, 0.45 * fs_hz), fs_hz)
     diff = np.convolve(low, np.array([1.0, 0.0, -1.0]) * fs_hz / 2.0)[1:-1]
     return low, diff
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from imuhinge.model import Rep, SetReport
+from imuhinge.coaching.cues import CueCode
+from imuhinge.model import Rep, SetReport, Tempo
 
-PHASES = ("eccentric", "bottom", "concentric", "top")
 ROUNDED_MIN_DEG = 15.0
 NEUTRAL_MAX_DEG = 5.0
 
@@ -62,10 +62,7 @@ def match_reps(truth: list[dict[str, Any]], reps: list[Rep]) -> list[tuple[int, 
 
 
 def _rounded_cue(rep: Rep) -> bool:
-    return any(
-        str(c).startswith("rounded lower back") or getattr(c, "code", None) == "rounded_back"
-        for c in rep.cues
-    )
+    return any(c.code is CueCode.ROUNDED_BACK for c in rep.cues)
 
 
 def score_set(report: SetReport, truth: dict[str, Any]) -> SetScore:
@@ -89,8 +86,8 @@ def score_set(report: SetReport, truth: dict[str, Any]) -> SetScore:
     for i, j in pairs:
         t, r = true_reps[i], report.reps[j]
         detail: dict[str, Any] = {"truth": i, "rep": j}
-        for phase in PHASES:
-            want, got = t.get(f"{phase}_s"), getattr(r, f"{phase}_s")
+        for phase in Tempo.PHASES:
+            want, got = t.get(f"{phase}_s"), r.phase_s(phase)
             if want is None and got is not None:
                 score.invented_phases += 1
             elif want is not None and got is None:
@@ -126,5 +123,5 @@ def score_set(report: SetReport, truth: dict[str, Any]) -> SetScore:
         pattern = r.hip_pattern or "not measured"
         score.pattern_counts[pattern] = score.pattern_counts.get(pattern, 0) + 1
         score.details.append(detail)
-    score.set_pattern = report.summary.get("pattern")
+    score.set_pattern = report.summary.pattern
     return score

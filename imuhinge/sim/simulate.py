@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from imuhinge.coaching.tempo import parse_tempo
-from imuhinge.model import G_MPS2, PLACEMENTS, Exercise, Recording, SensorStream
+from imuhinge.coaching.tempo import DEFAULT_TEMPO, parse_tempo
+from imuhinge.model import G_MPS2, MIN_DEPTH_DEG, PLACEMENTS, Exercise, Recording, SensorStream, Tempo
 from imuhinge.sim.kinematics import Channel, Oscillation, euler_zxy, rot_x, rot_y, rot_z
 from imuhinge.sim.reference_rule import movement_span_s
 
@@ -47,7 +47,6 @@ DEFAULT_MOUNT_DEG = (0.0, 0.0, -90.0)
 HIP_HEIGHT_M = 0.95
 _ONSET_FRACTION = 0.0593  # where a minimum-jerk speed profile crosses 5 % of its peak
 SHARP_PAUSE_S = 0.3  # pauses shorter than this are planned as continuous reversals
-MIN_DEPTH_DEG = 15.0  # DESIGN default: shallower movements are partial, not reps
 
 
 @dataclass
@@ -63,8 +62,8 @@ class SimConfig:
 
     exercise: Exercise = Exercise.RDL
     reps: int = 8
-    tempo: str = "3-1-2"
-    target_tempo: str = "3-1-2"
+    tempo: str = DEFAULT_TEMPO
+    target_tempo: str = DEFAULT_TEMPO
     top_pause_s: float = 1.0
     depth_deg: float | None = None
     depth_sd_deg: float = 1.5
@@ -152,12 +151,8 @@ def _phase_seconds(cfg: SimConfig, rng: np.random.Generator) -> list[Phases]:
     else:
         tempo = parse_tempo(cfg.tempo)
         vals: list[float] = []
-        for phase, default in zip(
-            ("eccentric", "bottom", "concentric", "top"),
-            (2.0, 0.0, 2.0, cfg.top_pause_s),
-            strict=True,
-        ):
-            value = getattr(tempo, f"{phase}_s")
+        for phase, default in zip(Tempo.PHASES, (2.0, 0.0, 2.0, cfg.top_pause_s), strict=True):
+            value = tempo.phase_s(phase)
             vals.append(EXPLOSIVE_S.get(phase, default) if value is None else value)
         if cfg.exercise.hold:
             vals[1] = cfg.hold_s
@@ -257,7 +252,8 @@ def _trunk_channel(moves: list[_Movement]) -> Channel:
 
 
 def _measure_movements(moves: list[_Movement], t: np.ndarray, angle: np.ndarray, speed: np.ndarray):
-    """Onset and offset of each movement by the DESIGN rules, on the noise-free trunk flexion."""
+    """Onset and offset of each movement by the phase rule (``docs/method.md``), on the noise-free
+    trunk flexion."""
     peaks = []
     for mv in moves:
         i0, i1 = np.searchsorted(t, [mv.start_s, mv.start_s + mv.duration_s])

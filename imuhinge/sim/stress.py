@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from imuhinge.model import Exercise, Recording, SensorStream
+from imuhinge.model import G_MPS2, Exercise, Recording, SensorStream
 from imuhinge.sim.reference_rule import movement_span_s
 
 FINE_HZ = 1000.0
@@ -521,14 +521,14 @@ def _add_errors(
     gyr_dps = np.degrees(gyr) * errors.gyro_scale + errors.gyro_bias_dps + walk
     gyr_dps += errors.gyro_noise_dps * rng.standard_normal((n, 3))
     acc_g = (
-        acc / 9.80665 * errors.acc_scale
+        acc / G_MPS2 * errors.acc_scale
         + errors.acc_offset_g
         + errors.acc_noise_g * rng.standard_normal((n, 3))
     )
     # 16-bit samples at +-2000 deg/s and +-16 g, as most IMUs send them.
     gyr_dps = np.round(gyr_dps / (2000 / 32768)) * (2000 / 32768)
     acc_g = np.round(acc_g / (16 / 32768)) * (16 / 32768)
-    return np.radians(gyr_dps), acc_g * 9.80665
+    return np.radians(gyr_dps), acc_g * G_MPS2
 
 
 def _packet_loss(n: int, rng: np.random.Generator, loss: float) -> np.ndarray:
@@ -675,7 +675,7 @@ def _phone_csv(
             width = int(rng.uniform(0.1, 0.5) * fs_hz)
             stamps[a : a + width] = true_s[min(a + width, n - 1)] + np.arange(width) * 2e-4
         stamps = np.floor(np.maximum.accumulate(stamps) * 1000.0) / 1000.0
-        acc_g, gyr_dps = acc / 9.80665, np.degrees(gyr)
+        acc_g, gyr_dps = acc / G_MPS2, np.degrees(gyr)
         for i in range(n):
             line = (
                 f"{stamps[i]:.3f},{placement},{acc_g[i, 0]:.5f},{acc_g[i, 1]:.5f},{acc_g[i, 2]:.5f},"

@@ -1,6 +1,6 @@
 """BLE sensors: device profiles, clock and gap handling, streaming, supervisor, virtual sensors."""
 
-from imuhinge.errors import InputError
+from imuhinge.errors import DeviceError
 
 
 def require_ble() -> None:
@@ -9,6 +9,6 @@ def require_ble() -> None:
         import bleak  # noqa: F401
         import bumble  # noqa: F401
     except ImportError as exc:
-        raise InputError(
+        raise DeviceError(
             f"recording needs the Bluetooth packages ({exc.name} is missing): pip install 'imuhinge[ble]'"
         ) from None

@@ -22,7 +22,7 @@ from typing import TypeVar
 from bleak import BleakClient
 from bleak.exc import BleakError
 
-from imuhinge.errors import ImuhingeError, InputError
+from imuhinge.errors import DeviceError, InputError
 from imuhinge.model import PLACEMENTS, Gap
 from imuhinge.sources.ble.clock import SampleBlock
 from imuhinge.sources.ble.scan import BleBackend, FoundSensor, find_sensor
@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
 
-class SensorNotFoundError(ImuhingeError):
+class SensorNotFoundError(DeviceError):
     """No matching sensor could be connected in time."""
 
 
@@ -187,7 +187,9 @@ class Supervisor:
             If a sensor cannot be connected within ``connect_timeout_s``, or stays away longer
             than ``max_outage_s``.
         InputError
-            If a sensor cannot do what was asked (rate, missing gyroscope, refused start).
+            If a sensor cannot stream at the rate asked.
+        DeviceError
+            If a sensor has no gyroscope or refuses to start streaming.
         """
         self.t0_ns = self.clock_ns()
         pending = {asyncio.create_task(self._session(t)) for t in self.targets}
@@ -316,7 +318,7 @@ class Supervisor:
             if found.address not in {a for p, a in self._claimed.items() if p != target.placement}:
                 break
         if not found.profile.has_gyro:
-            raise InputError(
+            raise DeviceError(
                 f"{found.name or found.address} ({found.profile.title}) has no gyroscope;"
                 " trunk angles need one"
             )
@@ -363,7 +365,7 @@ class Supervisor:
             with contextlib.suppress(_StopRequestedError):
                 await self._until_stopped(_first_of(dropped, stream.control_failed))
             if stream.control_errors:
-                raise InputError(f"{found.description}: {stream.control_errors[-1].problem}")
+                raise DeviceError(f"{found.description}: {stream.control_errors[-1].problem}")
             if dropped.is_set():
                 stream.mark_reconnect()
         finally:

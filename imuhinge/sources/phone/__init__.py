@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from imuhinge.errors import InputError
+from imuhinge.sources import PHONE_APPS
 from imuhinge.sources.phone.source import PhoneSource
 from imuhinge.sources.phone.stream import Sink
 
-APPS = ("phyphox", "sensorlogger")
+APPS = PHONE_APPS
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from imuhinge.io.imports.motion import Series
 from imuhinge.io.imports.phyphox import phone_time_s
 from imuhinge.sources.phone.http import HttpError, request
 from imuhinge.sources.phone.source import PhoneSource, PhoneState
+from imuhinge.sources.phone.stream import Sink
 
 DEFAULT_PORT = 8080
 POLL_INTERVAL_S = 0.2
@@ -146,7 +147,7 @@ class PhyphoxSource(PhoneSource):
         placement: str,
         host: str,
         port: int,
-        sink,
+        sink: Sink,
         *,
         poll_interval_s: float = POLL_INTERVAL_S,
         timeout_s: float = 2.0,

@@ -38,6 +38,7 @@ from imuhinge.errors import InputError
 from imuhinge.io.imports.motion import Series, series_at
 from imuhinge.sources.phone.http import HttpServer, Request, Response, error_response
 from imuhinge.sources.phone.source import PhoneLostError, PhoneSource, PhoneState
+from imuhinge.sources.phone.stream import Sink
 
 logger = logging.getLogger(__name__)
 
@@ -240,7 +241,7 @@ class SensorLoggerSource(PhoneSource):
         placement: str,
         host: str,
         port: int,
-        sink,
+        sink: Sink,
         *,
         token: str | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,

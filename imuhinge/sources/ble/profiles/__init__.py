@@ -66,7 +66,7 @@ def get_profile(name: str) -> DeviceProfile:
         If no profile has that name.
     """
     try:
-        return PROFILES[name]()  # type: ignore[call-arg]
+        return PROFILES[name]()
     except KeyError:
         known = ", ".join(PROFILES)
         raise InputError(f"unknown sensor profile {name!r} (known: {known})") from None

@@ -23,7 +23,7 @@ class PacketError(InputError):
 
 
 class ClockModel(StrEnum):
-    """Where a profile's sample times come from (DESIGN, "Conventions": never from arrival times).
+    """Where a profile's sample times come from: never from arrival times (``docs/format.md``, "Timestamps").
 
     ``SENSOR_TIMESTAMP``: the device stamps samples with its own clock.
     ``SAMPLE_COUNTER``: the device numbers its samples; times are counter / rate.
@@ -124,9 +124,9 @@ class DeviceProfile(ABC):
         """
         uuids = {normalize_uuid(u) for u in service_uuids}
         if any(u in uuids for u in cls.advertised_service_uuids):
-            return cls()  # type: ignore[call-arg]
+            return cls()
         if cls.name_pattern and local_name and re.search(cls.name_pattern, local_name):
-            return cls()  # type: ignore[call-arg]
+            return cls()
         return None
 
     def with_rate(self, rate_hz: float) -> Self:

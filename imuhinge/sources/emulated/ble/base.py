@@ -13,7 +13,7 @@ from imuhinge.sources.ble.profiles.base import DeviceProfile
 if TYPE_CHECKING:
     from imuhinge.sources.emulated.ble.sensor import VirtualSensor
 
-Notification = tuple[Characteristic, bytes]
+Notification = tuple[Characteristic[bytes], bytes]
 
 
 def advertising_data(name: str, service_uuids: tuple[str, ...] = ()) -> bytes:
@@ -45,7 +45,7 @@ class Emulation(ABC):
     @property
     def default_rate_hz(self) -> float:
         """Rate the device streams at until configured."""
-        return self.profile().sample_rate_hz  # type: ignore[call-arg]
+        return self.profile().sample_rate_hz
 
     @abstractmethod
     def services(self) -> list[Service]:

@@ -290,7 +290,7 @@ class VirtualSensor:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def indicate(self, characteristic: Characteristic, value: bytes) -> None:
+    async def indicate(self, characteristic: Characteristic[bytes], value: bytes) -> None:
         """Indicate ``value`` to the connected client, if it subscribed."""
         if self._device is not None and self._connection is not None:
             with contextlib.suppress(Exception):

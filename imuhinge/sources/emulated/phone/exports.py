@@ -10,6 +10,7 @@ from __future__ import annotations
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -137,7 +138,7 @@ def phyphox_files(
     }
 
 
-def write_phyphox(path: Path, motion: PhoneMotion, single_csv: bool = False, **kwargs) -> Path:
+def write_phyphox(path: Path, motion: PhoneMotion, single_csv: bool = False, **kwargs: Any) -> Path:
     """A phyphox export zip at ``path``, or (``single_csv``) the one-file CSV export, which holds
     every set one after another; ``kwargs`` as for ``phyphox_files``."""
     files = phyphox_files(motion, **kwargs)

@@ -14,6 +14,7 @@ import asyncio
 import json
 import math
 import secrets
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import numpy as np
@@ -83,7 +84,7 @@ class EmulatedPhyphox:
         self._server = HttpServer(self._handle, max_body_bytes=1 << 20)
         self._session = secrets.token_hex(3)
         self._measuring = False
-        self._events: list[dict] = []
+        self._events: list[dict[str, Any]] = []
         self._from_s = 0.0  # set time of experiment time 0 (clear moves it)
         self._until_s = 0.0  # set time the measurement stopped
         self._ticker: asyncio.Task[None] | None = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -33,7 +34,7 @@ class PushStats:
     statuses: dict[int, int] = field(default_factory=dict)
 
 
-def _entries(name: str, time_s: np.ndarray, xyz: np.ndarray) -> list[dict]:
+def _entries(name: str, time_s: np.ndarray, xyz: np.ndarray) -> list[dict[str, Any]]:
     time_ns = np.rint((START_UNIX_S + time_s) * 1e9).astype(np.int64)
     return [
         {"name": name, "time": t, "values": {"x": v[0], "y": v[1], "z": v[2]}}
@@ -87,7 +88,7 @@ class EmulatedSensorLogger:
         self._gravity = gravity_part(motion.acc_time_s, motion.acc_mps2)
         self._message_id = 0
 
-    def _payload(self, start_s: float, end_s: float) -> list[dict]:
+    def _payload(self, start_s: float, end_s: float) -> list[dict[str, Any]]:
         m = self.motion
         a = (m.acc_time_s >= start_s) & (m.acc_time_s < end_s)
         g = (m.gyr_time_s >= start_s) & (m.gyr_time_s < end_s)

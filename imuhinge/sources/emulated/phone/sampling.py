@@ -42,7 +42,9 @@ class PhoneMotion:
         return PhoneMotion(self.acc_time_s[a], self.acc_mps2[a], self.gyr_time_s[g], self.gyr_rads[g])
 
 
-def _instants(duration_s: float, rate_hz: float, phase_s: float, jitter_s: float, rng) -> np.ndarray:
+def _instants(
+    duration_s: float, rate_hz: float, phase_s: float, jitter_s: float, rng: np.random.Generator
+) -> np.ndarray:
     n = int((duration_s - phase_s) * rate_hz)
     t = phase_s + np.arange(n) / rate_hz + rng.uniform(-jitter_s, jitter_s, n)
     return np.clip(t, 0.0, duration_s)
