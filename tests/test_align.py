@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from imuhinge.errors import InputError
+from imuhinge.errors import AlignmentError
 from imuhinge.model import Recording, SensorStream
 from imuhinge.signal.clock_align import (
     RATE_CUTOFF_HZ,
@@ -132,9 +132,9 @@ def bad_pelvis_cases(sim):
 def test_bad_pairs_rejected_clearly(plain, case):
     sacrum, message = bad_pelvis_cases(plain)[case]
     rec = with_sacrum(plain, sacrum)
-    with pytest.raises(InputError, match=message):
+    with pytest.raises(AlignmentError, match=message):
         check_pair(rec)
-    with pytest.raises(InputError):
+    with pytest.raises(AlignmentError):
         align_recording(rec)
 
 
@@ -145,15 +145,15 @@ def test_streams_that_cannot_be_correlated_rejected(plain):
     fs = rec.sample_rate_hz
     still = SensorStream("sacrum", pelvis.time_s, pelvis.acc_mps2, np.zeros_like(pelvis.gyr_rads), pelvis.seq)
     late = SensorStream("sacrum", pelvis.time_s + 1.5, pelvis.acc_mps2, pelvis.gyr_rads, pelvis.seq)
-    with pytest.raises(InputError, match="no movement"):
+    with pytest.raises(AlignmentError, match="no movement"):
         align_streams(subset(trunk, trunk.time_s < 3.0), subset(pelvis, pelvis.time_s < 3.0), fs)
-    with pytest.raises(InputError, match="is it strapped on"):
+    with pytest.raises(AlignmentError, match="is it strapped on"):
         align_streams(trunk, still, fs)
-    with pytest.raises(InputError, match="clocks differ"):
+    with pytest.raises(AlignmentError, match="clocks differ"):
         align_streams(trunk, late, fs)
-    with pytest.raises(InputError, match="same set"):
+    with pytest.raises(AlignmentError, match="same set"):
         align_streams(trunk, other.recording.sensors["sacrum"], fs)
-    with pytest.raises(InputError, match="less than half"):
+    with pytest.raises(AlignmentError, match="less than half"):
         align_streams(trunk, subset(pelvis, pelvis.time_s < 10.0), fs)
 
 

@@ -149,11 +149,11 @@ def test_lumbar_limit_from_a_forward_bend():
     part = max_lumbar_flexion_deg(sim.recording, first_rep["start_s"], first_rep["end_s"])
     assert part == pytest.approx(first_rep["peak_lumbar_flexion_deg"], abs=2.0)
     assert lumbar_limit_from_range(bend, 30.0) == pytest.approx(0.3 * bend)
-    with pytest.raises(InputError, match="no lumbar flexion"):
+    with pytest.raises(AnalysisError, match="no lumbar flexion"):
         lumbar_limit_from_range(-1.0, 30.0)
     with pytest.raises(InputError, match="percentage"):
         lumbar_limit_from_range(40.0, 150.0)
-    with pytest.raises(InputError, match="no lumbar flexion measured"):
+    with pytest.raises(AnalysisError, match="no lumbar flexion measured"):
         max_lumbar_flexion_deg(sim.recording, 500.0, 510.0)
 
 

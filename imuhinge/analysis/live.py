@@ -20,7 +20,7 @@ from imuhinge.body.angles import AngleSeries, SegmentAngles, StandingGuide
 from imuhinge.body.hips import HipMotion, hip_motions
 from imuhinge.coaching.tempo import DEFAULT_TEMPO, parse_tempo
 from imuhinge.coaching.verdicts import judge_reps
-from imuhinge.errors import InputError
+from imuhinge.errors import AlignmentError
 from imuhinge.model import Exercise, Rep, SetReport, Targets
 from imuhinge.reps.segment import RepBounds, SegmenterConfig
 from imuhinge.reps.stream import RepStream
@@ -259,7 +259,7 @@ class LiveAnalyzer:
         try:
             self.alignment = align_streams(trunk, sacrum, self.fs_hz)
             self.alignment_note = None
-        except InputError as exc:
+        except AlignmentError as exc:
             self.alignment_note = f"sacrum clock taken as the upper back's ({exc})"
 
     def _phase(self) -> str:

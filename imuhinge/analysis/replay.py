@@ -14,7 +14,7 @@ from imuhinge.body.lumbar import lumbar_series
 from imuhinge.coaching.summary import summarize
 from imuhinge.coaching.tempo import DEFAULT_TEMPO, parse_tempo
 from imuhinge.coaching.verdicts import judge_reps
-from imuhinge.errors import InputError
+from imuhinge.errors import AlignmentError, AnalysisError, InputError
 from imuhinge.model import (
     Exercise,
     Gap,
@@ -120,7 +120,7 @@ def body_angles(recording: Recording) -> BodyAngles:
                 recording.sensors[trunk_name], recording.sensors["sacrum"]
             )
             pair = sacrum_uni, same_clock() if one_clock else align_streams(trunk_uni, sacrum_uni, fs)
-        except InputError as exc:
+        except AlignmentError as exc:
             # The upper-back analysis stands on its own: keep it, and say why the spine is unmeasured.
             notes.append(f"sacrum sensor not used ({exc}); lumbar flexion not measured")
     trunk = uniform_angles(trunk_uni, trunk_name)
@@ -320,19 +320,20 @@ def max_lumbar_flexion_deg(
 
     Raises
     ------
-    InputError
-        A bad sensor pair, clocks that cannot be matched, or no lumbar angle in the part given.
+    AnalysisError
+        A bad sensor pair, clocks that cannot be matched (``AlignmentError``), or no lumbar angle in
+        the part given.
     """
     check_pair(recording)
     body = body_angles(recording)
     lumbar = body.lumbar_flexion_deg
     if lumbar is None:
-        raise InputError(
+        raise AnalysisError(
             body.notes[0] if body.notes else "lumbar flexion needs an upper_back and a sacrum sensor"
         )
     lo = -np.inf if start_s is None else start_s
     hi = np.inf if end_s is None else end_s
     part = lumbar[(body.trunk.time_s >= lo) & (body.trunk.time_s <= hi)]
     if not np.isfinite(part).any():
-        raise InputError(f"no lumbar flexion measured between {lo:g} s and {hi:g} s of the recording")
+        raise AnalysisError(f"no lumbar flexion measured between {lo:g} s and {hi:g} s of the recording")
     return float(np.nanmax(part))

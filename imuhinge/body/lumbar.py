@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from imuhinge.body.angles import SegmentAngles
-from imuhinge.errors import InputError
+from imuhinge.errors import AnalysisError, InputError
 from imuhinge.signal.clock_align import ClockAlignment
 
 
@@ -53,11 +53,13 @@ def lumbar_limit_from_range(max_lumbar_deg: float, percent: float) -> float:
 
     Raises
     ------
+    AnalysisError
+        A range that is not positive (the calibration bend showed no lumbar flexion).
     InputError
-        A range that is not positive or a percentage outside (0, 100].
+        A percentage outside (0, 100].
     """
     if not np.isfinite(max_lumbar_deg) or max_lumbar_deg <= 0:
-        raise InputError(
+        raise AnalysisError(
             f"the calibration bend shows no lumbar flexion ({max_lumbar_deg:.1f}°); bend forward fully, "
             "letting the back round, with both sensors on"
         )

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from imuhinge.errors import InputError
+from imuhinge.errors import AlignmentError
 from imuhinge.model import Recording, SensorStream
 from imuhinge.signal.calibrate import runs
 from imuhinge.signal.resample import UniformStream, to_uniform
@@ -112,32 +112,34 @@ def check_pair(recording: Recording) -> None:
 
     Raises
     ------
-    InputError
+    AlignmentError
         No or an empty sacrum (or upper-back) stream, both streams labelled with the same placement,
         a stream shorter than half the other, or streams whose times do not overlap by half.
     """
     for placement in ("upper_back", "sacrum"):
         stream = recording.sensors.get(placement)
         if stream is None:
-            raise InputError(f"lumbar flexion needs an upper_back and a sacrum sensor; no {placement} stream")
+            raise AlignmentError(
+                f"lumbar flexion needs an upper_back and a sacrum sensor; no {placement} stream"
+            )
         if len(stream) < 2:
-            raise InputError(f"the {placement} stream is empty ({len(stream)} samples)")
+            raise AlignmentError(f"the {placement} stream is empty ({len(stream)} samples)")
     trunk, pelvis = recording.sensors["upper_back"], recording.sensors["sacrum"]
     if trunk.placement == pelvis.placement or trunk is pelvis:
-        raise InputError(
+        raise AlignmentError(
             f"both sensor streams are placed on the {trunk.placement}; lumbar flexion needs one on the "
             "upper back and one on the sacrum"
         )
     d_trunk, d_pelvis = _duration_s(trunk), _duration_s(pelvis)
     for name, short, long_ in (("sacrum", d_pelvis, d_trunk), ("upper_back", d_trunk, d_pelvis)):
         if short < MIN_DURATION_FRACTION * long_:
-            raise InputError(
+            raise AlignmentError(
                 f"the {name} stream lasts {short:.1f} s, less than half of the other sensor's "
                 f"{long_:.1f} s; both sensors must record the whole set"
             )
     overlap = min(trunk.time_s[-1], pelvis.time_s[-1]) - max(trunk.time_s[0], pelvis.time_s[0])
     if overlap < MIN_DURATION_FRACTION * d_trunk:
-        raise InputError(
+        raise AlignmentError(
             f"the sacrum stream ({pelvis.time_s[0]:.1f}-{pelvis.time_s[-1]:.1f} s) and the upper_back "
             f"stream ({trunk.time_s[0]:.1f}-{trunk.time_s[-1]:.1f} s) overlap by {max(overlap, 0.0):.1f} s "
             "only"
@@ -304,7 +306,7 @@ def _as_uniform(stream: UniformStream | SensorStream, fs_hz: float) -> UniformSt
     if isinstance(stream, UniformStream):
         return stream
     if len(stream) < 2:
-        raise InputError(f"the {stream.placement} stream is empty ({len(stream)} samples)")
+        raise AlignmentError(f"the {stream.placement} stream is empty ({len(stream)} samples)")
     return to_uniform(stream, fs_hz)
 
 
@@ -340,7 +342,7 @@ def align_streams(
 
     Raises
     ------
-    InputError
+    AlignmentError
         An empty stream, one shorter than half the other, no movement in the trunk stream, no
         movement in the pelvis stream while the trunk moves, or angular rates that do not match
         (the streams are not of the same set).
@@ -349,7 +351,7 @@ def align_streams(
     t_tr, t_pe = trunk_u.time_s, pelvis_u.time_s
     d_tr, d_pe = t_tr[-1] - t_tr[0], t_pe[-1] - t_pe[0]
     if d_pe < MIN_DURATION_FRACTION * d_tr:
-        raise InputError(
+        raise AlignmentError(
             f"the sacrum stream lasts {d_pe:.1f} s, less than half of the upper_back stream's {d_tr:.1f} s"
         )
     # The rates are low-passed at RATE_CUTOFF_HZ, so a coarser grid loses nothing; the lag keeps its
@@ -360,24 +362,24 @@ def align_streams(
     x, y = np.linalg.norm(w_tr, axis=1), np.linalg.norm(w_pe, axis=1)
     moving = _moving_span(t_tr, x)
     if moving is None:
-        raise InputError(
+        raise AlignmentError(
             "no movement to align the sensors by: the upper back never turns faster than "
             f"{MOVING_DPS:g} deg/s"
         )
     if not np.nanmax(y, initial=0.0) > PELVIS_MIN_DPS:
-        raise InputError(
+        raise AlignmentError(
             f"the sacrum sensor never turns faster than {PELVIS_MIN_DPS:g} deg/s while the upper back "
             "hinges; is it strapped on?"
         )
     covered = min(moving[1], t_pe[-1]) - max(moving[0], t_pe[0])
     if covered < MIN_DURATION_FRACTION * (moving[1] - moving[0]):
-        raise InputError(
+        raise AlignmentError(
             f"the sacrum stream ({t_pe[0]:.1f}-{t_pe[-1]:.1f} s) does not cover the upper back's "
             f"movement ({moving[0]:.1f}-{moving[1]:.1f} s)"
         )
     guess_s = _coarse_lag_s(t_tr, x, t_pe, y, fs_hz, max_offset_s)
     if abs(guess_s) >= max_offset_s - 1.0 / fs_hz:
-        raise InputError(
+        raise AlignmentError(
             f"the sacrum and upper_back clocks differ by {max_offset_s:g} s or more (or the streams are "
             "not of the same set); the sensors' clocks must agree to within that"
         )
@@ -389,7 +391,7 @@ def align_streams(
     # Parts where the trunk bends sideways or twists while the pelvis stays do not match; what the
     # clock needs is a few parts that do, and agree (the line fit drops the far-off ones).
     if len(lags) < min(MIN_MATCHING_PARTS, tried):
-        raise InputError(
+        raise AlignmentError(
             f"the sacrum and upper_back angular rates do not match (similarity {MIN_CORRELATION:g} or "
             f"more in {len(lags)} of {tried} parts of the set); are both streams from the same set?"
         )
@@ -403,7 +405,7 @@ def align_streams(
     pelvis_dps = float(np.nanpercentile(y, 95))
     lumbar_error_deg = alignment.residual_s * pelvis_dps
     if lumbar_error_deg > MAX_TIMING_ERROR_DEG:
-        raise InputError(
+        raise AlignmentError(
             f"the sacrum and upper_back clocks match only to {1e3 * alignment.residual_s:.0f} ms, which "
             f"puts lumbar flexion off by up to {lumbar_error_deg:.1f}° (the pelvis turns at up to "
             f"{pelvis_dps:.0f} deg/s)"
@@ -504,7 +506,7 @@ def align_recording(recording: Recording, max_offset_s: float = MAX_OFFSET_S) ->
 
     Raises
     ------
-    InputError
+    AlignmentError
         See ``check_pair`` and ``align_streams``.
     """
     check_pair(recording)
