@@ -9,6 +9,7 @@ from pathlib import Path
 from imuhinge.analysis.replay import analyze
 from imuhinge.errors import ImuhingeError, InputError
 from imuhinge.io import load_recording
+from imuhinge.io.output import check_outputs, output_file, output_folder
 from imuhinge.log.training_log import DuplicateSetError, log_set, resolve_db_path
 from imuhinge.model import Exercise, SetReport
 from imuhinge.report import format_report, write_json, write_rep_csv
@@ -24,14 +25,18 @@ def _analyze_file(path: Path, args: argparse.Namespace) -> SetReport:
     return analyze(load_recording(path), args.exercise, args.tempo)
 
 
-def _write_outputs(report: SetReport, json_out: Path | None, csv_out: Path | None) -> None:
+def _write_outputs(
+    report: SetReport, json_out: Path | None, csv_out: Path | None, args: argparse.Namespace
+) -> None:
     for out, writer in ((json_out, write_json), (csv_out, write_rep_csv)):
-        if out is None:
-            continue
-        try:
-            writer(report, out)
-        except OSError as exc:
-            raise InputError(f"cannot write: {exc.strerror}", out) from None
+        if out is not None:
+            with output_file(out, force=args.force, inputs=_inputs(Path(args.path), args)) as temp:
+                writer(report, temp)
+
+
+def _inputs(path: Path, args: argparse.Namespace) -> list[Path]:
+    """The files one analysis reads: the recording, and the training log with ``--log``."""
+    return [path, *([resolve_db_path(args.db)] if args.log else [])]
 
 
 def _summary_line(path: Path, report: SetReport) -> str:
@@ -53,18 +58,17 @@ def _run_folder(folder: Path, args: argparse.Namespace) -> int:
     for i, path in enumerate(files, start=1):
         sys.stderr.write(f"\r[{'#' * (20 * i // len(files)):<20}] {i}/{len(files)} {path.name[:40]:<40}")
         sys.stderr.flush()
+        stem = path.name.removesuffix(".partial").removesuffix(".csv")
+        json_out = args.json / f"{stem}.json" if args.json else None
+        csv_out = args.csv / f"{stem}.reps.csv" if args.csv else None
         try:
+            check_outputs([json_out, csv_out], force=args.force, inputs=_inputs(path, args))
             report = _analyze_file(path, args)
+            _write_outputs(report, json_out, csv_out, args)
         except ImuhingeError as exc:
             print(f"{path.name}: error: {exc}")
             status = 2
             continue
-        stem = path.name.removesuffix(".partial").removesuffix(".csv")
-        _write_outputs(
-            report,
-            args.json / f"{stem}.json" if args.json else None,
-            args.csv / f"{stem}.reps.csv" if args.csv else None,
-        )
         print(_summary_line(path, report))
         log_report(report, args)
     sys.stderr.write("\n")
@@ -96,11 +100,12 @@ def run(args: argparse.Namespace) -> int:
     if path.is_dir():
         for out in (args.json, args.csv):
             if out is not None:
-                out.mkdir(parents=True, exist_ok=True)
+                output_folder(out, inputs=[path])
         return _run_folder(path, args)
+    check_outputs([args.json, args.csv], force=args.force, inputs=_inputs(path, args))
     report = _analyze_file(path, args)
     print(format_report(report, title=str(path)))
-    _write_outputs(report, args.json, args.csv)
+    _write_outputs(report, args.json, args.csv, args)
     log_report(report, args)
     return 0
 
@@ -123,6 +128,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tempo", help="target tempo, e.g. 3-1-2, 3-2-1, 31X0 (default: file, else 3-1-2)")
     p.add_argument("--json", type=Path, metavar="OUT", help="write the JSON report (a folder for FOLDER)")
     p.add_argument("--csv", type=Path, metavar="OUT", help="write the per-rep CSV (a folder for FOLDER)")
+    p.add_argument("--force", action="store_true", help="replace existing outputs (never a recording)")
     add_log_options(p)
     p.set_defaults(func=run)
 

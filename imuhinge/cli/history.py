@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from imuhinge.errors import InputError
+from imuhinge.io.output import check_output, output_file
 from imuhinge.log.training_log import (
     default_db_path,
     format_sessions,
@@ -25,9 +26,10 @@ EXAMPLE = """examples:
 
 def run(args: argparse.Namespace) -> int:
     """Print the logged sets and the advice; draw the trends with ``--plot``."""
+    db = resolve_db_path(args.db)
     if args.plot is not None:
         figure_format(args.plot)
-    db = resolve_db_path(args.db)
+        check_output(args.plot, force=args.force, inputs=[db])
     sets = load_sessions(db, args.exercise)
     if not sets:
         which = f" for {args.exercise}" if args.exercise else ""
@@ -41,7 +43,8 @@ def run(args: argparse.Namespace) -> int:
     print("advice:")
     print(progression_advice(sets))
     if args.plot is not None:
-        save_figure(plot_history(sets), args.plot)
+        with output_file(args.plot, force=args.force, inputs=[db]) as temp:
+            save_figure(plot_history(sets), temp)
         print(f"wrote {args.plot}")
     return 0
 
@@ -64,4 +67,5 @@ def register(sub: argparse._SubParsersAction) -> None:
         help=f"training log (default: $IMUHINGE_DB, else {default_db_path()})",
     )
     p.add_argument("--plot", type=Path, metavar="OUT", help="draw depth, tempo, spine and load over time")
+    p.add_argument("--force", action="store_true", help="replace an existing --plot file")
     p.set_defaults(func=run)

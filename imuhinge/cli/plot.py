@@ -7,6 +7,7 @@ from pathlib import Path
 
 from imuhinge.cli.report import add_analysis_options, analyze_path
 from imuhinge.errors import InputError
+from imuhinge.io.output import check_output, output_file
 from imuhinge.report.plots import (
     figure_format,
     plot_dashboard,
@@ -34,6 +35,7 @@ def run(args: argparse.Namespace) -> int:
     """Analyse FILE and save the chosen figure; per-rep figures of a set without reps are refused."""
     path, out = Path(args.path), Path(args.output)
     figure_format(out)
+    check_output(out, force=args.force, inputs=[path])
     report = analyze_path(path, args)
     if not report.reps and args.kind != "timeline":
         partials = f" ({len(report.partials)} partial movements)" if report.partials else ""
@@ -42,7 +44,8 @@ def run(args: argparse.Namespace) -> int:
             "(--kind timeline shows the angle over time)",
             path,
         )
-    save_figure(KINDS[args.kind](report), out)
+    with output_file(out, force=args.force, inputs=[path]) as temp:
+        save_figure(KINDS[args.kind](report), temp)
     print(f"wrote {out}")
     return 0
 
@@ -62,5 +65,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--kind", choices=list(KINDS), default="dashboard", help="which figure (default dashboard)"
     )
+    p.add_argument("--force", action="store_true", help="replace an existing OUT (never a recording)")
     add_analysis_options(p)
     p.set_defaults(func=run)

@@ -18,6 +18,7 @@ from imuhinge.cli.simulate import add_motion_options, config_from_args
 from imuhinge.coaching.tempo import describe_tempo, parse_tempo
 from imuhinge.errors import ImuhingeError, InputError
 from imuhinge.io import load_recording
+from imuhinge.io.output import check_output
 from imuhinge.model import Exercise, Rep
 from imuhinge.report import format_report
 from imuhinge.sources.ble import require_ble
@@ -124,9 +125,7 @@ def run(args: argparse.Namespace) -> int:
     if args.simulate and args.profile is None:
         args.profile = "diy"
     out = Path(args.out or datetime.now().strftime("set-%Y%m%d-%H%M%S.csv"))
-    for existing in (out, out.with_name(out.name + ".partial")):
-        if existing.exists():
-            raise InputError("already exists; choose another --out", existing)
+    check_output(out, recording=True, force_option=None)
     metadata = {"load_kg": f"{args.load_kg:g}"} if args.load_kg is not None else {}
     exercise = Exercise(args.exercise)
     opts = RecordOptions(

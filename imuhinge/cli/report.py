@@ -7,6 +7,7 @@ from pathlib import Path
 
 from imuhinge.analysis.replay import analyze
 from imuhinge.io import load_recording
+from imuhinge.io.output import check_output, output_file
 from imuhinge.model import Exercise, SetReport
 from imuhinge.report.html import write_html
 
@@ -33,8 +34,10 @@ def analyze_path(path: Path, args: argparse.Namespace) -> SetReport:
 def run(args: argparse.Namespace) -> int:
     """Analyse FILE and write the HTML report; a set without reps is still a valid report."""
     path, out = Path(args.path), Path(args.output)
+    check_output(out, force=args.force, inputs=[path])
     report = analyze_path(path, args)
-    write_html(report, out, title=path.name)
+    with output_file(out, force=args.force, inputs=[path]) as temp:
+        write_html(report, temp, title=path.name)
     reps = f"{report.rep_count} reps" if report.reps else "no full reps found"
     print(f"wrote {out} ({reps})")
     return 0
@@ -52,5 +55,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("path", metavar="FILE", help="a recording (CSV v1)")
     p.add_argument("-o", "--output", required=True, metavar="OUT.html", help="the HTML file to write")
+    p.add_argument("--force", action="store_true", help="replace an existing OUT.html (never a recording)")
     add_analysis_options(p)
     p.set_defaults(func=run)

@@ -8,8 +8,9 @@ from pathlib import Path
 from imuhinge.coaching.tempo import parse_tempo
 from imuhinge.errors import InputError
 from imuhinge.io import save_recording
+from imuhinge.io.output import check_output
 from imuhinge.model import PLACEMENTS, Exercise
-from imuhinge.sim import SimConfig, simulate, write_truth
+from imuhinge.sim import SimConfig, simulate, truth_path, write_truth
 
 EXAMPLE = """example:
   imuhinge simulate --exercise rdl --reps 8 --tempo 3-1-2 --sensors upper_back,sacrum --out set.csv
@@ -126,12 +127,11 @@ def config_from_args(args: argparse.Namespace) -> SimConfig:
 def run(args: argparse.Namespace) -> int:
     """Simulate, write the CSV and ``NAME.truth.json``, and print one line of what was written."""
     out = Path(args.out)
+    check_output(out, force=args.force, recording=True)
+    check_output(truth_path(out), force=args.force)
     sim = simulate(config_from_args(args))
-    try:
-        save_recording(sim.recording, out)
-        truth = write_truth(sim.truth, out)
-    except OSError as exc:
-        raise InputError(f"cannot write: {exc.strerror}", out) from None
+    save_recording(sim.recording, out, force=args.force)
+    truth = write_truth(sim.truth, out, force=args.force)
     n = sum(len(s) for s in sim.recording.sensors.values())
     print(
         f"wrote {out} ({n} samples, {sim.truth['rep_count']} reps, "
@@ -156,4 +156,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="prescription written into the file, what analyze judges against (default 3-1-2)",
     )
     p.add_argument("--out", "-o", default="set.csv", help="output CSV (truth goes to NAME.truth.json)")
+    p.add_argument(
+        "--force", action="store_true", help="replace existing files that are not recordings (never one)"
+    )
     p.set_defaults(func=run)
