@@ -43,7 +43,7 @@ def partial_path(path: Path) -> Path:
     return path.with_name(path.name + PARTIAL_SUFFIX)
 
 
-def _kind(mode: int) -> str:
+def special_file_kind(mode: int) -> str:
     """What a file that is not a regular file is, in words."""
     return next((words for test, words in _KINDS if test(mode)), "not a regular file")
 
@@ -119,7 +119,7 @@ def check_output(
     except OSError as exc:
         raise InputError(f"cannot write: {exc.strerror}", given) from None
     if not stat.S_ISREG(mode):
-        raise InputError(f"is {_kind(mode)}, not a regular file: refusing to write to it", given)
+        raise InputError(f"is {special_file_kind(mode)}, not a regular file: refusing to write to it", given)
     if _is_protected(target):
         raise InputError("is a recording or a database: imuhinge never replaces one", given)
     if not force:
