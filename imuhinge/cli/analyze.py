@@ -6,9 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from imuhinge.analysis.replay import analyze
+from imuhinge.cli.report import analyze_path
 from imuhinge.errors import ImuhingeError, InputError
-from imuhinge.io import load_recording
 from imuhinge.io.output import check_outputs, output_file, output_folder
 from imuhinge.log.training_log import DuplicateSetError, log_set, resolve_db_path
 from imuhinge.model import Exercise, SetReport
@@ -19,10 +18,6 @@ EXAMPLE = """examples:
   imuhinge analyze set.csv --exercise rdl --tempo 3-2-1 --json set.json --csv reps.csv
   imuhinge analyze recordings/          (every CSV in the folder, one summary line each)
 """
-
-
-def _analyze_file(path: Path, args: argparse.Namespace) -> SetReport:
-    return analyze(load_recording(path), args.exercise, args.tempo)
 
 
 def _write_outputs(
@@ -63,7 +58,7 @@ def _run_folder(folder: Path, args: argparse.Namespace) -> int:
         csv_out = args.csv / f"{stem}.reps.csv" if args.csv else None
         try:
             check_outputs([json_out, csv_out], force=args.force, inputs=_inputs(path, args))
-            report = _analyze_file(path, args)
+            report = analyze_path(path, args)
             _write_outputs(report, json_out, csv_out, args)
         except ImuhingeError as exc:
             print(f"{path.name}: error: {exc}")
@@ -103,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
                 output_folder(out, inputs=[path])
         return _run_folder(path, args)
     check_outputs([args.json, args.csv], force=args.force, inputs=_inputs(path, args))
-    report = _analyze_file(path, args)
+    report = analyze_path(path, args)
     print(format_report(report, title=str(path)))
     _write_outputs(report, args.json, args.csv, args)
     log_report(report, args)

@@ -21,6 +21,7 @@ from imuhinge.io import load_recording
 from imuhinge.io.output import check_output
 from imuhinge.model import Exercise, Rep
 from imuhinge.report import format_report
+from imuhinge.report.bounds import check_physical_bounds
 from imuhinge.sources.ble import require_ble
 from imuhinge.sources.ble.profiles import PROFILES
 
@@ -169,6 +170,7 @@ def run(args: argparse.Namespace) -> int:
         missing = sum(g.missing_samples for g in sup.gaps)
         print(f"{len(sup.gaps)} gaps during the set ({missing} samples missing); no rep is joined across one")
     report = analyze(load_recording(path))
+    check_physical_bounds(report)
     print(format_report(report, title=f"{path} (replayed)"))
     log_report(report, args)
     return 0

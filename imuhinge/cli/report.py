@@ -9,6 +9,7 @@ from imuhinge.analysis.replay import analyze
 from imuhinge.io import load_recording
 from imuhinge.io.output import check_output, output_file
 from imuhinge.model import Exercise, SetReport
+from imuhinge.report.bounds import check_physical_bounds
 from imuhinge.report.html import write_html
 
 EXAMPLE = """example:
@@ -27,8 +28,11 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
 
 
 def analyze_path(path: Path, args: argparse.Namespace) -> SetReport:
-    """Load and analyse one recording with the ``--exercise`` / ``--tempo`` options."""
-    return analyze(load_recording(path), args.exercise, args.tempo)
+    """Load and analyse one recording with the ``--exercise`` / ``--tempo`` options; results beyond
+    physical bounds are refused (shared by ``analyze``, ``report`` and ``plot``)."""
+    report = analyze(load_recording(path), args.exercise, args.tempo)
+    check_physical_bounds(report)
+    return report
 
 
 def run(args: argparse.Namespace) -> int:
