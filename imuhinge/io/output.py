@@ -5,7 +5,7 @@
 - A recording (a file that starts with the format line, or a ``.partial``) or a database is never
   replaced, not even with ``--force``: what was recorded is never lost.
 - Any other existing file is replaced only with ``--force``.
-- An output's folder must exist.
+- An output's folder must exist and be writable.
 - The output is written to a temporary file in the same folder (``NAME.partial`` for a recording)
   and renamed over the final name only when complete, after the rule is checked once more: an
   interrupted or failed write leaves the old file (or none) in place, never half a file.
@@ -106,6 +106,8 @@ def check_output(
     given = Path(path)
     if not given.parent.is_dir():
         raise InputError(f"cannot write: the folder {given.parent} does not exist", given)
+    if not os.access(given.parent, os.W_OK):
+        raise InputError(f"cannot write: the folder {given.parent} is read-only", given)
     target = Path(os.path.realpath(given))
     for source in inputs:
         if _same_file(given, Path(source)) or _same_file(target, Path(source)):
@@ -185,6 +187,8 @@ def _create_temp(target: Path, recording: bool) -> Path:
             if recording:
                 raise InputError(CUT_OFF, temp) from None
             continue
+        except OSError as exc:
+            raise InputError(f"cannot write: {exc.strerror}", target) from None
         return temp
 
 
