@@ -78,6 +78,8 @@ CREATE TABLE sets (
 );
 CREATE INDEX sets_by_exercise_date ON sets (exercise, date_utc);
 """
+# The driver decodes SQLite's messages as UTF-8: on a damaged schema page that fails on its own.
+DATABASE_ERRORS = (sqlite3.Error, UnicodeDecodeError)
 VERDICT_COLUMNS = ("tempo_ok_reps", "tempo_missed_reps", "spine_ok_reps", "spine_failed_reps", "flagged_reps")
 
 
@@ -256,16 +258,24 @@ def _check_log_file(path: Path) -> None:
 
 
 def _open(path: Path) -> sqlite3.Connection:
-    """Open an existing log read-write without creating it; transactions are explicit."""
-    return sqlite3.connect(
+    """Open an existing log read-write without creating it; transactions are explicit.
+
+    Text that is not UTF-8 (a damaged page) reads with replacement characters, so that the checks
+    see it and name it, instead of the driver failing on it.
+    """
+    conn = sqlite3.connect(
         path.resolve().as_uri() + "?mode=rw", uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_S
     )
+    conn.text_factory = lambda raw: raw.decode("utf-8", errors="replace")
+    return conn
 
 
-def _database_error(exc: sqlite3.Error, path: Path, doing: str) -> InputError:
+def _database_error(exc: Exception, path: Path, doing: str) -> InputError:
     """One line for an SQLite error: locked, read-only, full and damaged logs each say so."""
     name = getattr(exc, "sqlite_errorname", "") or ""
-    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+    if isinstance(exc, UnicodeDecodeError):
+        problem = "is not an imuhinge training log or is damaged (SQLite reports text that is not UTF-8)"
+    elif name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
         problem = (
             f"the training log is locked by another program (waited {BUSY_TIMEOUT_S:g} s to {doing}); "
             "try again when it has finished"
@@ -299,7 +309,7 @@ def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
             raise InputError("is not an imuhinge training log (an SQLite database without its tables)", path)
         columns = {name for (_, name, *_) in conn.execute("PRAGMA table_info(sets)")}
         versions = [v for (v,) in conn.execute("SELECT version FROM schema_version")]
-    except sqlite3.Error as exc:
+    except DATABASE_ERRORS as exc:
         raise _database_error(exc, path, "read it") from None
     missing = sorted(_set_columns() - columns)
     if missing:
@@ -360,7 +370,7 @@ def _connection(path: Path, create: bool) -> Iterator[sqlite3.Connection | None]
     _check_log_file(path)
     try:
         conn = _open(path)
-    except sqlite3.Error as exc:
+    except DATABASE_ERRORS as exc:
         raise _database_error(exc, path, "open it") from None
     try:
         _check_schema(conn, path)
@@ -410,7 +420,7 @@ def log_set(report: SetReport, db: Path | str | None = None) -> int:
             finally:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
-        except sqlite3.Error as exc:
+        except DATABASE_ERRORS as exc:
             raise _database_error(exc, path, "add the set") from None
         assert cursor.lastrowid is not None
         return cursor.lastrowid
@@ -449,7 +459,7 @@ def _rows(conn: sqlite3.Connection, path: Path, exercise: str | None = None) -> 
         params = (exercise,)
     try:
         return conn.execute(query + " ORDER BY date_utc, id", params).fetchall()
-    except sqlite3.Error as exc:
+    except DATABASE_ERRORS as exc:
         raise _database_error(exc, path, "read it") from None
 
 
@@ -513,7 +523,7 @@ def check_log(db: Path | str | None = None) -> tuple[int, list[str]]:
             return 0, []
         try:
             problems = [f"integrity: {r}" for (r,) in conn.execute("PRAGMA quick_check") if r != "ok"]
-        except sqlite3.Error as exc:
+        except DATABASE_ERRORS as exc:
             raise _database_error(exc, path, "check it") from None
         rows = _rows(conn, path)
         for row in rows:
