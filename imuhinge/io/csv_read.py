@@ -53,7 +53,7 @@ from imuhinge.model import G_MPS2, PLACEMENTS, Gap, Recording, SensorStream
 logger = logging.getLogger(__name__)
 
 DEFAULT_PLACEMENT = "upper_back"
-CHUNK_ROWS = 1 << 18
+CHUNK_ROWS = 1 << 15
 _COLUMNS = ("time_s", "seq", "acc", "gyr", "line_no")
 
 
@@ -330,9 +330,9 @@ def _line_problem(text: str, columns: Columns) -> str | None:
         if not text.strip():
             return "empty line"
         return f"expected {len(columns.names)} fields, found {len(fields)}"
-    index = {name: i for i, name in enumerate(columns.names)}
+    row = dict(zip(columns.names, fields, strict=True))
     for name in columns.numeric:
-        value = fields[index[name]].strip()
+        value = row[name].strip()
         if not value:
             return f"empty value in column {name}"
         try:
@@ -347,7 +347,7 @@ def _line_problem(text: str, columns: Columns) -> str | None:
         if name == "seq" and not number.is_integer():
             return f"seq must be a whole number, got {value!r:.60}"
     if columns.has_sensor:
-        sensor = fields[index["sensor"]]
+        sensor = row["sensor"]
         if not sensor:
             return "empty value in column sensor"
         if sensor not in PLACEMENTS:
@@ -355,10 +355,23 @@ def _line_problem(text: str, columns: Columns) -> str | None:
     return None
 
 
-def _data_lines(fh: BinaryIO, start: int, end: int, first_line: int) -> Iterator[tuple[int, str]]:
-    """``(line number, text)`` of the lines in ``[start, end)``, each read at most MAX_LINE_BYTES."""
+def _data_lines(fh: BinaryIO, start: int, end: int, first_line: int, skip: int) -> Iterator[tuple[int, str]]:
+    """``(line number, text)`` of the lines in ``[start, end)`` after the first ``skip``, each read at
+    most MAX_LINE_BYTES (the skipped lines are counted a block at a time, not read one by one)."""
     fh.seek(start)
     line_no = first_line
+    while skip:
+        block = fh.read(min(1 << 20, end - fh.tell()))
+        if not block:
+            return
+        breaks = min(block.count(b"\n"), skip)
+        at = -1
+        if breaks == skip:
+            for _ in range(skip):
+                at = block.index(b"\n", at + 1)
+            fh.seek(fh.tell() - len(block) + at + 1)
+        skip -= breaks
+        line_no += breaks
     while fh.tell() < end:
         raw = fh.readline(min(MAX_LINE_BYTES + 1, end - fh.tell()))
         if not raw:
@@ -370,9 +383,9 @@ def _data_lines(fh: BinaryIO, start: int, end: int, first_line: int) -> Iterator
 def _first_bad_line(
     fh: BinaryIO, start: int, end: int, header: Header, from_row: int
 ) -> tuple[int | None, str]:
-    for line_no, text in _data_lines(fh, start, end, header.n_lines + 1):
-        if line_no - header.n_lines - 1 < from_row:
-            continue
+    """The first line at or after data row ``from_row`` that is not a valid row (a block at most is
+    read line by line)."""
+    for line_no, text in _data_lines(fh, start, end, header.n_lines + 1, from_row):
         problem = _line_problem(text, header.columns)
         if problem is not None:
             return line_no, problem
@@ -380,11 +393,9 @@ def _first_bad_line(
 
 
 def _bad_row_error(fh: BinaryIO, start: int, end: int, row: int, header: Header, path: Path) -> InputError:
-    line_no = header.n_lines + 1 + row
-    for number, text in _data_lines(fh, start, end, header.n_lines + 1):
-        if number == line_no:
-            return InputError(_line_problem(text, header.columns) or "invalid row", path, line_no)
-    return InputError("invalid row", path, line_no)
+    for line_no, text in _data_lines(fh, start, end, header.n_lines + 1, row):
+        return InputError(_line_problem(text, header.columns) or "invalid row", path, line_no)
+    return InputError("invalid row", path, header.n_lines + 1 + row)
 
 
 def _declared_devices(header: Header, path: Path) -> dict[str, str]:
