@@ -300,19 +300,19 @@ def _add_block(
         bad |= ~np.isfinite(values)
     if columns.has_seq:
         bad |= numeric["seq"] != np.floor(numeric["seq"])
+    rows_of: dict[str, slice | np.ndarray] = {}
     if placement is None:
         sensor = table["sensor"]
         masks = {p: (sensor == p).to_numpy() for p in PLACEMENTS}
         bad |= ~np.logical_or.reduce(list(masks.values()))
+        rows_of = {p: np.flatnonzero(mask) for p, mask in masks.items() if mask.any()}
+    else:
+        rows_of = {placement: slice(None)}
     if bad.any():
         return int(np.argmax(bad))
     first_line = header.n_lines + 1 + first_row
     line_no = np.arange(first_line, first_line + len(table), dtype=np.int64)
-    rows_of = {placement: slice(None)} if placement is not None else {}
-    rows_of.update({p: np.flatnonzero(mask) for p, mask in (masks if placement is None else {}).items()})
     for name, rows in rows_of.items():
-        if isinstance(rows, np.ndarray) and not len(rows):
-            continue
         own = parts.setdefault(name, {column: [] for column in _COLUMNS})
         own["time_s"].append(numeric["time_s"][rows].copy())
         if columns.has_seq:

@@ -150,7 +150,7 @@ def check_outputs(
             continue
         target = check_output(path, force=force, inputs=inputs)
         if target in seen:
-            raise InputError("is named for two outputs of this command", path)
+            raise InputError("is named for two outputs of this command", Path(path))
         seen.append(target)
 
 
@@ -236,7 +236,7 @@ def commit_output(
         else:
             with contextlib.suppress(OSError):
                 temp.unlink()
-        raise InputError(problem, path) from None
+        raise InputError(problem, Path(path)) from None
     return target
 
 
@@ -270,9 +270,9 @@ def output_file(
         with contextlib.suppress(OSError):
             temp.unlink()
         if isinstance(exc, OSError):
-            raise InputError(f"cannot write: {exc.strerror or exc}", path) from None
+            raise InputError(f"cannot write: {exc.strerror or exc}", Path(path)) from None
         if isinstance(exc, InputError) and exc.path == str(temp):
             # A writer that reports its own errors named the temporary file.
-            raise InputError(exc.problem, path, exc.line) from None
+            raise InputError(exc.problem, Path(path), exc.line) from None
         raise
     commit_output(temp, path, force=force, inputs=inputs, recording=recording, force_option=force_option)

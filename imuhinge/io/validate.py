@@ -23,18 +23,19 @@ RATE_TOLERANCE = 0.10
 SHORT_HOLE_S = 0.5
 IRREGULAR_MISSING = 0.4
 IRREGULAR_MAD = 0.25
+GAP_FACTOR = 1.5
+ACC_MEDIAN_RANGE_G = (0.5, 2.0)
+GYRO_MAX_DPS = 4000.0
+
+# No body-worn IMU reports more than ACC_MAX_G or GYRO_MAX_DPS (the widest ranges sold): a value
+# beyond is a glitch (a corrupted packet, a flipped bit) or wrong data. Up to one such sample in
+# GLITCH_FRACTION is dropped (a gap in the data); more mean the data itself is wrong (wrong units,
+# a broken sensor), which dropping would hide.
+ACC_MAX_G = 32.0
+GLITCH_FRACTION = 1e-3
 # A counter jump is a gap only when the time that passed can hold it: beyond twice the time step
 # plus a second (bursts and hold-ups move timestamps, never by that much), the counter is corrupt.
 COUNTER_SLACK_S = 1.0
-GAP_FACTOR = 1.5
-ACC_MEDIAN_RANGE_G = (0.5, 2.0)
-# No body-worn IMU reports more: the widest accelerometer ranges are +-32 g, the widest gyro ranges
-# +-4000 deg/s. A value beyond is a glitch (a corrupted packet, a flipped bit) or wrong data.
-ACC_MAX_G = 32.0
-GYRO_MAX_DPS = 4000.0
-# Up to one such sample in GLITCH_FRACTION is dropped (a gap in the data); more mean the data itself
-# is wrong (wrong units, a broken sensor), which dropping would hide.
-GLITCH_FRACTION = 1e-3
 # Gyro-scale check: over the 1 s windows in which the smoothed gravity direction turns by more than
 # MOVING_WINDOW_DEG, the gyro's rotation path must be at least GYRO_TILT_MIN_RATIO of the tilt,
 # once the tilt adds up to more than TILT_MIN_DEG. The path of the angular rate is never shorter

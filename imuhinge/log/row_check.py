@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from imuhinge.model import Exercise, Tempo
 from imuhinge.report.bounds import rep_problem
@@ -41,6 +40,12 @@ EXERCISES = frozenset(e.value for e in Exercise)
 
 class RowError(ValueError):
     """What is wrong with one row of the training log."""
+
+
+class Row(Protocol):
+    """A row by column name, as ``sqlite3.Row`` gives it."""
+
+    def __getitem__(self, column: str) -> Any: ...
 
 
 def _is_number(value: object) -> bool:
@@ -112,12 +117,12 @@ def _check_rep(rep: object, number: int) -> None:
     _require(problem is None, f"rep {number}: {problem}")
 
 
-def row_values(row: Mapping[str, Any]) -> dict[str, Any]:
+def row_values(row: Row) -> dict[str, Any]:
     """The checked values of one ``sets`` row, JSON decoded and times parsed.
 
     Parameters
     ----------
-    row : mapping
+    row : Row
         The row by column name (an ``sqlite3.Row``).
 
     Returns
