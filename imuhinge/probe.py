@@ -387,7 +387,7 @@ def _valid_packets(name: str, rng: np.random.Generator) -> list[bytes]:
         return [witmotion.encode_frame(acc[0], gyr[0], rng.normal(0, 90, 3))]
     if name == "thingy52":
         return [thingy52.encode_raw(acc[0], gyr[0], rng.normal(0, 50, 3))]
-    raw = np.round(acc / 2.44e-4).astype(np.int64)
+    raw = np.clip(np.round(acc / 2.44e-4), -32768, 32767).astype(np.int64)
     floats = rng.normal(0, 100, (8, 3)).astype("<f4").view("<i4").astype(np.int64)
     last_ns = int(rng.integers(0, 2**63))
     return [
