@@ -79,6 +79,16 @@ EDITS = {
         "target eccentric_s is 'slow', not a number",
     ),
     "rep-not-an-object": ("UPDATE sets SET reps_json = '[1, 2]' WHERE id = 2", "rep 1 is not an object"),
+    "threshold-null": (
+        "UPDATE sets SET target_json = json_set(target_json, '$.thresholds.explosive_max_s', json('null')) "
+        "WHERE id = 2",
+        "threshold explosive_max_s is None, not a number",
+    ),
+    "missed-a-target-it-has-not": (
+        "UPDATE sets SET reps_json = json_set(reps_json, '$[0].phase_ok.eccentric', json('false')), "
+        "target_json = json_set(target_json, '$.eccentric_s', json('null')) WHERE id = 2",
+        "rep 1: the eccentric phase missed a target the set does not have",
+    ),
 }
 
 

@@ -81,11 +81,13 @@ def _time(value: object, what: str) -> datetime:
 def _check_target(target: dict[str, Any]) -> None:
     for phase in Tempo.PHASES:
         _optional_number(target.get(f"{phase}_s"), f"target {phase}_s")
-    _require(isinstance(target.get("explosive", []), list), "target explosive is not an array")
+    explosive = target.get("explosive", [])
+    _require(isinstance(explosive, list), "target explosive is not an array")
+    _strings(explosive, "target explosive")
     thresholds = target.get("thresholds", {})
     _require(isinstance(thresholds, dict), "target thresholds is not an object")
     for key, value in thresholds.items():
-        _optional_number(value, f"threshold {key}")
+        _require(_is_number(value), f"threshold {key} is {value!r:.40}, not a number")
 
 
 def _check_summary(summary: dict[str, Any]) -> None:
@@ -99,7 +101,7 @@ def _check_summary(summary: dict[str, Any]) -> None:
         _optional_number(depth.get("mean"), "mean depth")
 
 
-def _check_rep(rep: object, number: int) -> None:
+def _check_rep(rep: object, number: int, target: dict[str, Any]) -> None:
     _require(isinstance(rep, dict), f"rep {number} is not an object")
     assert isinstance(rep, dict)
     _require(_is_count(rep.get("index")), f"rep {number} has no whole-number index")
@@ -109,10 +111,14 @@ def _check_rep(rep: object, number: int) -> None:
     for phase in Tempo.PHASES:
         value = rep.get(f"{phase}_s")
         _optional_number(value, f"rep {number} {phase}_s")
-        _require(
-            phase_ok.get(phase) is not False or value is not None,
-            f"rep {number}: the {phase} phase missed its target but has no duration",
-        )
+        if phase_ok.get(phase) is False:
+            _require(
+                value is not None, f"rep {number}: the {phase} phase missed its target but has no duration"
+            )
+            _require(
+                phase in target.get("explosive", []) or target.get(f"{phase}_s") is not None,
+                f"rep {number}: the {phase} phase missed a target the set does not have",
+            )
     problem = rep_problem(rep)
     _require(problem is None, f"rep {number}: {problem}")
 
@@ -168,5 +174,5 @@ def row_values(row: Row) -> dict[str, Any]:
     _check_target(values["target"])
     _check_summary(values["summary"])
     for number, rep in enumerate(values["reps"], start=1):
-        _check_rep(rep, number)
+        _check_rep(rep, number, values["target"])
     return values
