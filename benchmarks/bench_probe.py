@@ -62,9 +62,8 @@ def recordings(n: int, seed: int, folder: Path) -> int:
             failures.append((probe.name, verdict, outcome.exception or outcome.errors or probe.implausible))
     elapsed = time.perf_counter() - t0
     columns = ["exit 0", "exit 2", "traceback", "bad exit", "implausible", "input changed"]
-    print(
-        f"\ndamaged recordings: {n} cases, imuhinge analyze --json --csv, {1e3 * elapsed / n:.0f} ms per case"
-    )
+    per_case_ms = 1e3 * elapsed / max(n, 1)
+    print(f"\ndamaged recordings: {n} cases, imuhinge analyze --json --csv, {per_case_ms:.0f} ms per case")
     print(f"{'damage':<16}" + "".join(f"{c:>14}" for c in columns))
     for kind in kinds:
         print(f"{kind:<16}" + "".join(f"{counts[kind][c]:>14}" for c in columns))

@@ -583,13 +583,12 @@ def corrupt_log(db: Path, index: int, seed: int) -> None:
         db.write_bytes(bytes(data) + rng.bytes(int(rng.integers(1, 5000))))
     else:
         conn = sqlite3.connect(db)
-        columns = {row[1]: row[3] for row in conn.execute("PRAGMA table_info(sets)") if row[1] != "id"}
-        column = list(columns)[int(rng.integers(0, len(columns)))]
-        allowed = [v for v in HOSTILE_CELLS if not (v == "NULL" and columns[column])]
+        table = "schema_version" if index % 12 == 3 else "sets"
+        not_null = {row[1]: row[3] for row in conn.execute(f"PRAGMA table_info({table})") if row[1] != "id"}
+        column = list(not_null)[int(rng.integers(0, len(not_null)))]
+        allowed = [v for v in HOSTILE_CELLS if not (v == "NULL" and not_null[column])]
         value = allowed[int(rng.integers(0, len(allowed)))]
-        edit = f"UPDATE sets SET {column} = {value} WHERE id = 1"
-        if index % 12 == 3:
-            edit = f"UPDATE schema_version SET version = {value}"
+        edit = f"UPDATE {table} SET {column} = {value}" + (" WHERE id = 1" if table == "sets" else "")
         with conn:
             conn.execute(edit)
         conn.close()
