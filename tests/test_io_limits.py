@@ -227,3 +227,16 @@ def test_a_counter_gap_that_the_clock_holds_is_a_gap(tmp_path: Path) -> None:
     path.write_text("\n".join(kept) + "\n")
     (gap,) = load_recording(path).gaps
     assert gap.missing_samples == 150
+
+
+def test_a_row_logged_twice_is_dropped_even_with_its_counter(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = _write(tmp_path / "x.csv", 600)
+    lines = path.read_text().splitlines()
+    lines.insert(300, lines[300])
+    path.write_text("\n".join(lines) + "\n")
+    with caplog.at_level(logging.WARNING):
+        rec = load_recording(path)
+    assert len(rec.sensors["upper_back"]) == 600 and rec.gaps == []
+    assert "dropped 1 rows that repeat the row before" in caplog.text

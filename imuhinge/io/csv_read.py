@@ -446,12 +446,13 @@ def _build_recording(streams: list[RawStream], header: Header, path: Path) -> Re
     gaps: list[Gap] = []
     rates: dict[str, float] = {}
     for raw in sorted(streams, key=lambda s: PLACEMENTS.index(s.placement)):
-        check_order(raw, path)
+        # A row logged twice repeats its counter too: dropped before the counter's order is checked.
         stream, repeated = drop_duplicates(raw)
         if repeated:
             logger.warning(
                 "%s: sensor %s: dropped %d rows that repeat the row before", path, raw.placement, repeated
             )
+        check_order(stream, path)
         stream, glitches = drop_glitches(stream, columns, path)
         if glitches:
             logger.warning("%s: %s", path, glitches)
