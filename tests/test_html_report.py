@@ -206,4 +206,5 @@ def test_cli_report_zero_reps_and_bad_output(tmp_path, capsys):
     assert "No full reps were found" in (tmp_path / "flat.html").read_text(encoding="utf-8")
     status, stdout, err = run_cli(capsys, "report", source, "-o", "/nonexistent_dir/x.html")
     assert status == 2 and stdout == ""
-    assert err == "imuhinge report: error: /nonexistent_dir/x.html: cannot write: No such file or directory\n"
+    problem = "cannot write: the folder /nonexistent_dir does not exist"
+    assert err == f"imuhinge report: error: /nonexistent_dir/x.html: {problem}\n"

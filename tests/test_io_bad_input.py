@@ -105,6 +105,11 @@ CASES = {
         "sample_rate_hz must be a positive number",
     ),
     "rate-zero": (_replace(1, "# sample_rate_hz: 0"), 2, "sample_rate_hz must be a positive number, got '0'"),
+    "rate-underscore": (
+        _replace(1, "# sample_rate_hz: 1_00"),
+        2,
+        "sample_rate_hz must be a positive number, got '1_00'",
+    ),
     "blank-line-in-header": (_insert(3, ""), 4, "blank line before the column header"),
     "no-column-header": (lambda lines: lines[:3], 4, "no column header"),
     "no-samples": (lambda lines: lines[:4], 5, "no samples after the column header"),

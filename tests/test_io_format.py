@@ -363,6 +363,7 @@ def test_numpy_sample_rate_is_written_plainly(tmp_path: Path) -> None:
         rec.sample_rate_hz = rate_hz
         for stream in rec.sensors.values():
             stream.time_s = np.arange(len(stream)) / rate_hz
-        save_recording(rec, tmp_path / "r.csv")
-        assert (tmp_path / "r.csv").read_text().splitlines()[1] == f"# sample_rate_hz: {text}"
-        assert load_recording(tmp_path / "r.csv").sample_rate_hz == rate_hz
+        path = tmp_path / f"r{text}.csv"
+        save_recording(rec, path)
+        assert path.read_text().splitlines()[1] == f"# sample_rate_hz: {text}"
+        assert load_recording(path).sample_rate_hz == rate_hz

@@ -279,7 +279,10 @@ def test_cli_plot_default_is_dashboard(recording_files, tmp_path, capsys):
 @pytest.mark.parametrize(
     ("output", "message"),
     [
-        ("/nonexistent_dir/x.png", "/nonexistent_dir/x.png: cannot write: No such file or directory"),
+        (
+            "/nonexistent_dir/x.png",
+            "/nonexistent_dir/x.png: cannot write: the folder /nonexistent_dir does not exist",
+        ),
         ("{tmp}/x.jpg", "unknown figure format '.jpg'"),
         ("{tmp}", "unknown figure format '(no extension)'"),
     ],

@@ -91,9 +91,10 @@ def test_independent_packer_decodes(width):
     reference = np.array([-1000, 0, 32000])
     content = reference.astype("<i2").tobytes() + bytes([width, 9]) + pack_fields(deltas.ravel(), width)
     frame = struct.pack("<BQB", GYRO, 10**18, 0x80) + content
-    packet = PolarPmdProfile(gyr_factor=0.5).decode(frame)
+    # A factor small enough that every sum of deltas stays within a gyro's range (4000 deg/s).
+    packet = PolarPmdProfile(gyr_factor=0.01).decode(frame)
     expected = np.vstack([reference, reference + np.cumsum(deltas, axis=0)])
-    np.testing.assert_array_equal(packet.gyr_dps, expected * 0.5)
+    np.testing.assert_array_equal(packet.gyr_dps, expected * 0.01)
 
 
 def test_two_blocks_and_module_encoder_agree_with_independent_packer():
@@ -162,3 +163,30 @@ def test_h10_starts_acc_only():
     h10 = PolarPmdProfile(model="H10", sample_rate_hz=200.0)
     assert [w.data[1] for w in h10.start_writes()] == [ACC]
     assert h10.with_rate(100).sample_rate_hz == 100.0
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [(float("nan"), "not a finite number"), (float("inf"), "not a finite number"), (1e20, "beyond any IMU")],
+)
+def test_float_gyro_frames_with_impossible_values_are_packet_errors(value, problem):
+    reference = np.array([1.0, value, -2.0], dtype="<f4").view("<i4").tobytes()
+    frame = struct.pack("<BQB", GYRO, 10**18, 0x81) + reference
+    assert PolarPmdProfile(gyr_factor=1.0).decode(
+        frame[:-12] + np.zeros(3, "<f4").tobytes()
+    ).gyr_dps.shape == (1, 3)
+    with pytest.raises(PacketError, match=problem):
+        PolarPmdProfile(gyr_factor=1.0).decode(frame)
+
+
+def test_the_h10_refuses_gyro_frames():
+    h10 = PolarPmdProfile(model="H10", sample_rate_hz=200.0, gyr_factor=1.0)
+    with pytest.raises(PacketError, match="Polar H10 has no gyroscope"):
+        h10.decode(GYRO_COMPRESSED_TYPE0)
+    assert len(h10.decode(ACC_RAW_TYPE1)) == 2
+
+
+@pytest.mark.parametrize("factor", [float("nan"), float("inf"), 0.0, -1.0])
+def test_a_start_response_with_an_impossible_factor_is_refused(factor):
+    with pytest.raises(PacketError, match="scale factor"):
+        PolarPmdProfile().apply_control_response(encode_start_response(GYRO, factor=factor))

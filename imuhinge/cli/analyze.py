@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from imuhinge.cli.report import analyze_path
 from imuhinge.coaching.tempo import DEFAULT_TEMPO
 from imuhinge.errors import ImuhingeError, InputError
 from imuhinge.model import Exercise, SetReport
@@ -18,23 +19,23 @@ EXAMPLE = """examples:
 """
 
 
-def _analyze_file(path: Path, args: argparse.Namespace) -> SetReport:
-    from imuhinge.analysis.replay import analyze
-    from imuhinge.io.load import load_any
-
-    return analyze(load_any(path), args.exercise, args.tempo)
-
-
-def _write_outputs(report: SetReport, json_out: Path | None, csv_out: Path | None) -> None:
+def _write_outputs(
+    report: SetReport, json_out: Path | None, csv_out: Path | None, args: argparse.Namespace, path: Path
+) -> None:
+    from imuhinge.io.output import output_file
     from imuhinge.report import write_json, write_rep_csv
 
     for out, writer in ((json_out, write_json), (csv_out, write_rep_csv)):
-        if out is None:
-            continue
-        try:
-            writer(report, out)
-        except OSError as exc:
-            raise InputError(f"cannot write: {exc.strerror}", out) from None
+        if out is not None:
+            with output_file(out, force=args.force, inputs=_inputs(path, args)) as temp:
+                writer(report, temp)
+
+
+def _inputs(path: Path, args: argparse.Namespace) -> list[Path]:
+    """The files one analysis reads: the recording, and the training log with ``--log``."""
+    from imuhinge.log.training_log import resolve_db_path
+
+    return [path, *([resolve_db_path(args.db)] if args.log else [])]
 
 
 def _summary_line(path: Path, report: SetReport) -> str:
@@ -49,6 +50,8 @@ def _summary_line(path: Path, report: SetReport) -> str:
 
 
 def _run_folder(folder: Path, args: argparse.Namespace) -> int:
+    from imuhinge.io.output import check_outputs
+
     files = sorted(p for p in folder.iterdir() if p.suffix in (".csv", ".partial", ".zip") and p.is_file())
     if not files:
         raise InputError("no recordings (*.csv, *.zip) in this folder", folder)
@@ -56,18 +59,17 @@ def _run_folder(folder: Path, args: argparse.Namespace) -> int:
     for i, path in enumerate(files, start=1):
         sys.stderr.write(f"\r[{'#' * (20 * i // len(files)):<20}] {i}/{len(files)} {path.name[:40]:<40}")
         sys.stderr.flush()
+        stem = path.name.removesuffix(".partial").removesuffix(".csv").removesuffix(".zip")
+        json_out = args.json / f"{stem}.json" if args.json else None
+        csv_out = args.csv / f"{stem}.reps.csv" if args.csv else None
         try:
-            report = _analyze_file(path, args)
+            check_outputs([json_out, csv_out], force=args.force, inputs=_inputs(path, args))
+            report = analyze_path(path, args)
+            _write_outputs(report, json_out, csv_out, args, path)
         except ImuhingeError as exc:
             print(f"{path.name}: error: {exc}")
             status = 2
             continue
-        stem = path.name.removesuffix(".partial").removesuffix(".csv").removesuffix(".zip")
-        _write_outputs(
-            report,
-            args.json / f"{stem}.json" if args.json else None,
-            args.csv / f"{stem}.reps.csv" if args.csv else None,
-        )
         print(_summary_line(path, report))
         log_report(report, args)
     sys.stderr.write("\n")
@@ -97,19 +99,22 @@ def log_report(report: SetReport, args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> int:
     """Analyse FILE or every recording in FOLDER."""
     from imuhinge.io.load import is_export_folder
+    from imuhinge.io.output import output_folder
 
     check_log_options(args)
     path = Path(args.path)
     if path.is_dir() and not is_export_folder(path):
         for out in (args.json, args.csv):
             if out is not None:
-                out.mkdir(parents=True, exist_ok=True)
+                output_folder(out, inputs=[path])
         return _run_folder(path, args)
+    from imuhinge.io.output import check_outputs
     from imuhinge.report import format_report
 
-    report = _analyze_file(path, args)
+    check_outputs([args.json, args.csv], force=args.force, inputs=_inputs(path, args))
+    report = analyze_path(path, args)
     print(format_report(report, title=str(path)))
-    _write_outputs(report, args.json, args.csv)
+    _write_outputs(report, args.json, args.csv, args, path)
     log_report(report, args)
     return 0
 
@@ -138,6 +143,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("--json", type=Path, metavar="OUT", help="write the JSON report (a folder for FOLDER)")
     p.add_argument("--csv", type=Path, metavar="OUT", help="write the per-rep CSV (a folder for FOLDER)")
+    p.add_argument("--force", action="store_true", help="replace existing outputs (never a recording)")
     add_log_options(p)
     p.set_defaults(func=run)
 

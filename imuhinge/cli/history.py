@@ -7,6 +7,7 @@ from pathlib import Path
 
 from imuhinge.errors import InputError
 from imuhinge.log.training_log import (
+    check_log,
     default_db_path,
     format_sessions,
     load_sessions,
@@ -19,16 +20,33 @@ EXAMPLE = """examples:
   imuhinge analyze set.csv --log          (log a set first)
   imuhinge history
   imuhinge history --exercise rdl --plot rdl_trend.png
+  imuhinge history --check                (list every problem of the log: damaged or hand-edited rows)
 """
 
 
+def _check(db: Path) -> int:
+    """Print every problem of the log; exit status 2 when there are any."""
+    n_sets, problems = check_log(db)
+    for problem in problems:
+        print(problem)
+    if problems:
+        raise InputError(f"{len(problems)} problems in {n_sets} sets (listed above)", db)
+    print(f"training log {db}: {n_sets} sets, no problems found")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
-    """Print the logged sets and the advice; draw the trends with ``--plot``."""
+    """Print the logged sets and the advice; draw the trends with ``--plot``; ``--check`` the log."""
+    from imuhinge.io.output import check_output, output_file
+
+    db = resolve_db_path(args.db)
+    if args.check:
+        return _check(db)
     if args.plot is not None:
         from imuhinge.report.plots import figure_format
 
         figure_format(args.plot)
-    db = resolve_db_path(args.db)
+        check_output(args.plot, force=args.force, inputs=[db])
     sets = load_sessions(db, args.exercise)
     if not sets:
         which = f" for {args.exercise}" if args.exercise else ""
@@ -44,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
     if args.plot is not None:
         from imuhinge.report.plots import plot_history, save_figure
 
-        save_figure(plot_history(sets), args.plot)
+        with output_file(args.plot, force=args.force, inputs=[db]) as temp:
+            save_figure(plot_history(sets), temp)
         print(f"wrote {args.plot}")
     return 0
 
@@ -67,4 +86,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help=f"training log (default: $IMUHINGE_DB, else {default_db_path()})",
     )
     p.add_argument("--plot", type=Path, metavar="OUT", help="draw depth, tempo, spine and load over time")
+    p.add_argument("--force", action="store_true", help="replace an existing --plot file")
+    p.add_argument(
+        "--check", action="store_true", help="check the log: integrity and every row (skipped rows named)"
+    )
     p.set_defaults(func=run)

@@ -24,10 +24,12 @@ EXAMPLE = """examples:
 
 def run(args: argparse.Namespace) -> int:
     """Analyse FILE and save the chosen figure; per-rep figures of a set without reps are refused."""
+    from imuhinge.io.output import check_output, output_file
     from imuhinge.report import plots
 
     path, out = Path(args.path), Path(args.output)
     plots.figure_format(out)
+    check_output(out, force=args.force, inputs=[path])
     report = analyze_path(path, args)
     if not report.reps and args.kind != "timeline":
         partials = f" ({len(report.partials)} partial movements)" if report.partials else ""
@@ -36,7 +38,8 @@ def run(args: argparse.Namespace) -> int:
             "(--kind timeline shows the angle over time)",
             path,
         )
-    plots.save_figure(getattr(plots, KINDS[args.kind])(report), out)
+    with output_file(out, force=args.force, inputs=[path]) as temp:
+        plots.save_figure(getattr(plots, KINDS[args.kind])(report), temp)
     print(f"wrote {out}")
     return 0
 
@@ -56,5 +59,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--kind", choices=list(KINDS), default="dashboard", help="which figure (default dashboard)"
     )
+    p.add_argument("--force", action="store_true", help="replace an existing OUT (never a recording)")
     add_analysis_options(p)
     p.set_defaults(func=run)

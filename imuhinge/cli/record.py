@@ -187,8 +187,10 @@ def run(args: argparse.Namespace) -> int:
 
     from imuhinge.analysis.replay import analyze
     from imuhinge.io import load_recording
+    from imuhinge.io.output import check_output
     from imuhinge.recorder import RecordOptions, record_simulated
     from imuhinge.report import format_report
+    from imuhinge.report.bounds import check_physical_bounds
     from imuhinge.sources.ble.profiles import PROFILES
 
     parse_tempo(args.target_tempo)
@@ -197,9 +199,7 @@ def run(args: argparse.Namespace) -> int:
     if args.simulate and args.profile is None:
         args.profile = "diy"
     out = Path(args.out or datetime.now().strftime("set-%Y%m%d-%H%M%S.csv"))
-    for existing in (out, out.with_name(out.name + ".partial")):
-        if existing.exists():
-            raise InputError("already exists; choose another --out", existing)
+    check_output(out, recording=True, force_option=None)
     metadata = {"load_kg": f"{args.load_kg:g}"} if args.load_kg is not None else {}
     exercise = Exercise(args.exercise)
     targets = _targets(args) if targets_needed else []
@@ -240,6 +240,7 @@ def run(args: argparse.Namespace) -> int:
         missing = sum(g.missing_samples for g in sup.gaps)
         print(f"{len(sup.gaps)} gaps during the set ({missing} samples missing); no rep is joined across one")
     report = analyze(load_recording(path))
+    check_physical_bounds(report)
     print(format_report(report, title=f"{path} (replayed)"))
     log_report(report, args)
     return 0

@@ -26,20 +26,27 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
 
 
 def analyze_path(path: Path, args: argparse.Namespace) -> SetReport:
-    """Load and analyse one recording or export with the ``--exercise`` / ``--tempo`` options."""
+    """Load and analyse one recording or export with the ``--exercise`` / ``--tempo`` options; results
+    beyond physical bounds are refused (shared by ``analyze``, ``report`` and ``plot``)."""
     from imuhinge.analysis.replay import analyze
     from imuhinge.io.load import load_any
+    from imuhinge.report.bounds import check_physical_bounds
 
-    return analyze(load_any(path), args.exercise, args.tempo)
+    report = analyze(load_any(path), args.exercise, args.tempo)
+    check_physical_bounds(report)
+    return report
 
 
 def run(args: argparse.Namespace) -> int:
     """Analyse FILE and write the HTML report; a set without reps is still a valid report."""
+    from imuhinge.io.output import check_output, output_file
     from imuhinge.report.html import write_html
 
     path, out = Path(args.path), Path(args.output)
+    check_output(out, force=args.force, inputs=[path])
     report = analyze_path(path, args)
-    write_html(report, out, title=path.name)
+    with output_file(out, force=args.force, inputs=[path]) as temp:
+        write_html(report, temp, title=path.name)
     reps = f"{report.rep_count} reps" if report.reps else "no full reps found"
     print(f"wrote {out} ({reps})")
     return 0
@@ -57,5 +64,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("path", metavar="FILE", help="a recording (CSV v1) or a phone or vendor export")
     p.add_argument("-o", "--output", required=True, metavar="OUT.html", help="the HTML file to write")
+    p.add_argument("--force", action="store_true", help="replace an existing OUT.html (never a recording)")
     add_analysis_options(p)
     p.set_defaults(func=run)

@@ -130,15 +130,15 @@ def config_from_args(args: argparse.Namespace) -> SimConfig:
 def run(args: argparse.Namespace) -> int:
     """Simulate, write the CSV and ``NAME.truth.json``, and print one line of what was written."""
     from imuhinge.io import save_recording
-    from imuhinge.sim import simulate, write_truth
+    from imuhinge.io.output import check_output
+    from imuhinge.sim import simulate, truth_path, write_truth
 
     out = Path(args.out)
+    check_output(out, force=args.force, recording=True)
+    check_output(truth_path(out), force=args.force)
     sim = simulate(config_from_args(args))
-    try:
-        save_recording(sim.recording, out)
-        truth = write_truth(sim.truth, out)
-    except OSError as exc:
-        raise InputError(f"cannot write: {exc.strerror}", out) from None
+    save_recording(sim.recording, out, force=args.force)
+    truth = write_truth(sim.truth, out, force=args.force)
     n = sum(len(s) for s in sim.recording.sensors.values())
     print(
         f"wrote {out} ({n} samples, {sim.truth['rep_count']} reps, "
@@ -163,4 +163,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help=f"prescription written into the file, what analyze judges against (default {DEFAULT_TEMPO})",
     )
     p.add_argument("--out", "-o", default="set.csv", help="output CSV (truth goes to NAME.truth.json)")
+    p.add_argument(
+        "--force", action="store_true", help="replace existing files that are not recordings (never one)"
+    )
     p.set_defaults(func=run)

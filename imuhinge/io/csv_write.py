@@ -22,7 +22,8 @@ from typing import Self
 import numpy as np
 
 from imuhinge.errors import InputError
-from imuhinge.io.header import PARTIAL_SUFFIX, check_placement, format_header
+from imuhinge.io.header import check_placement, format_header
+from imuhinge.io.output import check_output, commit_output, output_file, partial_path
 from imuhinge.model import G_MPS2, PLACEMENTS, Recording
 
 DECIMALS = 6
@@ -120,11 +121,7 @@ def encode_rows(
     return chars[used].tobytes()
 
 
-def _partial_path(path: Path) -> Path:
-    return path.with_name(path.name + PARTIAL_SUFFIX)
-
-
-def save_recording(recording: Recording, path: str | os.PathLike[str]) -> None:
+def save_recording(recording: Recording, path: str | os.PathLike[str], *, force: bool = False) -> None:
     """Write a recording in the v1 format (g, deg/s, fixed point with 6 decimals).
 
     The header holds the format line, ``sample_rate_hz``, ``started_at`` when the metadata has it,
@@ -167,26 +164,20 @@ def save_recording(recording: Recording, path: str | os.PathLike[str]) -> None:
     _check_range(gyr_dps, "gyr")
     order = np.argsort(time_fixed, kind="stable")
 
-    partial = _partial_path(path)
-    try:
-        with open(partial, "wb") as fh:
-            fh.write(header.encode("utf-8"))
-            for start in range(0, len(order), _CHUNK_ROWS):
-                rows = order[start : start + _CHUNK_ROWS]
-                fh.write(
-                    encode_rows(
-                        time_fixed[rows],
-                        index[rows],
-                        PLACEMENTS,
-                        None if seq is None else seq[rows],
-                        to_fixed(acc_g[rows], "acc"),
-                        to_fixed(gyr_dps[rows], "gyr"),
-                    )
+    with output_file(path, force=force, recording=True) as partial, open(partial, "wb") as fh:
+        fh.write(header.encode("utf-8"))
+        for start in range(0, len(order), _CHUNK_ROWS):
+            rows = order[start : start + _CHUNK_ROWS]
+            fh.write(
+                encode_rows(
+                    time_fixed[rows],
+                    index[rows],
+                    PLACEMENTS,
+                    None if seq is None else seq[rows],
+                    to_fixed(acc_g[rows], "acc"),
+                    to_fixed(gyr_dps[rows], "gyr"),
                 )
-        os.replace(partial, path)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise InputError(f"cannot write: {exc.strerror}", exc.filename or path) from None
+            )
 
 
 def _checked_times(time_s: np.ndarray, placement: str) -> np.ndarray:
@@ -241,7 +232,7 @@ class RecordingWriter:
         sync_interval_s: float = SYNC_INTERVAL_S,
     ) -> None:
         self.path = Path(path)
-        self.partial_path = _partial_path(self.path)
+        self.partial_path = partial_path(self.path)
         if not placements or len(set(placements)) != len(placements):
             raise InputError(f"placements must be distinct and not empty, got {list(placements)}", self.path)
         for placement in placements:
@@ -250,9 +241,7 @@ class RecordingWriter:
         self.with_seq = with_seq
         self.sync_interval_s = sync_interval_s
         header = format_header(sample_rate_hz, dict(metadata or {}), column_names(with_seq), self.path)
-        for existing in (self.path, self.partial_path):
-            if existing.exists():
-                raise InputError("already exists: choose another name or move it away", existing)
+        check_output(self.path, recording=True, force_option=None)
         try:
             self._file = open(self.partial_path, "xb")  # noqa: SIM115 (open until close())
             self._file.write(header.encode("utf-8"))
@@ -326,7 +315,14 @@ class RecordingWriter:
         self._last_sync = monotonic()
 
     def close(self) -> None:
-        """Sync, close and rename ``NAME.partial`` to ``NAME``; closing twice does nothing."""
+        """Sync, close and rename ``NAME.partial`` to ``NAME``; closing twice does nothing.
+
+        Raises
+        ------
+        InputError
+            When something appeared at ``NAME`` while recording (the recording stays in
+            ``NAME.partial``).
+        """
         if self._closed:
             return
         self._closed = True
@@ -334,7 +330,7 @@ class RecordingWriter:
             self.sync()
         finally:
             self._file.close()
-        os.replace(self.partial_path, self.path)
+        commit_output(self.partial_path, self.path, recording=True, force_option=None)
 
     def __enter__(self) -> Self:
         return self

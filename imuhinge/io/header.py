@@ -3,6 +3,10 @@
 Metadata keys are any text without ``:`` or line breaks; values are one line of text. Both are
 stripped of surrounding whitespace when read, so a value that starts or ends with whitespace (or
 holds a line break) cannot be written faithfully and is refused by :func:`format_header`.
+
+A file that is not a recording is refused from its first bytes, and no header line is read beyond
+``MAX_LINE_BYTES`` nor the header beyond ``MAX_HEADER_LINES``: whatever a file holds, reading its
+header costs a bounded amount of memory and time.
 """
 
 from __future__ import annotations
@@ -28,6 +32,12 @@ AXES = ("x", "y", "z")
 ACC_UNITS = ("g", "mps2")
 GYR_UNITS = ("dps", "rads")
 IMU_COLUMN = re.compile(r"^(acc|gyr)_([xyz])(?:_(.*))?$")
+NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+"""A decimal number as the row parser reads it (Python's ``float`` also takes ``1_000``, ``inf``)."""
+MAX_LINE_BYTES = 1 << 16
+"""No line of a recording is longer: a row is about 80 bytes, a metadata line a few hundred."""
+MAX_HEADER_LINES = 1000
+_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass(frozen=True)
@@ -114,8 +124,9 @@ def parse_header(lines: Iterator[bytes], path: Path) -> Header:
     Parameters
     ----------
     lines : iterator of bytes
-        The file's lines, each with its line terminator, from the first line on. Only the header
-        lines are consumed.
+        The file's lines, each with its line terminator, from the first line on, each read with a
+        limit of ``MAX_LINE_BYTES + 1`` bytes (a longer piece is refused). Only the header lines
+        are consumed.
     path : Path
         The file, for error messages.
 
@@ -126,7 +137,8 @@ def parse_header(lines: Iterator[bytes], path: Path) -> Header:
     Raises
     ------
     InputError
-        Missing or unknown format line, malformed metadata, or a bad column header.
+        Missing or unknown format line, malformed metadata, a bad column header, or a header
+        line or header longer than any recording's.
     """
     metadata: dict[str, str] = {}
     metadata_lines: dict[str, int] = {}
@@ -134,10 +146,16 @@ def parse_header(lines: Iterator[bytes], path: Path) -> Header:
     line_no = 0
     for raw in lines:
         line_no += 1
-        text = _decode(raw, path, line_no)
         if line_no == 1:
-            _check_format_line(text.removeprefix("\ufeff"), path)
+            _check_format_line(raw.removeprefix(_BOM), path)
             continue
+        if len(raw) > MAX_LINE_BYTES:
+            raise InputError(
+                f"header line longer than {MAX_LINE_BYTES} bytes: not a recording", path, line_no
+            )
+        if line_no > MAX_HEADER_LINES:
+            raise InputError(f"no column header in the first {MAX_HEADER_LINES} lines", path, line_no)
+        text = _decode(raw, path, line_no)
         if not text.strip():
             raise InputError("blank line before the column header", path, line_no)
         if not text.startswith("#"):
@@ -169,12 +187,14 @@ def _decode(raw: bytes, path: Path, line_no: int) -> str:
     return text
 
 
-def _check_format_line(text: str, path: Path) -> None:
-    if text.rstrip() == FORMAT_LINE:
+def _check_format_line(raw: bytes, path: Path) -> None:
+    """Judge the first line by its bytes: anything else is refused before more is read."""
+    if raw.rstrip() == FORMAT_LINE.encode("ascii"):
         return
-    if text.startswith(FORMAT_PREFIX):
-        version = text.removeprefix(FORMAT_PREFIX).strip()
-        raise InputError(f"unsupported format version v{version} (this reader knows v1)", path, 1)
+    prefix = FORMAT_PREFIX.encode("ascii")
+    if raw.startswith(prefix) and len(raw) <= MAX_LINE_BYTES:
+        version = raw.removeprefix(prefix).strip().decode("utf-8", errors="replace")
+        raise InputError(f"unsupported format version v{version[:40]} (this reader knows v1)", path, 1)
     raise InputError(f"missing format line {FORMAT_LINE!r}: not an imuhinge recording", path, 1)
 
 
@@ -187,10 +207,7 @@ def _parse_metadata_line(text: str, path: Path, line_no: int) -> tuple[str, str]
 
 
 def _parse_rate(value: str, path: Path, line_no: int) -> float:
-    try:
-        rate_hz = float(value)
-    except ValueError:
-        rate_hz = math.nan
+    rate_hz = float(value) if NUMBER.fullmatch(value) else math.nan
     if not (math.isfinite(rate_hz) and rate_hz > 0):
         raise InputError(f"{RATE_KEY} must be a positive number, got {value!r}", path, line_no)
     return rate_hz

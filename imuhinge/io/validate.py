@@ -1,4 +1,4 @@
-"""Vectorised checks of one sensor's samples: order, sample rate, plausible magnitudes, gaps.
+"""Vectorised checks of one sensor's samples: order, sample rate, glitches, plausible magnitudes, gaps.
 
 Every check works on whole arrays; only the first offending sample is looked at in Python, to
 name it in the error.
@@ -26,6 +26,16 @@ IRREGULAR_MAD = 0.4
 GAP_FACTOR = 1.5
 ACC_MEDIAN_RANGE_G = (0.5, 2.0)
 GYRO_MAX_DPS = 4000.0
+
+# No body-worn IMU reports more than ACC_MAX_G or GYRO_MAX_DPS (the widest ranges sold): a value
+# beyond is a glitch (a corrupted packet, a flipped bit) or wrong data. Up to one such sample in
+# GLITCH_FRACTION is dropped (a gap in the data); more mean the data itself is wrong (wrong units,
+# a broken sensor), which dropping would hide.
+ACC_MAX_G = 32.0
+GLITCH_FRACTION = 1e-3
+# A counter jump is a gap only when the time that passed can hold it: beyond twice the time step
+# plus a second (bursts and hold-ups move timestamps, never by that much), the counter is corrupt.
+COUNTER_SLACK_S = 1.0
 # Gyro-scale check: over the 1 s windows in which the smoothed gravity direction turns by more than
 # MOVING_WINDOW_DEG, the gyro's rotation path must be at least GYRO_TILT_MIN_RATIO of the tilt,
 # once the tilt adds up to more than TILT_MIN_DEG. The path of the angular rate is never shorter
@@ -33,6 +43,10 @@ GYRO_MAX_DPS = 4000.0
 # deg/s is 57 times too small.
 TILT_MIN_DEG = 20.0
 GYRO_TILT_MIN_RATIO = 0.2
+# And at most GYRO_TILT_MAX_RATIO times the tilt: the path can be longer than the net rotation
+# (kettlebell swings rock the pelvis back and forth within a window: up to 6.5 times in simulated
+# and stress sets), but deg/s read as rad/s is 57 times too large.
+GYRO_TILT_MAX_RATIO = 15.0
 MOVING_WINDOW_DEG = 3.0
 WINDOW_S = 1.0
 SMOOTH_HALF_WIDTH_S = 0.25
@@ -91,6 +105,73 @@ def drop_duplicates(stream: RawStream) -> tuple[RawStream, int]:
     return kept, int(same.sum())
 
 
+def drop_glitches(stream: RawStream, columns: Columns, path: Path) -> tuple[RawStream, str | None]:
+    """The stream without samples beyond any IMU's range, when they are rare enough to be glitches.
+
+    A sample with an accelerometer component beyond ``ACC_MAX_G`` or a gyro component beyond
+    ``GYRO_MAX_DPS`` cannot come from a body-worn IMU. Up to one such sample in ``GLITCH_FRACTION``
+    of the stream is dropped: its counter value or its place on the grid is then missing, so it
+    becomes a gap like a lost packet. More are bad input.
+
+    Returns
+    -------
+    (RawStream, str or None)
+        The stream (the same object when nothing is dropped) and a note on what was dropped.
+
+    Raises
+    ------
+    InputError
+        At the first sample beyond range, when there are too many to be glitches.
+    """
+    acc_limit = ACC_MAX_G * (G_MPS2 if columns.acc_unit == "mps2" else 1.0)
+    gyr_limit = GYRO_MAX_DPS if columns.gyr_unit == "dps" else np.radians(GYRO_MAX_DPS)
+    if not len(stream) or all(
+        values.max() <= limit and values.min() >= -limit
+        for values, limit in ((stream.acc, acc_limit), (stream.gyr, gyr_limit))
+    ):
+        return stream, None
+    over = (np.abs(stream.acc) > acc_limit).any(axis=1) | (np.abs(stream.gyr) > gyr_limit).any(axis=1)
+    n_over = int(np.count_nonzero(over))
+    first = int(np.argmax(over))
+    if n_over > GLITCH_FRACTION * len(stream):
+        raise _beyond_range(stream, columns, path, first, f"{n_over} of {len(stream)} samples")
+    keep = ~over
+    seq = None if stream.seq is None else stream.seq[keep]
+    kept = RawStream(
+        stream.placement, stream.time_s[keep], seq, stream.acc[keep], stream.gyr[keep], stream.line_no[keep]
+    )
+    note = (
+        f"sensor {stream.placement}: dropped {n_over} samples beyond any IMU's range (|acc| > "
+        f"{ACC_MAX_G:g} g or |gyro| > {GYRO_MAX_DPS:g} deg/s, first on line {stream.line_no[first]}) "
+        "as glitches; they are gaps in the data"
+    )
+    return kept, note
+
+
+def _beyond_range(stream: RawStream, columns: Columns, path: Path, j: int, how_many: str) -> InputError:
+    acc_limit = ACC_MAX_G * (G_MPS2 if columns.acc_unit == "mps2" else 1.0)
+    if (np.abs(stream.acc[j]) > acc_limit).any():
+        k = int(np.argmax(np.abs(stream.acc[j])))
+        value = float(stream.acc[j, k])
+        shown = f"{value:.4g} g" if columns.acc_unit == "g" else f"{value:.4g} m/s^2 ({value / G_MPS2:.4g} g)"
+        problem = f"acc value {shown} in column {columns.acc[k]} is beyond any IMU's range ({ACC_MAX_G:g} g)"
+    else:
+        k = int(np.argmax(np.abs(stream.gyr[j])))
+        value = float(stream.gyr[j, k])
+        if columns.gyr_unit == "dps":
+            shown, hint = f"{value:.1f} deg/s", ""
+        else:
+            shown = f"{value:.2f} rad/s ({np.degrees(value):.0f} deg/s)"
+            hint = ": are these deg/s in a rad/s column?"
+        problem = (
+            f"gyro value {shown} in column {columns.gyr[k]} is beyond any IMU's range "
+            f"({GYRO_MAX_DPS:.0f} deg/s){hint}"
+        )
+    return InputError(
+        f"{problem} ({how_many} are: too many to drop as glitches)", path, int(stream.line_no[j])
+    )
+
+
 def check_order(stream: RawStream, path: Path) -> None:
     """Raise InputError at the first sample whose time goes backwards or whose seq does not increase.
 
@@ -123,10 +204,12 @@ def stream_timebase(stream: RawStream, path: Path) -> Timebase:
     Raises
     ------
     InputError
-        Timestamps that do not advance, or jittering timestamps that a regular sample clock cannot
+        A counter that jumps further than the time that passed, timestamps that do not advance,
+        or jittering timestamps that a regular sample clock cannot
         explain: more than ``IRREGULAR_MISSING`` of the grid missing in short holes, or a typical
         distance from the grid of more than ``IRREGULAR_MAD`` of a period.
     """
+    _check_counter(stream, path)
     tb = timebase(stream.time_s, stream.seq)
     if tb is None:
         raise InputError(
@@ -150,6 +233,29 @@ def stream_timebase(stream: RawStream, path: Path) -> Timebase:
             int(stream.line_no[0]),
         )
     return tb
+
+
+def _check_counter(stream: RawStream, path: Path) -> None:
+    """Refuse a counter jump that the timestamps cannot hold (a corrupted ``seq``)."""
+    if stream.seq is None or len(stream) < 3:
+        return
+    dt_s = np.diff(stream.time_s)
+    dseq = np.diff(stream.seq)
+    single = dt_s[(dseq == 1) & (dt_s > 0)]
+    if not len(single):
+        return
+    period_s = float(np.median(single))
+    bad = np.flatnonzero((dseq - 1) * period_s > 2 * dt_s + COUNTER_SLACK_S)
+    if not len(bad):
+        return
+    j = int(bad[0])
+    raise InputError(
+        f"seq of sensor {stream.placement} jumps by {dseq[j]:.0f} in {dt_s[j]:.3f} s, "
+        f"{dseq[j] * period_s:.3g} s of samples at {1 / period_s:.4g} Hz: the counter and the "
+        f"timestamps disagree (previous sample on line {stream.line_no[j]})",
+        path,
+        int(stream.line_no[j + 1]),
+    )
 
 
 def check_header_rate(
@@ -184,16 +290,15 @@ def check_header_rate(
 
 
 def check_magnitudes(stream: RawStream, columns: Columns, path: Path, column_line: int) -> None:
-    """Raise InputError for values no body-worn IMU produces, or units that do not match the column names.
+    """Raise InputError for units that do not match the column names (after ``drop_glitches``).
 
-    Checks: every gyro component within 4000 deg/s; the median accelerometer magnitude between
-    0.5 g and 2 g (m/s^2 in a g column reads as about 9.8 g); the gyro's rotation at least a fifth
-    of the accelerometer's tilt change (rad/s in a deg/s column is 57 times too small). Unit
-    problems are reported on the column header line, where the units are declared.
+    Checks: the median accelerometer magnitude between 0.5 g and 2 g (m/s^2 in a g column reads
+    as about 9.8 g); the gyro's rotation path between a fifth and 15 times the accelerometer's tilt
+    change (rad/s in a deg/s column is 57 times too small, deg/s in a rad/s column 57 times too
+    large). Unit problems are reported on the column header line, where the units are declared.
     """
     if not len(stream):
         return
-    _check_gyro_range(stream, columns, path)
     acc_g = stream.acc / G_MPS2 if columns.acc_unit == "mps2" else stream.acc
     median_g = float(np.median(np.sqrt(np.einsum("ij,ij->i", acc_g, acc_g))))
     low, high = ACC_MEDIAN_RANGE_G
@@ -222,28 +327,16 @@ def check_magnitudes(stream: RawStream, columns: Columns, path: Path, column_lin
             path,
             column_line,
         )
-
-
-def _check_gyro_range(stream: RawStream, columns: Columns, path: Path) -> None:
-    limit = GYRO_MAX_DPS if columns.gyr_unit == "dps" else np.radians(GYRO_MAX_DPS)
-    magnitude = np.abs(stream.gyr)
-    if magnitude.max() <= limit:
-        return
-    over = (magnitude > limit).any(axis=1)
-    j = int(np.argmax(over))
-    k = int(np.argmax(magnitude[j]))
-    value = float(stream.gyr[j, k])
-    if columns.gyr_unit == "dps":
-        shown, hint = f"{value:.1f} deg/s", ""
-    else:
-        shown = f"{value:.2f} rad/s ({np.degrees(value):.0f} deg/s)"
-        hint = ": are these deg/s in a rad/s column?"
-    raise InputError(
-        f"gyro value {shown} in column {columns.gyr[k]} is beyond any IMU's range "
-        f"({GYRO_MAX_DPS:.0f} deg/s){hint}",
-        path,
-        int(stream.line_no[j]),
-    )
+    if tilt_deg > TILT_MIN_DEG and rotation_deg > GYRO_TILT_MAX_RATIO * tilt_deg:
+        hint = ""
+        if columns.gyr_unit == "rads":
+            hint = ": looks like deg/s in a rad/s column (name the columns gyr_*_dps)"
+        raise InputError(
+            f"gyro too large for the motion of sensor {stream.placement}: the accelerometer tilts by "
+            f"{tilt_deg:.0f} deg but the gyro integrates to {rotation_deg:.0f} deg{hint}",
+            path,
+            column_line,
+        )
 
 
 def tilt_and_rotation_deg(time_s: np.ndarray, acc: np.ndarray, gyr_rads: np.ndarray) -> tuple[float, float]:

@@ -7,17 +7,24 @@ transaction in SQLite's rollback-journal mode, so a process killed mid-write lea
 set or none of it. A file that is not a training log is refused before SQLite opens it for writing,
 and is never modified. A new log is built beside its final name and linked into place, so a crash
 while creating it cannot leave a half-made log either.
+
+The log defends itself against what happens to it between runs: every row is checked when read
+(``row_check``) and a bad row is skipped with a warning naming it; the schema version must be a
+whole number; a locked, read-only or damaged log is each reported as such; ``check_log`` lists
+every problem.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
 import math
 import os
 import sqlite3
+import stat
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -29,6 +36,7 @@ from imuhinge.coaching.cues import Cue, CueKind
 from imuhinge.coaching.set_summary import SetSummary
 from imuhinge.coaching.verdicts import rep_flagged
 from imuhinge.errors import InputError
+from imuhinge.log.row_check import RowError, row_values
 from imuhinge.model import Exercise, SetReport
 from imuhinge.report.json_report import report_to_dict
 from imuhinge.report.wording import cue_text
@@ -72,6 +80,8 @@ CREATE TABLE sets (
 );
 CREATE INDEX sets_by_exercise_date ON sets (exercise, date_utc);
 """
+# The driver decodes SQLite's messages as UTF-8: on a damaged schema page that fails on its own.
+DATABASE_ERRORS = (sqlite3.Error, UnicodeDecodeError)
 VERDICT_COLUMNS = ("tempo_ok_reps", "tempo_missed_reps", "spine_ok_reps", "spine_failed_reps", "flagged_reps")
 
 
@@ -234,8 +244,13 @@ def _row(report: SetReport) -> dict[str, object]:
 
 def _check_log_file(path: Path) -> None:
     """Refuse a file that is not an SQLite database, reading only its first bytes."""
-    if path.is_dir():
+    mode = path.stat().st_mode
+    if stat.S_ISDIR(mode):
         raise InputError("is a directory, not an imuhinge training log", path)
+    if not stat.S_ISREG(mode):
+        from imuhinge.io.output import special_file_kind  # the I/O stack only when it is needed
+
+        raise InputError(f"is {special_file_kind(mode)}, not an imuhinge training log", path)
     try:
         with open(path, "rb") as fh:
             header = fh.read(len(SQLITE_HEADER))
@@ -248,10 +263,48 @@ def _check_log_file(path: Path) -> None:
 
 
 def _open(path: Path) -> sqlite3.Connection:
-    """Open an existing log read-write without creating it; transactions are explicit."""
-    return sqlite3.connect(
+    """Open an existing log read-write without creating it; transactions are explicit.
+
+    Text that is not UTF-8 (a damaged page) reads with replacement characters, so that the checks
+    see it and name it, instead of the driver failing on it.
+    """
+    conn = sqlite3.connect(
         path.resolve().as_uri() + "?mode=rw", uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_S
     )
+    conn.text_factory = lambda raw: raw.decode("utf-8", errors="replace")
+    return conn
+
+
+def _database_error(exc: Exception, path: Path, doing: str) -> InputError:
+    """One line for an SQLite error: locked, read-only, full and damaged logs each say so."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    if isinstance(exc, UnicodeDecodeError):
+        problem = "is not an imuhinge training log or is damaged (SQLite reports text that is not UTF-8)"
+    elif name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        problem = (
+            f"the training log is locked by another program (waited {BUSY_TIMEOUT_S:g} s to {doing}); "
+            "try again when it has finished"
+        )
+    elif name.startswith("SQLITE_READONLY"):
+        problem = f"the training log is read-only: cannot {doing}"
+    elif name.startswith("SQLITE_FULL"):
+        problem = f"the disk is full: cannot {doing}"
+    elif name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
+        problem = f"is not an imuhinge training log or is damaged ({exc})"
+    else:
+        problem = f"cannot {doing} ({exc})"
+    return InputError(problem, path)
+
+
+@functools.cache
+def _set_columns() -> frozenset[str]:
+    """The columns of the ``sets`` table as ``SCHEMA`` creates it."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.executescript(SCHEMA)
+        return frozenset(name for (_, name, *_) in conn.execute("PRAGMA table_info(sets)"))
+    finally:
+        conn.close()
 
 
 def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
@@ -259,12 +312,21 @@ def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
         tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if not {"schema_version", "sets"} <= tables:
             raise InputError("is not an imuhinge training log (an SQLite database without its tables)", path)
-        row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
-    except sqlite3.DatabaseError as exc:
-        raise InputError(f"is not an imuhinge training log or is damaged ({exc})", path) from None
-    version = row[0] if row else None
-    if version is None:
+        columns = {name for (_, name, *_) in conn.execute("PRAGMA table_info(sets)")}
+        versions = [v for (v,) in conn.execute("SELECT version FROM schema_version")]
+    except DATABASE_ERRORS as exc:
+        raise _database_error(exc, path, "read it") from None
+    missing = sorted(_set_columns() - columns)
+    if missing:
+        raise InputError(f"the training log is damaged: its sets table lacks {', '.join(missing)}", path)
+    if not versions:
         raise InputError("is not an imuhinge training log (no schema version)", path)
+    bad = [v for v in versions if not isinstance(v, int)]
+    if bad:
+        raise InputError(
+            f"the training log is damaged: its schema version {bad[0]!r:.40} is not a number", path
+        )
+    version = max(versions)
     if version > SCHEMA_VERSION:
         raise InputError(
             f"was written by a newer imuhinge (log schema version {version}; this version reads "
@@ -278,6 +340,12 @@ def _create(path: Path) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.new")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        # Made here first so that a folder that cannot take it says why (SQLite only says it
+        # cannot open the file).
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    except OSError as exc:
+        raise InputError(f"cannot create the training log: {exc.strerror}", path) from None
+    try:
         conn = sqlite3.connect(tmp)
         try:
             conn.executescript(SCHEMA)
@@ -292,7 +360,8 @@ def _create(path: Path) -> None:
             f"cannot create the training log: {getattr(exc, 'strerror', None) or exc}", path
         ) from None
     finally:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # a failed clean-up must not hide why creating failed
+            tmp.unlink()
 
 
 @contextlib.contextmanager
@@ -306,8 +375,8 @@ def _connection(path: Path, create: bool) -> Iterator[sqlite3.Connection | None]
     _check_log_file(path)
     try:
         conn = _open(path)
-    except sqlite3.Error as exc:
-        raise InputError(f"cannot open the training log ({exc})", path) from None
+    except DATABASE_ERRORS as exc:
+        raise _database_error(exc, path, "open it") from None
     try:
         _check_schema(conn, path)
         yield conn
@@ -356,40 +425,53 @@ def log_set(report: SetReport, db: Path | str | None = None) -> int:
             finally:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
-        except sqlite3.Error as exc:
-            raise InputError(f"cannot write to the training log ({exc})", path) from None
+        except DATABASE_ERRORS as exc:
+            raise _database_error(exc, path, "add the set") from None
         assert cursor.lastrowid is not None
         return cursor.lastrowid
 
 
-def _parse_time(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(UTC)
-
-
 def _logged_set(row: sqlite3.Row) -> LoggedSet:
+    """The set of one row, checked (``row_check``); RowError when the row is not sound."""
+    values = row_values(row)
     return LoggedSet(
         id=row["id"],
-        date=_parse_time(row["date_utc"]),
-        logged_at=_parse_time(row["logged_at_utc"]),
+        date=values["date"],
+        logged_at=values["logged_at"],
         exercise=row["exercise"],
         load_kg=row["load_kg"],
-        sensors=json.loads(row["sensors_json"]),
+        sensors=values["sensors"],
         target_tempo=row["target_tempo"],
-        target=json.loads(row["target_json"]),
+        target=values["target"],
         rep_count=row["rep_count"],
         verdicts={key: row[key] for key in VERDICT_COLUMNS},
-        reps=json.loads(row["reps_json"]),
-        summary=SetSummary.from_dict(json.loads(row["summary_json"])),
-        measured=json.loads(row["measured_json"]),
-        cues=json.loads(row["cues_json"]),
-        warnings=json.loads(row["warnings_json"]),
+        reps=values["reps"],
+        summary=values["summary"],
+        measured=values["measured"],
+        cues=values["cues"],
+        warnings=values["warnings"],
         source=row["source"],
         content_hash=row["content_hash"],
     )
 
 
+def _rows(conn: sqlite3.Connection, path: Path, exercise: str | None = None) -> list[sqlite3.Row]:
+    conn.row_factory = sqlite3.Row
+    query = "SELECT * FROM sets"
+    params: tuple[str, ...] = ()
+    if exercise is not None:
+        query += " WHERE exercise = ?"
+        params = (exercise,)
+    try:
+        return conn.execute(query + " ORDER BY date_utc, id", params).fetchall()
+    except DATABASE_ERRORS as exc:
+        raise _database_error(exc, path, "read it") from None
+
+
 def load_sessions(db: Path | str | None = None, exercise: str | None = None) -> list[LoggedSet]:
-    """Every logged set, oldest first (an empty list when the log does not exist yet).
+    """Every sound logged set, oldest first (an empty list when the log does not exist yet).
+
+    A row that is not sound (hand-edited, damaged) is skipped with a logged warning naming it.
 
     Parameters
     ----------
@@ -405,23 +487,56 @@ def load_sessions(db: Path | str | None = None, exercise: str | None = None) -> 
     Raises
     ------
     InputError
-        When the file is not a training log or is damaged (it is left untouched).
+        When the file is not a training log, is damaged, locked or unreadable (it is left untouched).
     """
     path = resolve_db_path(db)
     with _connection(path, create=False) as conn:
         if conn is None:
             return []
-        conn.row_factory = sqlite3.Row
-        query = "SELECT * FROM sets"
-        params: tuple[str, ...] = ()
-        if exercise is not None:
-            query += " WHERE exercise = ?"
-            params = (exercise,)
+        sets = []
+        for row in _rows(conn, path, exercise):
+            try:
+                sets.append(_logged_set(row))
+            except RowError as exc:
+                log.warning(
+                    "%s: set #%s skipped: %s (history --check lists every problem)", path, row["id"], exc
+                )
+        return sets
+
+
+def check_log(db: Path | str | None = None) -> tuple[int, list[str]]:
+    """Check the whole training log: SQLite's integrity check and every row.
+
+    Parameters
+    ----------
+    db : Path or str, optional
+        The log file (see ``resolve_db_path``).
+
+    Returns
+    -------
+    (int, list of str)
+        The number of sets and one line per problem (empty when the log is sound or does not exist).
+
+    Raises
+    ------
+    InputError
+        When the file is not a training log, its schema is damaged, or it is locked or unreadable.
+    """
+    path = resolve_db_path(db)
+    with _connection(path, create=False) as conn:
+        if conn is None:
+            return 0, []
         try:
-            rows = conn.execute(query + " ORDER BY date_utc, id", params).fetchall()
-            return [_logged_set(r) for r in rows]
-        except (sqlite3.DatabaseError, ValueError, KeyError) as exc:
-            raise InputError(f"the training log is damaged ({exc})", path) from None
+            problems = [f"integrity: {r}" for (r,) in conn.execute("PRAGMA quick_check") if r != "ok"]
+        except DATABASE_ERRORS as exc:
+            raise _database_error(exc, path, "check it") from None
+        rows = _rows(conn, path)
+        for row in rows:
+            try:
+                row_values(row)
+            except RowError as exc:
+                problems.append(f"set #{row['id']}: {exc}")
+        return len(rows), problems
 
 
 def group_sessions(sets: Sequence[LoggedSet]) -> list[list[LoggedSet]]:

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from imuhinge.coaching.tempo import DEFAULT_TEMPO, parse_tempo
+from imuhinge.io.output import output_file
 from imuhinge.model import G_MPS2, MIN_DEPTH_DEG, PLACEMENTS, Exercise, Recording, SensorStream, Tempo
 from imuhinge.sim.kinematics import Channel, Oscillation, euler_zxy, rot_x, rot_y, rot_z
 from imuhinge.sim.reference_rule import movement_span_s
@@ -595,8 +596,10 @@ def truth_path(csv_path: Path) -> Path:
     return csv_path.with_name(csv_path.stem + ".truth.json")
 
 
-def write_truth(truth: dict, csv_path: Path) -> Path:
-    """Write the ground truth beside the recording; returns its path."""
+def write_truth(truth: dict, csv_path: Path, *, force: bool = False) -> Path:
+    """Write the ground truth beside the recording (under the output rule of ``io.output``; ``force``
+    replaces an existing truth file); returns its path."""
     path = truth_path(Path(csv_path))
-    path.write_text(json.dumps(truth, indent=1) + "\n")
+    with output_file(path, force=force) as temp:
+        temp.write_text(json.dumps(truth, indent=1) + "\n")
     return path

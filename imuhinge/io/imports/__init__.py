@@ -165,5 +165,5 @@ def write_import(
     if partial.exists():
         raise InputError("exists (a recording cut short?); move it away first", partial)
     recording = import_recording(source, placement, columns, units)
-    save_recording(recording, out)
+    save_recording(recording, out, force=force)
     return recording

@@ -46,7 +46,8 @@ class Write:
 
 @dataclass(frozen=True)
 class DecodedPacket:
-    """Samples of one notification in file units.
+    """Samples of one notification in file units; only finite numbers (anything else raises
+    PacketError: the packet is malformed, whichever decoder made it).
 
     Attributes
     ----------
@@ -65,6 +66,12 @@ class DecodedPacket:
     gyr_dps: np.ndarray | None
     sensor_time_s: np.ndarray | None = None
     counter: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("acc_g", "gyr_dps", "sensor_time_s"):
+            values = getattr(self, name)
+            if values is not None and not np.isfinite(values).all():
+                raise PacketError(f"packet with a value that is not a finite number in {name}")
 
     def __len__(self) -> int:
         data = self.acc_g if self.acc_g is not None else self.gyr_dps

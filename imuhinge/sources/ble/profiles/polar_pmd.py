@@ -14,12 +14,14 @@ PmdControlPointResponse).
 
 from __future__ import annotations
 
+import math
 import struct
 from dataclasses import dataclass, replace
 from typing import ClassVar, Self
 
 import numpy as np
 
+from imuhinge.io.validate import ACC_MAX_G, GYRO_MAX_DPS
 from imuhinge.sources.ble.profiles.base import (
     ClockModel,
     DecodedPacket,
@@ -261,6 +263,8 @@ class PolarPmdProfile(DeviceProfile):
         factor = parse_settings(data[5:]).get(SETTING_FACTOR)
         if not factor:
             return self
+        if not (math.isfinite(factor[0]) and factor[0] > 0):
+            raise PacketError(f"Polar start response gives the scale factor {factor[0]!r}")
         if measurement_type == ACC:
             return replace(self, acc_factor=float(factor[0]))
         if measurement_type == GYRO:
@@ -273,8 +277,9 @@ class PolarPmdProfile(DeviceProfile):
         Raises
         ------
         PacketError
-            On an unsupported measurement or frame type, a bad length, or a compressed frame whose
-            scale factor has not been received yet.
+            On an unsupported measurement or frame type, a GYRO frame from an H10 (it has no
+            gyroscope), a bad length, a compressed frame whose scale factor has not been received
+            yet, or values no IMU reports (float-coded frames can hold any bit pattern).
         """
         if len(data) <= HEADER_BYTES:
             raise PacketError(f"Polar data frame too short: {len(data)} bytes")
@@ -284,6 +289,8 @@ class PolarPmdProfile(DeviceProfile):
         if measurement_type == ACC:
             acc_g = self._acc_g(content, compressed, frame_type)
             values, gyr_dps = acc_g, None
+        elif measurement_type == GYRO and not self.has_gyro:
+            raise PacketError(f"Polar {self.model} has no gyroscope: a GYRO frame is not its own")
         elif measurement_type == GYRO:
             gyr_dps = self._gyr_dps(content, compressed, frame_type)
             values, acc_g = gyr_dps, None
@@ -291,7 +298,11 @@ class PolarPmdProfile(DeviceProfile):
             raise PacketError(f"Polar measurement type {measurement_type} was not requested")
         n = len(values)
         sensor_time_s = last_ns * 1e-9 - np.arange(n - 1, -1, -1) / self.sample_rate_hz
-        return DecodedPacket(acc_g=acc_g, gyr_dps=gyr_dps, sensor_time_s=sensor_time_s)
+        packet = DecodedPacket(acc_g=acc_g, gyr_dps=gyr_dps, sensor_time_s=sensor_time_s)  # finite only
+        limit, unit = (ACC_MAX_G, "g") if acc_g is not None else (GYRO_MAX_DPS, "deg/s")
+        if np.abs(values).max(initial=0.0) > limit:
+            raise PacketError(f"Polar frame with values beyond any IMU's range ({limit:g} {unit})")
+        return packet
 
     def _acc_g(self, content: bytes, compressed: bool, frame_type: int) -> np.ndarray:
         if not compressed:
