@@ -98,6 +98,9 @@ def test_analyze_folder_prints_a_line_per_file(two_sensor_set, tmp_path, capsys)
         (["analyze", "{set}", "--json", "/nonexistent/dir/x.json"], "cannot write"),
         (["simulate", "--sensors", "chest", "--out", "x.csv"], "--sensors"),
         (["simulate", "--round", "six:20", "--out", "x.csv"], "--round"),
+        (["simulate", "--reps", "8", "--round", "9:20"], "--round: rep 9 is not in the set (--reps 8: 1 to 8)"),
+        (["simulate", "--reps", "4", "--lean-back", "0:8"], "--lean-back: rep 0 is not in the set"),
+        (["record", "--simulate", "--reps", "8", "--round", "9:20"], "--round: rep 9 is not in the set"),
     ],
 )
 def test_bad_input_one_line_exit_2(args, message, two_sensor_set, capsys, tmp_path, monkeypatch):
@@ -106,6 +109,25 @@ def test_bad_input_one_line_exit_2(args, message, two_sensor_set, capsys, tmp_pa
     assert main(args) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and message in err
+    assert not list(tmp_path.iterdir()), "refused before anything was written"
+
+
+def test_tempo_is_the_target_and_lifter_tempo_what_the_lifter_does(tmp_path, capsys):
+    from imuhinge.io import load_recording
+
+    out = tmp_path / "s.csv"
+    assert main(["simulate", "--reps", "3", "--tempo", "3-2-1", "--out", str(out)]) == 0
+    assert load_recording(out).metadata["tempo"] == "3-2-1"
+    assert main(["analyze", str(out), "--json", str(tmp_path / "a.json")]) == 0
+    reps = json.loads((tmp_path / "a.json").read_text())["reps"]
+    assert [r["tempo_ok"] for r in reps] == [True] * 3, "the lifter follows the target by default"
+    assert [round(r["bottom_s"]) for r in reps] == [2, 2, 2]
+    rushed = tmp_path / "rushed.csv"
+    assert main(["simulate", "--reps", "3", "--lifter-tempo", "2-0-1", "--out", str(rushed)]) == 0
+    assert load_recording(rushed).metadata["tempo"] == "3-1-2"
+    assert main(["analyze", str(rushed), "--json", str(tmp_path / "r.json")]) == 0
+    reps = json.loads((tmp_path / "r.json").read_text())["reps"]
+    assert [round(r["eccentric_s"]) for r in reps] == [2, 2, 2] and not any(r["tempo_ok"] for r in reps)
 
 
 def test_unknown_exercise_is_an_argument_error(two_sensor_set, capsys):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -32,6 +32,27 @@ from imuhinge.reps.segment import RepBounds, SegmenterConfig
 from imuhinge.reps.stream import RepStream
 from imuhinge.signal.clock_align import ClockAlignment, align_streams, check_pair, same_clock, shared_clock
 from imuhinge.signal.resample import UniformStream, to_uniform
+
+
+class CarriesRecording(Protocol):
+    """Anything that carries a recording, as a simulated set (``imuhinge.sim.SimulatedSet``) does."""
+
+    @property
+    def recording(self) -> Recording:
+        """The recording carried."""
+        ...
+
+
+def as_recording(data: Recording | CarriesRecording) -> Recording:
+    """The recording itself, or the one a simulated set carries; a TypeError names what was given."""
+    if isinstance(data, Recording):
+        return data
+    carried = getattr(data, "recording", None)
+    if isinstance(carried, Recording):
+        return carried
+    raise TypeError(
+        f"analyze() takes a Recording (load_recording(PATH)) or a simulated set, not {type(data).__name__}"
+    )
 
 
 def parse_exercise(text: str) -> Exercise:
@@ -138,7 +159,7 @@ def body_angles(recording: Recording) -> BodyAngles:
 
 
 def analyze(
-    recording: Recording,
+    recording: Recording | CarriesRecording,
     exercise: Exercise | str | None = None,
     tempo: str | None = None,
     targets: Targets | None = None,
@@ -148,7 +169,8 @@ def analyze(
 
     Parameters
     ----------
-    recording : Recording
+    recording : Recording or a simulated set
+        A loaded recording, or a simulated set (``imuhinge.sim.simulate``), whose recording is analysed.
     exercise : Exercise or str, optional
         Defaults to the recording's ``exercise`` metadata, else ``rdl``.
     tempo : str, optional
@@ -161,6 +183,7 @@ def analyze(
     -------
     SetReport
     """
+    recording = as_recording(recording)
     ex = parse_exercise(exercise or recording.metadata.get("exercise", "rdl"))
     tempo_text = tempo or recording.metadata.get("tempo") or DEFAULT_TEMPO
     tempo_obj = parse_tempo("X" if ex.ballistic and not tempo else tempo_text)

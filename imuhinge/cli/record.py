@@ -32,7 +32,7 @@ EXAMPLE = """examples:
   imuhinge record --upper-back WT901BLE --tempo 3-1-2 --load-kg 60      (a WitMotion on the upper back)
   imuhinge record --sensors upper_back,sacrum --profile diy --log        (two DIY sensors, found by scan)
   imuhinge record --simulate --speed 10 --reps 8 --out set.csv           (no hardware: emulated sensor)
-  imuhinge record --simulate --disconnect-at-s 30 --sim-tempo 2-0-1      (a dropout, a rushed lifter)
+  imuhinge record --simulate --disconnect-at-s 30 --lifter-tempo 2-0-1     (a dropout, a rushed lifter)
   imuhinge record --phone phyphox --address 192.168.1.23:8080             (a phone running phyphox)
   imuhinge record --phone sensorlogger --listen 0.0.0.0:8000              (Sensor Logger pushing to us)
   imuhinge record --phone sensorlogger --sacrum WT901BLE                  (phone up the back, BLE sensor low)
@@ -207,13 +207,13 @@ def run(args: argparse.Namespace) -> int:
     opts = RecordOptions(
         targets, out, exercise, args.target_tempo, args.rate_hz, metadata, args.duration_s, phones
     )
+    if args.simulate and phones:
+        args.sensors = ",".join(p for p in PLACEMENTS if p in opts.placements)
+    cfg = config_from_args(args) if args.simulate else None
     view = LiveView(sys.stdout.isatty(), args.beep, exercise)
     print(f"recording {exercise.value} to {out}; target {describe_tempo(parse_tempo(args.target_tempo))}")
     try:
-        if args.simulate:
-            if phones:
-                args.sensors = ",".join(p for p in PLACEMENTS if p in opts.placements)
-            cfg = config_from_args(args)
+        if cfg is not None:
             session = record_simulated(
                 opts,
                 cfg,
@@ -259,7 +259,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("--out", "-o", help="recording to write (default: set-DATE-TIME.csv)")
     p.add_argument(
-        "--tempo", dest="target_tempo", default=DEFAULT_TEMPO, help=f"target tempo (default {DEFAULT_TEMPO})"
+        "--tempo",
+        dest="target_tempo",
+        metavar="TEMPO",
+        default=DEFAULT_TEMPO,
+        help=f"target tempo (default {DEFAULT_TEMPO})",
     )
     p.add_argument(
         "--upper-back", metavar="NAME|ADDRESS", help="sensor for the upper back (default: first found)"
@@ -323,5 +327,5 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     sim.add_argument("--wifi-drop-s", type=float, default=2.0, help="length of each Wi-Fi drop (default 2)")
     sim.add_argument("--mtu", type=int, choices=[23, 247], default=247, help="largest ATT MTU")
-    add_motion_options(p, lifter_tempo_flag="--sim-tempo")
+    add_motion_options(p, "--sim-tempo")
     p.set_defaults(func=run)

@@ -19,8 +19,8 @@ EXAMPLE = """example:
 """
 
 
-def _rep_values(text: str, option: str) -> dict[int, float]:
-    """Parse ``6:20,7:25`` (rep number: degrees) into a dict."""
+def _rep_values(text: str, option: str, reps: int) -> dict[int, float]:
+    """Parse ``6:20,7:25`` (rep number: degrees) into a dict; every rep must be one of the ``reps``."""
     out: dict[int, float] = {}
     for item in filter(None, text.split(",")):
         try:
@@ -28,6 +28,8 @@ def _rep_values(text: str, option: str) -> dict[int, float]:
             out[int(rep)] = float(value)
         except ValueError:
             raise InputError(f"{option}: expected REP:DEGREES[,REP:DEGREES...], got {item!r}") from None
+        if not 1 <= int(rep) <= reps:
+            raise InputError(f"{option}: rep {int(rep)} is not in the set (--reps {reps}: 1 to {reps})")
     return out
 
 
@@ -45,20 +47,21 @@ def _sensor_values(text: str, option: str) -> dict[str, float]:
     return out
 
 
-def add_motion_options(parser: argparse.ArgumentParser, lifter_tempo_flag: str = "--tempo") -> None:
+def add_motion_options(parser: argparse.ArgumentParser, *lifter_tempo_aliases: str) -> None:
     """Options that shape simulated motion; shared by ``simulate`` and ``record --simulate``.
 
-    The tempo the simulated lifter follows is ``lifter_tempo_flag`` (``record`` keeps ``--tempo`` for
-    the prescription); each command adds its own ``target_tempo`` option.
+    ``--tempo`` is always the target (each command adds it); the tempo the simulated lifter follows is
+    ``--lifter-tempo`` (also accepted under ``lifter_tempo_aliases``), by default the target.
     """
     g = parser.add_argument_group("simulated motion")
     g.add_argument("--exercise", default="rdl", choices=[e.value for e in Exercise])
     g.add_argument("--reps", type=int, default=8, help="number of reps (default 8)")
     g.add_argument(
-        lifter_tempo_flag,
+        "--lifter-tempo",
+        *lifter_tempo_aliases,
         dest="lifter_tempo",
         metavar="TEMPO",
-        help="tempo the simulated lifter follows (default: the target tempo)",
+        help="tempo the simulated lifter follows (default: the target, --tempo)",
     )
     g.add_argument("--sensors", default="upper_back", help="placements, comma separated")
     g.add_argument("--depth-deg", type=float, help="trunk flexion at the bottom")
@@ -106,9 +109,9 @@ def config_from_args(args: argparse.Namespace) -> SimConfig:
         target_tempo=args.target_tempo,
         depth_deg=args.depth_deg,
         tempo_sd_fraction=args.variability,
-        rounded_reps=_rep_values(args.round, "--round"),
-        lean_back_reps=_rep_values(args.lean_back, "--lean-back"),
-        partial_after=_rep_values(args.partial_after, "--partial-after"),
+        rounded_reps=_rep_values(args.round, "--round", args.reps),
+        lean_back_reps=_rep_values(args.lean_back, "--lean-back", args.reps),
+        partial_after=_rep_values(args.partial_after, "--partial-after", args.reps),
         squat=args.squat,
         hold_s=args.hold_s,
         side=args.side,
@@ -158,9 +161,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     add_motion_options(p)
     p.add_argument(
-        "--target-tempo",
+        "--tempo",
+        dest="target_tempo",
+        metavar="TEMPO",
         default=DEFAULT_TEMPO,
-        help=f"prescription written into the file, what analyze judges against (default {DEFAULT_TEMPO})",
+        help=f"target tempo written into the file, what analyze judges against (default {DEFAULT_TEMPO})",
     )
     p.add_argument("--out", "-o", default="set.csv", help="output CSV (truth goes to NAME.truth.json)")
     p.add_argument(
