@@ -98,7 +98,7 @@ def test_analyze_folder_prints_a_line_per_file(two_sensor_set, tmp_path, capsys)
         (["analyze", "{set}", "--json", "/nonexistent/dir/x.json"], "cannot write"),
         (["simulate", "--sensors", "chest", "--out", "x.csv"], "--sensors"),
         (["simulate", "--round", "six:20", "--out", "x.csv"], "--round"),
-        (["simulate", "--reps", "8", "--round", "9:20"], "--round: rep 9 is not in the set (--reps 8: 1 to 8)"),
+        (["simulate", "--reps", "8", "--round", "9:20"], "rep 9 is not in the set (--reps 8: 1 to 8)"),
         (["simulate", "--reps", "4", "--lean-back", "0:8"], "--lean-back: rep 0 is not in the set"),
         (["record", "--simulate", "--reps", "8", "--round", "9:20"], "--round: rep 9 is not in the set"),
     ],
