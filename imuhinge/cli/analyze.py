@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from imuhinge.cli.report import analyze_path
+from imuhinge.cli.report import analyze_path, load_kg
 from imuhinge.coaching.tempo import DEFAULT_TEMPO
 from imuhinge.errors import ImuhingeError, InputError
 from imuhinge.model import Exercise, SetReport
@@ -64,7 +64,7 @@ def _run_folder(folder: Path, args: argparse.Namespace) -> int:
         csv_out = args.csv / f"{stem}.reps.csv" if args.csv else None
         try:
             check_outputs([json_out, csv_out], force=args.force, inputs=_inputs(path, args))
-            report = analyze_path(path, args)
+            report = analyze_path(path, args, args.load_kg)
             _write_outputs(report, json_out, csv_out, args, path)
         except ImuhingeError as exc:
             print(f"{path.name}: error: {exc}")
@@ -112,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
     from imuhinge.report import format_report
 
     check_outputs([args.json, args.csv], force=args.force, inputs=_inputs(path, args))
-    report = analyze_path(path, args)
+    report = analyze_path(path, args, args.load_kg)
     print(format_report(report, title=str(path)))
     _write_outputs(report, args.json, args.csv, args, path)
     log_report(report, args)
@@ -140,6 +140,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument(
         "--tempo", help=f"target tempo, e.g. 3-1-2, 3-2-1, 31X0 (default: file, else {DEFAULT_TEMPO})"
+    )
+    p.add_argument(
+        "--load-kg", type=load_kg, metavar="KG", help="the load lifted (replaces the file's; for --log)"
     )
     p.add_argument("--json", type=Path, metavar="OUT", help="write the JSON report (a folder for FOLDER)")
     p.add_argument("--csv", type=Path, metavar="OUT", help="write the per-rep CSV (a folder for FOLDER)")

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from imuhinge.cli.analyze import add_log_options, check_log_options, log_report
+from imuhinge.cli.report import load_kg
 from imuhinge.cli.simulate import add_motion_options, config_from_args
 from imuhinge.coaching.tempo import DEFAULT_TEMPO, parse_tempo
 from imuhinge.errors import ImuhingeError, InputError
@@ -271,7 +272,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--sacrum", metavar="NAME|ADDRESS", help="sensor for the sacrum (adds the placement)")
     p.add_argument("--profile", help="only sensors of this profile (as `imuhinge scan` names them)")
     p.add_argument("--duration-s", type=float, help="stop after this long (default: Ctrl-C)")
-    p.add_argument("--load-kg", type=float, help="load, for the training log")
+    p.add_argument("--load-kg", type=load_kg, metavar="KG", help="load, for the training log")
     p.add_argument(
         "--max-outage-s",
         type=float,

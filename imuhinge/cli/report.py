@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 from imuhinge.coaching.tempo import DEFAULT_TEMPO
@@ -25,14 +26,29 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def analyze_path(path: Path, args: argparse.Namespace) -> SetReport:
-    """Load and analyse one recording or export with the ``--exercise`` / ``--tempo`` options; results
-    beyond physical bounds are refused (shared by ``analyze``, ``report`` and ``plot``)."""
+def load_kg(text: str) -> float:
+    """``--load-kg``: a load in kg, finite and not negative (an argparse type)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"expected a load in kg (0 or more), got {text!r}")
+    return value
+
+
+def analyze_path(path: Path, args: argparse.Namespace, load_kg: float | None = None) -> SetReport:
+    """Load and analyse one recording or export with the ``--exercise`` / ``--tempo`` options, and the
+    set's load when given (it replaces the file's); results beyond physical bounds are refused (shared
+    by ``analyze``, ``report`` and ``plot``)."""
     from imuhinge.analysis.replay import analyze
     from imuhinge.io.load import load_any
     from imuhinge.report.bounds import check_physical_bounds
 
-    report = analyze(load_any(path), args.exercise, args.tempo)
+    recording = load_any(path)
+    if load_kg is not None:
+        recording.metadata["load_kg"] = f"{load_kg:g}"
+    report = analyze(recording, args.exercise, args.tempo)
     check_physical_bounds(report)
     return report
 

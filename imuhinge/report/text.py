@@ -24,7 +24,9 @@ def format_report(report: SetReport, title: str | None = None) -> str:
     if title:
         lines.append(title)
     ex = report.exercise.value
-    lines.append(f"exercise {ex}, sensors: {', '.join(report.sensors)}")
+    load = report.metadata.get("load_kg", "").strip()
+    load_text = f", load {load} kg" if load else ""
+    lines.append(f"exercise {ex}{load_text}, sensors: {', '.join(report.sensors)}")
     lines.append(
         f"target  {describe_tempo(report.tempo)} (tolerance ±{report.targets.tempo_tolerance_s:g} s)"
     )

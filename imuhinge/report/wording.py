@@ -41,6 +41,10 @@ PHASE_WORDS = {
 }
 
 
+# The training log's load panel when no set has a load.
+NO_LOADS = "no loads logged (give one: imuhinge analyze FILE --load-kg KG --log)"
+
+
 def _seconds(value: float) -> str:
     text = f"{value:g}"
     return f"{text} second" if value == 1 else f"{text} seconds"
