@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -53,6 +55,9 @@ def as_recording(data: Recording | CarriesRecording) -> Recording:
     raise TypeError(
         f"analyze() takes a Recording (load_recording(PATH)) or a simulated set, not {type(data).__name__}"
     )
+
+
+log = logging.getLogger(__name__)
 
 
 def parse_exercise(text: str) -> Exercise:
@@ -189,8 +194,22 @@ def analyze(
     tempo_obj = parse_tempo("X" if ex.ballistic and not tempo else tempo_text)
     targets = targets or Targets()
     config = segmenter_config or SegmenterConfig(min_depth_deg=targets.min_depth_deg)
+    started = time.perf_counter()
+    log.info(
+        "%s: %s at %g Hz, %.1f s; %s, target %s",
+        recording.path or "recording",
+        " and ".join(recording.placements),
+        recording.sample_rate_hz,
+        recording.duration_s,
+        ex.value,
+        tempo_obj.notation,
+    )
     body = body_angles(recording)
     trunk = body.trunk
+    for angles in (trunk, body.pelvis):
+        if angles is not None:
+            log.info("%s: %s", angles.placement, angles.calibration.reference)
+    log.debug("orientation, calibration and angles: %.2f s", time.perf_counter() - started)
     warnings = [*trunk.calibration.warnings, *body.notes]
     hips = None
     if body.pelvis is not None:
@@ -215,6 +234,8 @@ def analyze(
     if body.pelvis is not None:
         references[body.pelvis.placement] = body.pelvis.calibration.reference
     reps, others = measure_reps(seg.reps, ex, series, hips)
+    log.info("%d reps, %d partial movements, %d other movements", len(reps), len(seg.partials), len(others))
+    log.debug("analysis done in %.2f s", time.perf_counter() - started)
     context = SetContext.of(recording, references=references, warnings=warnings, hip_travel=hips is not None)
     return set_report(context, ex, tempo_obj, targets, reps, seg.partials, others, series)
 

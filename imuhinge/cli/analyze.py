@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import sys
+from contextlib import closing
 from pathlib import Path
 
 from imuhinge.cli.report import analyze_path, load_kg
@@ -50,29 +50,47 @@ def _summary_line(path: Path, report: SetReport) -> str:
 
 
 def _run_folder(folder: Path, args: argparse.Namespace) -> int:
+    from imuhinge.cli.folder import analyze_files, default_jobs, folder_files
     from imuhinge.io.output import check_outputs
 
-    files = sorted(p for p in folder.iterdir() if p.suffix in (".csv", ".partial", ".zip") and p.is_file())
-    if not files:
-        raise InputError("no recordings (*.csv, *.zip) in this folder", folder)
-    status = 0
-    for i, path in enumerate(files, start=1):
-        sys.stderr.write(f"\r[{'#' * (20 * i // len(files)):<20}] {i}/{len(files)} {path.name[:40]:<40}")
-        sys.stderr.flush()
+    if args.jobs is not None and args.jobs < 1:
+        raise InputError(f"--jobs: must be at least 1, got {args.jobs}")
+    files = folder_files(folder)
+
+    def outputs(path: Path) -> tuple[Path | None, Path | None]:
         stem = path.name.removesuffix(".partial").removesuffix(".csv").removesuffix(".zip")
-        json_out = args.json / f"{stem}.json" if args.json else None
-        csv_out = args.csv / f"{stem}.reps.csv" if args.csv else None
+        return (
+            args.json / f"{stem}.json" if args.json else None,
+            args.csv / f"{stem}.reps.csv" if args.csv else None,
+        )
+
+    refused = {}
+    for path in files:
         try:
-            check_outputs([json_out, csv_out], force=args.force, inputs=_inputs(path, args))
-            report = analyze_path(path, args, args.load_kg)
-            _write_outputs(report, json_out, csv_out, args, path)
+            check_outputs(list(outputs(path)), force=args.force, inputs=_inputs(path, args))
         except ImuhingeError as exc:
-            print(f"{path.name}: error: {exc}")
-            status = 2
-            continue
-        print(_summary_line(path, report))
-        log_report(report, args)
-    sys.stderr.write("\n")
+            refused[path] = str(exc)
+    options = argparse.Namespace(exercise=args.exercise, tempo=args.tempo, load_kg=args.load_kg)
+    todo = [p for p in files if p not in refused]
+    results = analyze_files(todo, options, args.jobs or default_jobs())
+    status = 0
+    with closing(results):  # the bar ends before the command returns
+        for path in files:
+            error, report = refused.get(path), None
+            if error is None:
+                result = next(results)
+                error, report = result.error, result.report
+            if report is not None:
+                try:
+                    _write_outputs(report, *outputs(path), args, path)
+                except ImuhingeError as exc:
+                    error = str(exc)
+            if error is not None or report is None:
+                print(f"{path.name}: error: {error}")
+                status = 2
+                continue
+            print(_summary_line(path, report))
+            log_report(report, args)
     return status
 
 
@@ -147,6 +165,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--json", type=Path, metavar="OUT", help="write the JSON report (a folder for FOLDER)")
     p.add_argument("--csv", type=Path, metavar="OUT", help="write the per-rep CSV (a folder for FOLDER)")
     p.add_argument("--force", action="store_true", help="replace existing outputs (never a recording)")
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        metavar="N",
+        help="FOLDER: files analysed at once (default: the number of CPUs); same results, same order",
+    )
     add_log_options(p)
     p.set_defaults(func=run)
 
