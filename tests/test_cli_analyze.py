@@ -144,3 +144,24 @@ def test_python_m_and_version():
         [sys.executable, "-m", "imuhinge", "analyze", "--help"], capture_output=True, text=True
     )
     assert "example" in helps.stdout and "imuhinge analyze" in helps.stdout
+
+
+def test_hinge_hold_against_its_hold_time_end_to_end(tmp_path, capsys):
+    held = tmp_path / "held.csv"
+    assert main(["simulate", "--exercise", "hinge_hold", "--reps", "2", "--out", str(held)]) == 0
+    assert main(["analyze", str(held), "--json", str(tmp_path / "held.json")]) == 0
+    text = capsys.readouterr().out
+    assert "target  hold 10-20 s at depth, steady within 3° (standard deviation)" in text
+    data = json.loads((tmp_path / "held.json").read_text())
+    assert data["target"]["hold_min_s"] == 10.0 and data["target"]["hold_max_s"] == 20.0
+    assert [r["tempo_ok"] for r in data["reps"]] == [True, True] and not any(r["cues"] for r in data["reps"])
+    assert all(abs(r["bottom_s"] - 15.0) < 0.5 and r["hold_stability_deg"] < 1.0 for r in data["reps"])
+    short = tmp_path / "short.csv"
+    args = ["simulate", "--exercise", "hinge_hold", "--reps", "2", "--hold-s", "12", "--lifter-hold-s", "8"]
+    assert main([*args, "--out", str(short)]) == 0
+    assert main(["analyze", str(short), "--json", str(tmp_path / "short.json")]) == 0
+    reps = json.loads((tmp_path / "short.json").read_text())["reps"]
+    assert [c["code"] for r in reps for c in r["cue_codes"]] == ["hold_too_short"] * 2
+    assert [c["limit"] for r in reps for c in r["cue_codes"]] == [12.0, 12.0]
+    assert main(["analyze", str(short), "--hold-s", "5-9", "--json", str(tmp_path / "again.json")]) == 0
+    assert [r["tempo_ok"] for r in json.loads((tmp_path / "again.json").read_text())["reps"]] == [True, True]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -14,7 +14,7 @@ from imuhinge.body.angles import AngleSeries, SegmentAngles, StandingGuide, unif
 from imuhinge.body.hips import HipMotion, hip_motions
 from imuhinge.body.lumbar import lumbar_series
 from imuhinge.coaching.summary import summarize
-from imuhinge.coaching.tempo import DEFAULT_TEMPO, parse_tempo
+from imuhinge.coaching.tempo import DEFAULT_TEMPO, parse_hold, parse_tempo
 from imuhinge.coaching.verdicts import judge_reps
 from imuhinge.errors import AlignmentError, AnalysisError, InputError
 from imuhinge.model import (
@@ -169,6 +169,7 @@ def analyze(
     tempo: str | None = None,
     targets: Targets | None = None,
     segmenter_config: SegmenterConfig | None = None,
+    hold_s: str | None = None,
 ) -> SetReport:
     """Analyse a recorded set.
 
@@ -183,6 +184,9 @@ def analyze(
     targets : Targets, optional
         Thresholds for verdicts.
     segmenter_config : SegmenterConfig, optional
+    hold_s : str, optional
+        A hold's target time (``hinge_hold``), seconds or a range (``15``, ``10-20``); defaults to the
+        recording's ``hold_s`` metadata, else ``targets``' (10-20 s).
 
     Returns
     -------
@@ -193,6 +197,10 @@ def analyze(
     tempo_text = tempo or recording.metadata.get("tempo") or DEFAULT_TEMPO
     tempo_obj = parse_tempo("X" if ex.ballistic and not tempo else tempo_text)
     targets = targets or Targets()
+    hold_text = hold_s or recording.metadata.get("hold_s")
+    if hold_text:
+        low, high = parse_hold(hold_text)
+        targets = replace(targets, hold_min_s=low, hold_max_s=high)
     config = segmenter_config or SegmenterConfig(min_depth_deg=targets.min_depth_deg)
     started = time.perf_counter()
     log.info(

@@ -6,16 +6,17 @@ import argparse
 from contextlib import closing
 from pathlib import Path
 
-from imuhinge.cli.report import analyze_path, load_kg
+from imuhinge.cli.report import add_hold_option, analyze_path, load_kg
 from imuhinge.coaching.tempo import DEFAULT_TEMPO
 from imuhinge.errors import ImuhingeError, InputError
 from imuhinge.model import Exercise, SetReport
 
 EXAMPLE = """examples:
-  imuhinge analyze recordings/rdl_two_sensors.csv
-  imuhinge analyze set.csv --exercise rdl --tempo 3-2-1 --json set.json --csv reps.csv
-  imuhinge analyze recordings/          (every CSV in the folder, one summary line each)
-  imuhinge analyze phyphox-export.zip   (phone exports directly: phyphox, Sensor Logger, MetaWear, Polar)
+  imuhinge analyze recordings/rdl_8reps_two_sensors.csv
+  imuhinge analyze recordings/rdl_rushed_6reps.csv --exercise rdl --tempo 3-2-1 --json set.json --csv reps.csv
+  imuhinge analyze recordings/rdl_8reps_two_sensors.csv --load-kg 60 --log   (into the training log)
+  imuhinge analyze recordings/ --jobs 2   (every recording in the folder, one summary line each)
+  imuhinge analyze phyphox-export.zip     (phone exports directly: phyphox, Sensor Logger, MetaWear, Polar)
 """
 
 
@@ -70,7 +71,9 @@ def _run_folder(folder: Path, args: argparse.Namespace) -> int:
             check_outputs(list(outputs(path)), force=args.force, inputs=_inputs(path, args))
         except ImuhingeError as exc:
             refused[path] = str(exc)
-    options = argparse.Namespace(exercise=args.exercise, tempo=args.tempo, load_kg=args.load_kg)
+    options = argparse.Namespace(
+        exercise=args.exercise, tempo=args.tempo, hold_target=args.hold_target, load_kg=args.load_kg
+    )
     todo = [p for p in files if p not in refused]
     results = analyze_files(todo, options, args.jobs or default_jobs())
     status = 0
@@ -159,6 +162,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--tempo", help=f"target tempo, e.g. 3-1-2, 3-2-1, 31X0 (default: file, else {DEFAULT_TEMPO})"
     )
+    add_hold_option(p)
     p.add_argument(
         "--load-kg", type=load_kg, metavar="KG", help="the load lifted (replaces the file's; for --log)"
     )

@@ -71,7 +71,7 @@ def analyze_file(path: Path, options: argparse.Namespace, level: int) -> FileRes
     ----------
     path : Path
     options : argparse.Namespace
-        ``exercise``, ``tempo`` and ``load_kg`` as ``analyze`` takes them.
+        ``exercise``, ``tempo``, ``hold_target`` and ``load_kg`` as ``analyze`` takes them.
     level : int
         The log level of imuhinge's messages.
     """

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from imuhinge.cli.analyze import add_log_options, check_log_options, log_report
-from imuhinge.cli.report import load_kg
+from imuhinge.cli.report import add_hold_option, load_kg
 from imuhinge.cli.simulate import add_motion_options, config_from_args
 from imuhinge.coaching.tempo import DEFAULT_TEMPO, parse_tempo
 from imuhinge.errors import ImuhingeError, InputError
@@ -33,11 +33,11 @@ EXAMPLE = """examples:
   imuhinge record --upper-back WT901BLE --tempo 3-1-2 --load-kg 60      (a WitMotion on the upper back)
   imuhinge record --sensors upper_back,sacrum --profile diy --log        (two DIY sensors, found by scan)
   imuhinge record --simulate --speed 10 --reps 8 --out set.csv           (no hardware: emulated sensor)
-  imuhinge record --simulate --disconnect-at-s 30 --lifter-tempo 2-0-1     (a dropout, a rushed lifter)
+  imuhinge record --simulate --speed 10 --disconnect-at-s 30 --lifter-tempo 2-0-1   (a dropout, rushing)
   imuhinge record --phone phyphox --address 192.168.1.23:8080             (a phone running phyphox)
   imuhinge record --phone sensorlogger --listen 0.0.0.0:8000              (Sensor Logger pushing to us)
   imuhinge record --phone sensorlogger --sacrum WT901BLE                  (phone up the back, BLE sensor low)
-  imuhinge record --simulate --phone sensorlogger --wifi-drop-at-s 20     (an emulated phone, 2 s Wi-Fi drop)
+  imuhinge record --simulate --speed 10 --phone sensorlogger --wifi-drop-at-s 20   (a Wi-Fi drop)
 Ctrl-C ends the set; the recording is kept (NAME.partial while recording).
 """
 
@@ -202,6 +202,8 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out or datetime.now().strftime("set-%Y%m%d-%H%M%S.csv"))
     check_output(out, recording=True, force_option=None)
     metadata = {"load_kg": f"{args.load_kg:g}"} if args.load_kg is not None else {}
+    if args.hold_target is not None:
+        metadata["hold_s"] = args.hold_target
     exercise = Exercise(args.exercise)
     targets = _targets(args) if targets_needed else []
     phones = _phones(args, [t.placement for t in targets])
@@ -266,6 +268,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default=DEFAULT_TEMPO,
         help=f"target tempo (default {DEFAULT_TEMPO})",
     )
+    add_hold_option(p)
     p.add_argument(
         "--upper-back", metavar="NAME|ADDRESS", help="sensor for the upper back (default: first found)"
     )
