@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -127,7 +128,7 @@ def test_example_runs_as_written(example, inputs, tmp_path):
         assert "waiting for the phone" in waiting[1]
         time.sleep(0.5)
         job.send_signal(signal.SIGINT)
-        out, err = job.communicate(timeout=30)
+        _, err = job.communicate(timeout=30)
         assert (
             job.returncode == 2
             and err == "imuhinge record: error: no samples arrived; nothing was recorded\n"
@@ -142,7 +143,7 @@ def test_example_runs_as_written(example, inputs, tmp_path):
         return
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr and "error" not in done.stderr
-    for option, value in zip(args, args[1:]):
+    for option, value in pairwise(args):
         if option in OUTPUT_OPTIONS:
             assert (tmp_path / value).exists(), f"{example}: no {value}"
     assert done.stdout.strip(), "every example says what it did"
