@@ -11,23 +11,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from imuhinge.cli.analyze import add_log_options, check_log_options, log_report
+from imuhinge.cli.live_view import LiveView
 from imuhinge.cli.report import add_hold_option, load_kg
 from imuhinge.cli.simulate import add_motion_options, config_from_args
 from imuhinge.coaching.tempo import DEFAULT_TEMPO, parse_tempo
 from imuhinge.errors import ImuhingeError, InputError
-from imuhinge.model import PLACEMENTS, Exercise, Rep
-from imuhinge.report.wording import cue_texts, describe_tempo
+from imuhinge.model import PLACEMENTS, Exercise
+from imuhinge.report.wording import describe_tempo
 from imuhinge.sources import PHONE_APPS
 from imuhinge.sources.ble import require_ble
 
 if TYPE_CHECKING:
-    from imuhinge.analysis.live import LiveAnalyzer, LiveStatus
+    from imuhinge.analysis.live import LiveAnalyzer
     from imuhinge.recorder import RecordOptions, Sources
-    from imuhinge.sources.ble.supervisor import SensorStatus, SensorTarget
+    from imuhinge.sources.ble.supervisor import SensorTarget
     from imuhinge.sources.emulated.ble import Faults
     from imuhinge.sources.emulated.phone import PhoneFaults
     from imuhinge.sources.phone import PhoneTarget
-    from imuhinge.sources.phone.source import PhoneStatus
 
 EXAMPLE = """examples:
   imuhinge record --upper-back WT901BLE --tempo 3-1-2 --load-kg 60      (a WitMotion on the upper back)
@@ -40,52 +40,6 @@ EXAMPLE = """examples:
   imuhinge record --simulate --speed 10 --phone sensorlogger --wifi-drop-at-s 20   (a Wi-Fi drop)
 Ctrl-C ends the set; the recording is kept (NAME.partial while recording).
 """
-
-
-def _rep_line(rep: Rep, exercise: Exercise, spine_measured: bool) -> str:
-    tempo = "/".join(
-        "-" if v is None else f"{v:.1f}" for v in (rep.eccentric_s, rep.bottom_s, rep.concentric_s)
-    )
-    verdict = {None: "", True: " on target", False: " OFF target"}[rep.tempo_ok]
-    cues = f" | {'; '.join(cue_texts(rep.cues, exercise))}" if rep.cues else ""
-    depth = "-" if rep.peak_trunk_flexion_deg is None else f"{rep.peak_trunk_flexion_deg:.0f}°"
-    if not spine_measured:
-        spine = ", spine not measured (one sensor)"
-    elif rep.peak_lumbar_flexion_deg is None:
-        spine = ", lumbar not measured (no sacrum data)"
-    else:
-        spine = f", lumbar {rep.peak_lumbar_flexion_deg:.0f}°" + ("" if rep.spine_ok else " NOT neutral")
-    return f"rep {rep.index}: {tempo} s down/pause/up, depth {depth}{verdict}{spine}{cues}"
-
-
-class LiveView:
-    """Terminal output while recording: one updating line on a terminal, plain lines otherwise."""
-
-    def __init__(self, tty: bool, beep: bool, exercise: Exercise):
-        self.tty = tty
-        self.beep = beep
-        self.exercise = exercise
-        self._phase = ""
-        self._last_rep = ""
-
-    def status(self, s: SensorStatus | PhoneStatus) -> None:
-        self._print(s.line())
-
-    def live(self, s: LiveStatus) -> None:
-        for rep in s.new_reps:
-            self._last_rep = _rep_line(rep, self.exercise, s.spine_measured)
-            self._print(self._last_rep)
-        if self.beep and s.phase != self._phase and s.phase in ("lowering", "bottom", "rising", "top"):
-            sys.stdout.write("\a")
-        self._phase = s.phase
-        if self.tty:
-            angle = "  -  " if s.trunk_flexion_deg is None else f"{s.trunk_flexion_deg:5.1f}°"
-            sys.stdout.write(f"\r{s.time_s:7.1f} s  {s.phase:<11} trunk {angle}  reps {s.rep_count}   ")
-            sys.stdout.flush()
-
-    def _print(self, line: str) -> None:
-        sys.stdout.write(("\r\033[K" if self.tty else "") + line + "\n")
-        sys.stdout.flush()
 
 
 def _targets(args: argparse.Namespace) -> list[SensorTarget]:
@@ -213,8 +167,8 @@ def run(args: argparse.Namespace) -> int:
     if args.simulate and phones:
         args.sensors = ",".join(p for p in PLACEMENTS if p in opts.placements)
     cfg = config_from_args(args) if args.simulate else None
-    view = LiveView(sys.stdout.isatty(), args.beep, exercise)
-    print(f"recording {exercise.value} to {out}; target {describe_tempo(parse_tempo(args.target_tempo))}")
+    view = LiveView(sys.stdout.isatty(), args.beep, exercise, describe_tempo(parse_tempo(args.target_tempo)))
+    print(f"recording {exercise.value} to {out}; target {view.target}")
     try:
         if cfg is not None:
             session = record_simulated(
@@ -229,7 +183,8 @@ def run(args: argparse.Namespace) -> int:
             )
         else:
             session = _record_hardware(opts, view, args.max_outage_s)
-        path, _, sup = asyncio.run(session)
+        with view.showing():
+            path, _, sup = asyncio.run(session)
     except KeyboardInterrupt:
         path, sup = (out if out.exists() else None), None
     except ImuhingeError:
