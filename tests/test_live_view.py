@@ -79,3 +79,26 @@ def test_the_panel_on_a_terminal_and_no_colour_with_no_color(recorded, tmp_path)
     no_color = on_terminal([*args[:-1], str(tmp_path / "nc.csv")], tmp_path, NO_COLOR="1")
     assert not re.search(r"\x1b\[(?:\d+;)*(3\d|9\d)m", no_color)
     assert (tmp_path / "tty.csv").exists()
+
+
+@pytest.mark.slow
+def test_a_hold_is_judged_live_against_the_hold_time_asked_for(tmp_path, capsys):
+    out_path = tmp_path / "hold.csv"
+    args = [
+        "record",
+        "--simulate",
+        "--speed",
+        "20",
+        "--exercise",
+        "hinge_hold",
+        "--reps",
+        "2",
+        "--hold-s",
+        "12",
+    ]
+    assert main([*args, "--out", str(out_path)]) == 0
+    out = capsys.readouterr().out
+    live = [line for line in out.splitlines() if line.startswith("rep ")]
+    assert len(live) == 2 and all("OFF target" in line and "target at most 12 s" in line for line in live)
+    table = out[out.index(" rep   down") :].splitlines()[1:3]
+    assert [row.split()[8] for row in table] == ["NO", "NO"]
