@@ -56,6 +56,7 @@ BLUEZ_WITHOUT_ADAPTERS = textwrap.dedent(
 COMMANDS = {
     "scan": ["scan", "--timeout-s", "1"],
     "record": ["record", "--duration-s", "1"],
+    "record two sensors": ["record", "--sensors", "upper_back,sacrum", "--duration-s", "1"],
 }
 
 
@@ -88,7 +89,7 @@ def private_bus(tmp_path):
 def assert_one_line(done: subprocess.CompletedProcess[str], command: str, problem: str, cwd: Path) -> None:
     assert done.returncode == 2, done.stderr
     assert done.stderr.splitlines() == [
-        f"imuhinge {command}: error: no Bluetooth adapter found: {problem} "
+        f"imuhinge {command.split()[0]}: error: no Bluetooth adapter found: {problem} "
         "(without one: record from a phone (--phone) or try --simulate)"
     ]
     assert "Traceback" not in done.stdout
