@@ -53,6 +53,8 @@ BLUEZ_WITHOUT_ADAPTERS = textwrap.dedent(
     """
 )
 
+pytestmark = pytest.mark.slow  # whole processes against D-Bus daemons
+
 COMMANDS = {
     "scan": ["scan", "--timeout-s", "1"],
     "record": ["record", "--duration-s", "1"],

@@ -36,6 +36,7 @@ def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_serial_and_parallel_give_the_same_lines_and_files(folder, tmp_path):
     serial = run(["analyze", str(folder), "--jobs", "1", "-v", "--json", "serial"], tmp_path)
     parallel = run(["analyze", str(folder), "--jobs", "3", "-v", "--json", "parallel"], tmp_path)
@@ -87,6 +88,7 @@ def on_terminal(args: list[str], cwd: Path, **env: str) -> str:
     return drawn.decode()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_progress_bar_on_a_terminal_lines_above_it(folder, tmp_path, jobs):
     drawn = on_terminal(["analyze", str(folder), "--jobs", jobs, "-v"], tmp_path)
@@ -101,6 +103,7 @@ def test_progress_bar_on_a_terminal_lines_above_it(folder, tmp_path, jobs):
     assert "\x1b[3" in drawn, "colour on a terminal"
 
 
+@pytest.mark.slow
 def test_no_colour_with_no_color_and_no_bar_when_piped(folder, tmp_path):
     drawn = on_terminal(["analyze", str(folder)], tmp_path, NO_COLOR="1")
     assert "6/6" in ANSI.sub("", drawn) and not re.search(r"\x1b\[(3\d|9\d)m", drawn)
