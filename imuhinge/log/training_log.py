@@ -52,7 +52,8 @@ HEAVY_LOAD_KG = 100.0
 HEAVY_STEP_FRACTION = 0.05
 REDUCE_FRACTION = 0.10
 MAX_REASONS = 3
-HOLDING_KINDS = (CueKind.TEMPO, CueKind.SPINE, CueKind.LEAN_BACK)  # cues that keep the load where it is
+# cues that keep the load where it is
+HOLDING_KINDS = (CueKind.TEMPO, CueKind.SPINE, CueKind.LEAN_BACK, CueKind.HOLD)
 SCHEMA = """
 CREATE TABLE schema_version (version INTEGER NOT NULL);
 CREATE TABLE sets (
