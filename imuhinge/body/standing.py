@@ -70,9 +70,17 @@ def choose_standing(
 def top_samples(
     flexion_deg: np.ndarray, speed_dps: np.ndarray, low_deg: float, high_deg: float
 ) -> np.ndarray:
-    """Samples at the reps' tops: slow, and in the least-flexed part of the range."""
+    """Samples at the reps' tops: slow, in the least-flexed part of the range, and in the posture
+    most of them share (the ``POSTURE_DEG`` window that holds the most): a lean-back at a few
+    lockouts, or a few reps that stop short of the top, do not shift it."""
     rom = max(high_deg - low_deg, 0.0)
-    return (np.abs(speed_dps) < TOP_SPEED_DPS) & (flexion_deg <= low_deg + LEANING_FRACTION * rom)
+    top = (np.abs(speed_dps) < TOP_SPEED_DPS) & (flexion_deg <= low_deg + LEANING_FRACTION * rom)
+    values = np.sort(flexion_deg[top])
+    if not len(values):
+        return top
+    within = np.searchsorted(values, values + POSTURE_DEG, side="right") - np.arange(len(values))
+    start = float(values[int(np.argmax(within))])
+    return top & (flexion_deg >= start) & (flexion_deg <= start + POSTURE_DEG)
 
 
 def height_change_m(

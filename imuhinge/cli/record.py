@@ -52,9 +52,14 @@ def _rep_line(rep: Rep, exercise: Exercise, spine_measured: bool) -> str:
         spine = ", spine not measured (one sensor)"
     elif rep.peak_lumbar_flexion_deg is None:
         spine = ", lumbar not measured (no sacrum data)"
+    elif exercise.lockout_reference and rep.lockout_lumbar_extension_deg is not None:
+        spine = f", arch {rep.lockout_lumbar_extension_deg:.0f}°" + ("" if rep.spine_ok else " NOT neutral")
     else:
         spine = f", lumbar {rep.peak_lumbar_flexion_deg:.0f}°" + ("" if rep.spine_ok else " NOT neutral")
-    return f"rep {rep.index}: {tempo} s down/pause/up, depth {depth}{verdict}{spine}{cues}"
+    speed = "" if rep.concentric_mean_speed_dps is None else f", up {rep.concentric_mean_speed_dps:.0f}°/s"
+    if speed and rep.speed_loss_pct is not None:
+        speed += f" ({-rep.speed_loss_pct:+.0f} %)"
+    return f"rep {rep.index}: {tempo} s down/pause/up, depth {depth}{verdict}{speed}{spine}{cues}"
 
 
 class LiveView:

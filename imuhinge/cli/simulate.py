@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 EXAMPLE = """example:
   imuhinge simulate --exercise rdl --reps 8 --tempo 3-1-2 --sensors upper_back,sacrum --out set.csv
   imuhinge simulate --round 6:20,7:25 --lean-back 8:10 --packet-loss 0.05 --mounting random --out s.csv
+  imuhinge simulate --exercise hip_thrust --sensors upper_back,sacrum --arch 4:18 --fatigue 0.03 --out t.csv
 """
 
 
@@ -65,6 +66,13 @@ def add_motion_options(parser: argparse.ArgumentParser, lifter_tempo_flag: str =
     g.add_argument("--round", default="", metavar="REP:DEG,...", help="lumbar rounding on chosen reps")
     g.add_argument("--lean-back", default="", metavar="REP:DEG,...", help="lean-back at lockout")
     g.add_argument("--partial-after", default="", metavar="REP:DEG,...", help="partial reps")
+    g.add_argument(
+        "--arch", default="", metavar="REP:DEG,...", help="hip thrust: lower back arching at the top"
+    )
+    g.add_argument("--short", default="", metavar="REP:DEG,...", help="hip thrust: lockout short by DEG")
+    g.add_argument(
+        "--fatigue", type=float, default=0.0, metavar="FRACTION", help="rising speed lost per rep (e.g. 0.03)"
+    )
     g.add_argument("--squat", action="store_true", help="knee-dominant (squatting) pattern")
     g.add_argument("--hold-s", type=float, default=15.0, help="hold time for hinge_hold")
     g.add_argument("--side", choices=["left", "right"], default="right", help="standing leg (SL-RDL)")
@@ -96,6 +104,8 @@ def config_from_args(args: argparse.Namespace) -> SimConfig:
         raise InputError(f"--packet-loss: must be in [0, 0.5), got {args.packet_loss}")
     if args.rate_hz < 10 or args.rate_hz > 1000:
         raise InputError(f"--rate-hz: must be between 10 and 1000, got {args.rate_hz}")
+    if not 0.0 <= args.fatigue < 0.2:
+        raise InputError(f"--fatigue: must be in [0, 0.2), got {args.fatigue}")
     parse_tempo(args.target_tempo)
     lifter = args.lifter_tempo or args.target_tempo
     parse_tempo(lifter)
@@ -109,6 +119,9 @@ def config_from_args(args: argparse.Namespace) -> SimConfig:
         rounded_reps=_rep_values(args.round, "--round"),
         lean_back_reps=_rep_values(args.lean_back, "--lean-back"),
         partial_after=_rep_values(args.partial_after, "--partial-after"),
+        arched_reps=_rep_values(args.arch, "--arch"),
+        incomplete_reps=_rep_values(args.short, "--short"),
+        fatigue_per_rep=args.fatigue,
         squat=args.squat,
         hold_s=args.hold_s,
         side=args.side,
