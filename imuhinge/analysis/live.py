@@ -197,6 +197,8 @@ class LiveAnalyzer:
                     break
             ready.append(self._waiting.pop(0))
         if not ready:
+            if final:  # the end of the set: the sacrum's clock from all its data, reps or not
+                self._align(final)
             return []
         self._align(final)
         since = ready[0].first_onset_s - REP_MARGIN_S

@@ -8,8 +8,9 @@ data allow at the time: replay calibrates on the whole recording and runs offlin
 calibrates as soon as the samples so far hold a still period and a first hinge (or, without any
 stillness, after ``NO_STILL_FALLBACK_S``), then runs online VQF. Samples that arrive before are kept
 and analysed then, so no rep is lost to calibration. A set measured from its lockout (a hip thrust)
-starts still at the bottom: it calibrates once it has also held a lockout still, a posture
-``AXIS_TRIGGER_DEG`` away.
+starts still at the bottom: its trunk calibrates once two lockouts have been held still in one
+posture (within ``POSTURE_DEG``), ``AXIS_TRIGGER_DEG`` away from the start, so that a first rep arched
+past the lockout, or stopped short of it, is not taken for the set's lockout.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from imuhinge.body.angles import SagittalFrame, StandingGuide, calibrate_frame
+from imuhinge.body.standing import POSTURE_DEG
 from imuhinge.signal.calibrate import Calibration, axis_samples, longest, sagittal_axis, still_periods
 from imuhinge.signal.orientation import (
     OnlineOrientation,
@@ -145,7 +147,9 @@ class SensorTrack:
         still = still_periods(g.acc_mps2, g.gyr_rads, self.fs_hz, g.measured & ~g.doubtful)
         best = longest(still)
         duration_s = len(g) / self.fs_hz
-        ready = best is not None and (_held_apart(g, still) if self.lockout_reference else _tipped(g, best))
+        # A guided segment takes its reference from the trunk's: it only needs to have moved.
+        two_lockouts = self.lockout_reference and self.guide is None
+        ready = best is not None and (_two_lockouts(g, still) if two_lockouts else _tipped(g, best))
         if not force and not ready and duration_s < NO_STILL_FALLBACK_S:
             return None
         bias = g.gyr_rads[best[0] : best[1]].mean(axis=0) if best else np.zeros(3)
@@ -230,12 +234,16 @@ def _tipped(g: Grid, still: tuple[int, int]) -> bool:
     return bool(len(acc) and np.degrees(np.arccos(np.clip(cos.min(), -1.0, 1.0))) > AXIS_TRIGGER_DEG)
 
 
-def _held_apart(g: Grid, still: list[tuple[int, int]]) -> bool:
-    """Whether two still periods lie ``AXIS_TRIGGER_DEG`` apart (gravity seen from the sensor)."""
+def _two_lockouts(g: Grid, still: list[tuple[int, int]]) -> bool:
+    """Whether two still periods ``AXIS_TRIGGER_DEG`` away from the first (the bottom the set starts
+    in) lie within ``POSTURE_DEG`` of each other (gravity seen from the sensor)."""
     ups = np.array([g.acc_mps2[a:b].mean(axis=0) for a, b in still]).reshape(-1, 3)
     ups /= np.linalg.norm(ups, axis=1, keepdims=True) + 1e-12
-    cos = np.clip(ups @ ups.T, -1.0, 1.0)
-    return bool(len(ups) and np.degrees(np.arccos(cos.min())) > AXIS_TRIGGER_DEG)
+    if not len(ups):
+        return False
+    away = ups[np.degrees(np.arccos(np.clip(ups @ ups[0], -1.0, 1.0))) > AXIS_TRIGGER_DEG]
+    apart_deg = np.degrees(np.arccos(np.clip(away @ away.T, -1.0, 1.0)))
+    return bool(np.any(apart_deg[np.triu_indices(len(away), 1)] <= POSTURE_DEG))
 
 
 def _concat_grids(parts: list[Grid]) -> Grid:

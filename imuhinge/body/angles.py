@@ -16,6 +16,7 @@ import numpy as np
 from imuhinge.body.standing import (
     LEANING_FRACTION,
     StandingChoice,
+    choose_lockout,
     choose_standing,
     flexion_lowers,
     top_samples,
@@ -234,9 +235,10 @@ def calibrate_frame(
     and standing times.
 
     With ``lockout_reference`` (a hip thrust: the lifter never stands) the reference is the set's
-    lockout, chosen among the still periods by the same rule as standing, and flexion is the way
-    back from it to the bottom, where the set starts: the lockout is the long way from the posture
-    the recording starts in.
+    lockout: the still periods held in the posture most of the reps' tops share
+    (``standing.choose_lockout``), or those tops themselves. Flexion is the way back from it to the
+    bottom, where the set starts: the lockout is the long way from the posture the recording starts
+    in.
 
     Parameters
     ----------
@@ -293,6 +295,10 @@ def calibrate_frame(
             for a, b in still
         ]
         choice = StandingChoice([i for i, o in enumerate(overlap) if o > 0.5 * lengths[i]], "")
+    elif lockout_reference:
+        speed_pick = np.gradient(np.nan_to_num(flex_pick), time_s[pick])
+        tops = flex_pick[top_samples(time_s[pick], flex_pick, speed_pick, low, high)]
+        choice = choose_lockout(period_flex, float(np.median(tops)) if len(tops) else None)
     else:
         choice = choose_standing(period_flex, lengths, float(min(low, *period_flex)) if ups else low, high)
     warnings: list[str] = []
@@ -304,7 +310,7 @@ def calibrate_frame(
     else:
         flex_all, _ = frame.flexion_tilt_deg(up_in_sensor(quat))
         speed = np.gradient(np.nan_to_num(flex_all), time_s)
-        idx = np.flatnonzero(top_samples(flex_all, speed, low, high) & finite)
+        idx = np.flatnonzero(top_samples(time_s, flex_all, speed, low, high) & finite)
         spans = []
         how = "the reps' top positions"
         if lockout_reference:

@@ -500,6 +500,9 @@ def _truth(
     for mv, b in zip(moves, bounds, strict=True):
         if mv.rep is not None and b is not None:
             by_rep.setdefault(mv.rep, {})[mv.kind] = b
+    # A rise that never came near the top (or a lowering that never came near the bottom) is no rep by
+    # the phase rule's zones.
+    by_rep = {k: movements for k, movements in by_rep.items() if len(movements) == 2}
     part_moves = [(m, b) for m, b in zip(moves, bounds, strict=True) if m.kind.startswith("partial")]
     for (_, b1), (_, b2) in zip(part_moves[::2], part_moves[1::2], strict=True):
         i0, i1 = np.searchsorted(t, [b1[0], b2[1]])
