@@ -131,7 +131,27 @@ def test_one_sensor_judges_the_lockout_and_says_arching_is_not_measured():
     assert all(r.spine_ok is None and r.lockout_lumbar_extension_deg is None for r in report.reps)
     text = format_report(report)
     assert "lower-back arching needs a second sensor on the sacrum: not measured" in text
-    assert "short°" in text.splitlines()[3] and "arch°" in text.splitlines()[3]
+    (head,) = [line for line in text.splitlines() if line.startswith(" rep   down")]
+    assert "short°" in head and "arch°" in head and "lean°" not in head
+
+
+def test_a_sacrum_sensor_alone_times_the_reps_and_judges_the_hips():
+    sim = sim_set(
+        exercise=THRUST,
+        sensors=("sacrum",),
+        reps=5,
+        incomplete_reps={3: 7.0},
+        depth_deg=40.0,
+        top_pause_s=1.5,
+        seed=36,
+    )
+    report = analyze(sim.recording)
+    assert report.references["sacrum"].startswith("the lockout held still at")
+    assert report.rep_count == 5
+    for rep, want in zip(report.reps, sim.truth["reps"], strict=True):
+        assert abs(rep.concentric_s - want["concentric_s"]) <= 0.05
+        assert rep.lockout_short_deg == pytest.approx(want["lockout_short_deg"], abs=1.0)
+    assert [CueCode.INCOMPLETE_LOCKOUT in codes(r) for r in report.reps] == [False, False, True, False, False]
 
 
 def test_without_a_held_lockout_the_reps_tops_serve(faulty):
