@@ -200,6 +200,9 @@ class Targets:
     min_depth_deg: float = MIN_DEPTH_DEG
     lockout_short_max_deg: float = 5.0
     speed_loss_max_pct: float = 25.0
+    hold_min_s: float = 10.0
+    hold_max_s: float = 20.0
+    hold_steady_max_deg: float = 3.0
 
 
 @dataclass

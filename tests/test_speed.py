@@ -9,7 +9,7 @@ from conftest import hand_rep, sim_set
 
 from imuhinge.analysis.replay import analyze
 from imuhinge.body.angles import AngleSeries
-from imuhinge.cli.record import _rep_line
+from imuhinge.cli.live_view import rep_line
 from imuhinge.coaching.cues import Cue, CueCode
 from imuhinge.coaching.set_summary import SetSummary
 from imuhinge.coaching.speed import judge_speed, speed_reference
@@ -245,10 +245,10 @@ def test_speed_in_every_report(tmp_path):
 def test_live_rep_line_shows_speed_and_loss():
     rep = hand_rep(4, concentric_mean_speed_dps=44.6, speed_loss_pct=27.3)
     rep.cues = [Cue(CueCode.SPEED_LOSS, 27.3, 25.0, reference_rep=2)]
-    line = _rep_line(rep, Exercise.RDL, spine_measured=False)
+    line = rep_line(rep, Exercise.RDL, spine_measured=False)
     assert ", up 45°/s (-27 %)" in line and "speed down 27 % since rep 2" in line
     thrust = hand_rep(2, lockout_lumbar_extension_deg=18.0, peak_lumbar_flexion_deg=3.0, spine_ok=False)
-    assert ", arch 18° NOT neutral" in _rep_line(thrust, Exercise.HIP_THRUST, spine_measured=True)
+    assert ", arch 18° NOT neutral" in rep_line(thrust, Exercise.HIP_THRUST, spine_measured=True)
 
 
 def test_impossible_speeds_are_refused():

@@ -40,6 +40,8 @@ class LiveStatus:
     """What the live view shows after each block.
 
     ``spine_measured`` is False with one sensor: the live line then says the spine is not measured.
+    ``revised_reps`` are reps reported before whose verdict changed since: a rep's top pause (its pause
+    at the floor, floor-start) is known only when the next rep begins.
     """
 
     time_s: float
@@ -48,6 +50,7 @@ class LiveStatus:
     rep_count: int
     new_reps: list[Rep]
     spine_measured: bool = False
+    revised_reps: list[Rep] = field(default_factory=list)
 
 
 @dataclass
@@ -145,10 +148,16 @@ class LiveAnalyzer:
                 self._pelvis_catch_up()
         if self._waiting and self._inbox:
             self._pelvis_catch_up()
-        new = self._report_ready(final=False)
+        new, revised = self._report_ready(final=False)
         now = float(time_s[-1]) if len(time_s) else 0.0
         return LiveStatus(
-            now, self._stream.last_angle_deg, self._phase(), len(self.reps), new, self.pelvis is not None
+            now,
+            self._stream.last_angle_deg,
+            self._phase(),
+            len(self.reps),
+            new,
+            self.pelvis is not None,
+            revised,
         )
 
     def _pelvis_catch_up(self) -> None:
@@ -183,8 +192,9 @@ class LiveAnalyzer:
 
     # -- reps ----------------------------------------------------------------------------------
 
-    def _report_ready(self, final: bool) -> list[Rep]:
-        """Reps whose data are all in (the sacrum's too, or it has fallen too far behind)."""
+    def _report_ready(self, final: bool) -> tuple[list[Rep], list[Rep]]:
+        """Reps whose data are all in (the sacrum's too, or it has fallen too far behind), and reps
+        reported before whose verdict or cues changed with them."""
         ready = []
         while self._waiting:
             bounds = self._waiting[0]
@@ -199,7 +209,7 @@ class LiveAnalyzer:
         if not ready:
             if final:  # the end of the set: the sacrum's clock from all its data, reps or not
                 self._align(final)
-            return []
+            return [], []
         self._align(final)
         since = ready[0].first_onset_s - REP_MARGIN_S
         until = ready[-1].second_offset_s + REP_MARGIN_S
@@ -215,9 +225,12 @@ class LiveAnalyzer:
                 previous.bottom_s = reps[0].rise_onset_s - previous.lower_offset_s
             else:
                 previous.top_s = reps[0].lower_onset_s - previous.rise_offset_s
+        before = [(rep.tempo_ok, list(rep.cues)) for rep in self.reps]
         self.reps += reps
         judge_reps(self.reps, self.exercise, self.tempo, self.targets)
-        return reps
+        earlier = self.reps[: len(before)]
+        revised = [rep for rep, was in zip(earlier, before, strict=True) if (rep.tempo_ok, rep.cues) != was]
+        return reps, revised
 
     def _series(self, since_s: float = -np.inf, until_s: float = np.inf) -> AngleSeries:
         t, flex, tilt, twist = self._trunk.arrays()

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import sys
+from contextlib import closing
 from pathlib import Path
 
-from imuhinge.cli.report import analyze_path
+from imuhinge.cli.report import add_hold_option, analyze_path, load_kg
 from imuhinge.coaching.tempo import DEFAULT_TEMPO
 from imuhinge.errors import ImuhingeError, InputError
 from imuhinge.model import Exercise, SetReport
 
 EXAMPLE = """examples:
-  imuhinge analyze recordings/rdl_two_sensors.csv
-  imuhinge analyze set.csv --exercise rdl --tempo 3-2-1 --json set.json --csv reps.csv
-  imuhinge analyze recordings/          (every CSV in the folder, one summary line each)
-  imuhinge analyze phyphox-export.zip   (phone exports directly: phyphox, Sensor Logger, MetaWear, Polar)
+  imuhinge analyze recordings/rdl_8reps_two_sensors.csv
+  imuhinge analyze recordings/rdl_rushed_6reps.csv --exercise rdl --tempo 3-2-1 --json set.json --csv reps.csv
+  imuhinge analyze recordings/rdl_8reps_two_sensors.csv --load-kg 60 --log   (into the training log)
+  imuhinge analyze recordings/ --jobs 2   (every recording in the folder, one summary line each)
+  imuhinge analyze phyphox-export.zip     (phone exports directly: phyphox, Sensor Logger, MetaWear, Polar)
 """
 
 
@@ -50,29 +51,49 @@ def _summary_line(path: Path, report: SetReport) -> str:
 
 
 def _run_folder(folder: Path, args: argparse.Namespace) -> int:
+    from imuhinge.cli.folder import analyze_files, default_jobs, folder_files
     from imuhinge.io.output import check_outputs
 
-    files = sorted(p for p in folder.iterdir() if p.suffix in (".csv", ".partial", ".zip") and p.is_file())
-    if not files:
-        raise InputError("no recordings (*.csv, *.zip) in this folder", folder)
-    status = 0
-    for i, path in enumerate(files, start=1):
-        sys.stderr.write(f"\r[{'#' * (20 * i // len(files)):<20}] {i}/{len(files)} {path.name[:40]:<40}")
-        sys.stderr.flush()
+    if args.jobs is not None and args.jobs < 1:
+        raise InputError(f"--jobs: must be at least 1, got {args.jobs}")
+    files = folder_files(folder)
+
+    def outputs(path: Path) -> tuple[Path | None, Path | None]:
         stem = path.name.removesuffix(".partial").removesuffix(".csv").removesuffix(".zip")
-        json_out = args.json / f"{stem}.json" if args.json else None
-        csv_out = args.csv / f"{stem}.reps.csv" if args.csv else None
+        return (
+            args.json / f"{stem}.json" if args.json else None,
+            args.csv / f"{stem}.reps.csv" if args.csv else None,
+        )
+
+    refused = {}
+    for path in files:
         try:
-            check_outputs([json_out, csv_out], force=args.force, inputs=_inputs(path, args))
-            report = analyze_path(path, args)
-            _write_outputs(report, json_out, csv_out, args, path)
+            check_outputs(list(outputs(path)), force=args.force, inputs=_inputs(path, args))
         except ImuhingeError as exc:
-            print(f"{path.name}: error: {exc}")
-            status = 2
-            continue
-        print(_summary_line(path, report))
-        log_report(report, args)
-    sys.stderr.write("\n")
+            refused[path] = str(exc)
+    options = argparse.Namespace(
+        exercise=args.exercise, tempo=args.tempo, hold_target=args.hold_target, load_kg=args.load_kg
+    )
+    todo = [p for p in files if p not in refused]
+    results = analyze_files(todo, options, args.jobs or default_jobs())
+    status = 0
+    with closing(results):  # the bar ends before the command returns
+        for path in files:
+            error, report = refused.get(path), None
+            if error is None:
+                result = next(results)
+                error, report = result.error, result.report
+            if report is not None:
+                try:
+                    _write_outputs(report, *outputs(path), args, path)
+                except ImuhingeError as exc:
+                    error = str(exc)
+            if error is not None or report is None:
+                print(f"{path.name}: error: {error}")
+                status = 2
+                continue
+            print(_summary_line(path, report))
+            log_report(report, args)
     return status
 
 
@@ -112,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
     from imuhinge.report import format_report
 
     check_outputs([args.json, args.csv], force=args.force, inputs=_inputs(path, args))
-    report = analyze_path(path, args)
+    report = analyze_path(path, args, args.load_kg)
     print(format_report(report, title=str(path)))
     _write_outputs(report, args.json, args.csv, args, path)
     log_report(report, args)
@@ -141,9 +162,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--tempo", help=f"target tempo, e.g. 3-1-2, 3-2-1, 31X0 (default: file, else {DEFAULT_TEMPO})"
     )
+    add_hold_option(p)
+    p.add_argument(
+        "--load-kg", type=load_kg, metavar="KG", help="the load lifted (replaces the file's; for --log)"
+    )
     p.add_argument("--json", type=Path, metavar="OUT", help="write the JSON report (a folder for FOLDER)")
     p.add_argument("--csv", type=Path, metavar="OUT", help="write the per-rep CSV (a folder for FOLDER)")
     p.add_argument("--force", action="store_true", help="replace existing outputs (never a recording)")
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        metavar="N",
+        help="FOLDER: files analysed at once (default: the number of CPUs); same results, same order",
+    )
     add_log_options(p)
     p.set_defaults(func=run)
 

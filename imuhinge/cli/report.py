@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
-from imuhinge.coaching.tempo import DEFAULT_TEMPO
+from imuhinge.coaching.tempo import DEFAULT_HOLD, DEFAULT_TEMPO
 from imuhinge.model import Exercise, SetReport
 
 EXAMPLE = """example:
-  imuhinge report recordings/rdl_two_sensors.csv -o rdl.html
+  imuhinge report recordings/rdl_8reps_two_sensors.csv -o rdl.html
 """
 
 
 def add_analysis_options(parser: argparse.ArgumentParser) -> None:
-    """``--exercise`` and ``--tempo``, as ``analyze`` takes them; shared by ``report`` and ``plot``."""
+    """``--exercise``, ``--tempo`` and ``--hold-s``, as ``analyze`` takes them; shared by ``report`` and
+    ``plot``."""
     parser.add_argument(
         "--exercise",
         choices=[e.value for e in Exercise],
@@ -23,16 +25,43 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--tempo", help=f"target tempo, e.g. 3-1-2, 3-2-1 (default: file, else {DEFAULT_TEMPO})"
     )
+    add_hold_option(parser)
 
 
-def analyze_path(path: Path, args: argparse.Namespace) -> SetReport:
-    """Load and analyse one recording or export with the ``--exercise`` / ``--tempo`` options; results
-    beyond physical bounds are refused (shared by ``analyze``, ``report`` and ``plot``)."""
+def add_hold_option(parser: argparse.ArgumentParser, default: str | None = None) -> None:
+    """``--hold-s``: the target time of a hold (``hinge_hold``); shared by every command with targets."""
+    parser.add_argument(
+        "--hold-s",
+        dest="hold_target",
+        metavar="S|MIN-MAX",
+        default=default,
+        help=f"hinge_hold: target time held at depth, e.g. 15 or 10-20 (default: file, else {DEFAULT_HOLD})",
+    )
+
+
+def load_kg(text: str) -> float:
+    """``--load-kg``: a load in kg, finite and not negative (an argparse type)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"expected a load in kg (0 or more), got {text!r}")
+    return value
+
+
+def analyze_path(path: Path, args: argparse.Namespace, load_kg: float | None = None) -> SetReport:
+    """Load and analyse one recording or export with the ``--exercise`` / ``--tempo`` options, and the
+    set's load when given (it replaces the file's); results beyond physical bounds are refused (shared
+    by ``analyze``, ``report`` and ``plot``)."""
     from imuhinge.analysis.replay import analyze
     from imuhinge.io.load import load_any
     from imuhinge.report.bounds import check_physical_bounds
 
-    report = analyze(load_any(path), args.exercise, args.tempo)
+    recording = load_any(path)
+    if load_kg is not None:
+        recording.metadata["load_kg"] = f"{load_kg:g}"
+    report = analyze(recording, args.exercise, args.tempo, hold_s=args.hold_target)
     check_physical_bounds(report)
     return report
 

@@ -53,7 +53,7 @@ HEAVY_STEP_FRACTION = 0.05
 REDUCE_FRACTION = 0.10
 MAX_REASONS = 3
 # Cues that keep the load where it is (a speed loss does not: it is how a hard set ends).
-HOLDING_KINDS = (CueKind.TEMPO, CueKind.SPINE, CueKind.LEAN_BACK, CueKind.LOCKOUT)
+HOLDING_KINDS = (CueKind.TEMPO, CueKind.SPINE, CueKind.LEAN_BACK, CueKind.HOLD, CueKind.LOCKOUT)
 SCHEMA = """
 CREATE TABLE schema_version (version INTEGER NOT NULL);
 CREATE TABLE sets (

@@ -24,7 +24,7 @@ from imuhinge.report.plots import (
     plot_timeline,
 )
 from imuhinge.report.rep_table import rep_rows
-from imuhinge.report.wording import cue_texts, describe_tempo, speed_text, stop_text
+from imuhinge.report.wording import cue_texts, describe_target, speed_text, stop_text
 
 # What each ``SetReport.measured`` key means, in words, when measured and when not.
 MEASURED_WORDS = {
@@ -206,9 +206,10 @@ def report_to_html(report: SetReport, title: str | None = None) -> str:
     if report.gaps:
         missing = sum(g.missing_samples for g in report.gaps)
         gap_notes.append(f"{len(report.gaps)} gaps in the data ({missing} samples missing)")
+    target = describe_target(report.exercise, report.tempo, report.targets)
     body = [
         f"<h1>{escape(heading)}</h1>",
-        f"<p><strong>Target:</strong> {escape(describe_tempo(report.tempo))} "
+        f"<p><strong>Target:</strong> {escape(target)} "
         f"(tolerance ±{report.targets.tempo_tolerance_s:g} s per phase).</p>",
         _summary(report),
         "<h2>Reps</h2>",

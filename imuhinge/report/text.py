@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from imuhinge.model import SetReport
-from imuhinge.report.wording import cue_texts, describe_tempo, speed_text, spine_unmeasured_text, stop_text
+from imuhinge.report.wording import cue_texts, describe_target, speed_text, spine_unmeasured_text, stop_text
 
 
 def _s(value: float | None) -> str:
@@ -28,10 +28,11 @@ def format_report(report: SetReport, title: str | None = None) -> str:
     if title:
         lines.append(title)
     ex = report.exercise.value
-    lines.append(f"exercise {ex}, sensors: {', '.join(report.sensors)}")
-    lines.append(
-        f"target  {describe_tempo(report.tempo)} (tolerance ±{report.targets.tempo_tolerance_s:g} s)"
-    )
+    load = report.metadata.get("load_kg", "").strip()
+    load_text = f", load {load} kg" if load else ""
+    lines.append(f"exercise {ex}{load_text}, sensors: {', '.join(report.sensors)}")
+    target = describe_target(report.exercise, report.tempo, report.targets)
+    lines.append(f"target  {target} (tolerance ±{report.targets.tempo_tolerance_s:g} s)")
     if not report.measured.get("lumbar_flexion"):
         lines.append(f"spine   {spine_unmeasured_text(report.exercise)}")
     lines.append("")
@@ -40,7 +41,7 @@ def format_report(report: SetReport, title: str | None = None) -> str:
     lockout = report.exercise.lockout_reference
     spine_head, top_head = ("  arch°", "short°") if lockout else ("lumbar°", " lean°")
     lines.append(
-        f" rep   down  bottom    up    top  depth° {spine_head} {top_head} °/s up loss%  tempo spine  cues"
+        f" rep   down  bottom    up    top  depth° {spine_head} {top_head}  tempo spine °/s up loss%  cues"
     )
     for r in report.reps:
         spine, top = (
@@ -51,8 +52,8 @@ def format_report(report: SetReport, title: str | None = None) -> str:
         lines.append(
             f"{r.index:4d}  {_s(r.eccentric_s)}  {_s(r.bottom_s)}  {_s(r.concentric_s)}  {_s(r.top_s)}"
             f"  {_deg(r.peak_trunk_flexion_deg)}  {_deg(spine)}  {_deg(top)}"
-            f"  {_deg(r.concentric_mean_speed_dps)}  {_pct(r.speed_loss_pct)}"
-            f"  {_ok(r.tempo_ok):>5} {_ok(r.spine_ok):>5}  " + "; ".join(cue_texts(r.cues, report.exercise))
+            f"  {_ok(r.tempo_ok):>5} {_ok(r.spine_ok):>5}  {_deg(r.concentric_mean_speed_dps)}  "
+            f"{_pct(r.speed_loss_pct)}  " + "; ".join(cue_texts(r.cues, report.exercise))
         )
     s = report.summary
     lines.append("")
