@@ -3,7 +3,9 @@
 Every set comes from ``imuhinge.sim.stress`` (its own body model; truth from the noise-free motion by
 a plain reference of the phase rule), is analysed as a user's recording would be (``jitter`` sets go
 through a phone-style CSV file and the loader), and is scored by ``imuhinge.sim.scoring``. One table
-per category, then the targets.
+per category, then the targets; a second table gives the rising speed (mean and peak, % from the
+truth) and, for hip thrusts, arching at the top (>= 15 deg must be flagged, <= 5 deg never; two
+sensors) and lockouts short of the set's (>= 7 deg flagged, <= 2 deg never).
 
     python benchmarks/bench_stress.py [--sets 24] [--categories hinge,swing] [--jobs 2] [--show-failures]
 """
@@ -127,6 +129,7 @@ def main() -> None:
                         f"{max(score.phase_errors_s, default=0.0):.3f} s, worst peak "
                         f"{max(score.peak_errors_deg, default=0.0):.2f} deg) {case}"
                     )
+    speed_table(cats, results)
     patterns = [r for r in results if r[2] is not None and r[2].pattern_counts]
     if patterns:
         print("\nhinge or squat (reps by reported pattern), per true pattern:")
@@ -140,6 +143,29 @@ def main() -> None:
                     sets[str(r[2].set_pattern)] = sets.get(str(r[2].set_pattern), 0) + 1
             if counts:
                 print(f"  {cat:13s} reps {counts}  sets {sets}")
+
+
+def speed_table(cats: list[str], results: list[tuple[str, int, SetScore | None, str, dict]]) -> None:
+    """Rising speed against the truth, and a hip thrust's arching and lockout flags, per category."""
+    head = (
+        "\ncategory      speed % med  p95 worst | peak speed % med  p95 worst |"
+        " arched  flat flags | short  full flags"
+    )
+    print(head)
+    print("-" * len(head))
+    for cat in cats:
+        scores = [r[2] for r in results if r[0] == cat and r[2] is not None]
+        speed = [e for s in scores for e in s.speed_errors_pct]
+        peak = [e for s in scores for e in s.peak_speed_errors_pct]
+        counts = []
+        for name in ("arched", "flat", "short", "full"):
+            flagged = sum(getattr(s, f"{name}_flagged") for s in scores)
+            counts.append(f"{flagged}/{sum(getattr(s, f'{name}_reps') for s in scores)}")
+        print(
+            f"{cat:13s} {_q(speed, 50)} {_q(speed, 95)} {_q(speed, 100)} |"
+            f"     {_q(peak, 50)} {_q(peak, 95)} {_q(peak, 100)} |"
+            f" {counts[0]:>6} {counts[1]:>10} | {counts[2]:>5} {counts[3]:>10}"
+        )
 
 
 if __name__ == "__main__":

@@ -33,11 +33,19 @@ class Exercise(StrEnum):
     SINGLE_LEG_RDL = "single_leg_rdl"
     KETTLEBELL_SWING = "kettlebell_swing"
     HINGE_HOLD = "hinge_hold"
+    HIP_THRUST = "hip_thrust"
 
     @property
     def floor_start(self) -> bool:
-        """True when a rep starts at the floor (rise, lockout, lower, pause at the floor)."""
-        return self is Exercise.DEADLIFT
+        """True when a rep starts at the bottom (rise, lockout, lower, pause at the bottom): a deadlift
+        from the floor, a hip thrust from the hips down."""
+        return self in (Exercise.DEADLIFT, Exercise.HIP_THRUST)
+
+    @property
+    def lockout_reference(self) -> bool:
+        """True when angles are measured from the set's own lockout, not from standing: the lifter
+        never stands during the set (a hip thrust, upper back on a bench)."""
+        return self is Exercise.HIP_THRUST
 
     @property
     def judges_hip_pattern(self) -> bool:
@@ -177,7 +185,11 @@ class Tempo:
 
 @dataclass(frozen=True)
 class Targets:
-    """Thresholds for verdicts; every one is configurable and reported with its measured value."""
+    """Thresholds for verdicts; every one is configurable and reported with its measured value.
+
+    ``lockout_short_max_deg``: how far short of the set's lockout a rep may stop (hip thrust);
+    ``speed_loss_max_pct``: the speed loss, from the fastest of the first reps, that gives a cue.
+    """
 
     tempo_tolerance_s: float = 0.5
     explosive_max_s: float = 1.0
@@ -186,6 +198,8 @@ class Targets:
     lockout_lean_back_max_deg: float = 5.0
     depth_consistency_deg: float = 10.0
     min_depth_deg: float = MIN_DEPTH_DEG
+    lockout_short_max_deg: float = 5.0
+    speed_loss_max_pct: float = 25.0
     hold_min_s: float = 10.0
     hold_max_s: float = 20.0
     hold_steady_max_deg: float = 3.0
@@ -198,6 +212,13 @@ class Rep:
     Phase boundaries are movement onsets and offsets of the trunk flexion angle. A phase that cannot
     be measured (the top pause after the last rep, a phase over a gap in the data) is ``None``, as is
     the peak when data is missing where the rep is deepest; ``data_gaps_s`` lists such gaps.
+
+    ``lockout_short_deg`` (exercises measured from the set's lockout) is how far the rep's top stopped
+    short of that lockout: on the pelvis with a sacrum sensor, else on the trunk. Speeds are of the
+    rising movement (deg/s): ``concentric_mean_speed_dps`` the angle covered over its duration,
+    ``concentric_peak_speed_dps`` its fastest instant, ``hip_snap_dps`` (ballistic exercises) the
+    fastest extension of the pelvis (of the trunk with one sensor), and ``speed_loss_pct`` how much
+    slower the rep's mean speed is than the fastest of the set's first reps (``coaching.speed``).
     """
 
     index: int
@@ -218,6 +239,11 @@ class Rep:
     lumbar_peak_phase: str | None = None
     lockout_extension_deg: float | None = None
     lockout_lumbar_extension_deg: float | None = None
+    lockout_short_deg: float | None = None
+    concentric_mean_speed_dps: float | None = None
+    concentric_peak_speed_dps: float | None = None
+    hip_snap_dps: float | None = None
+    speed_loss_pct: float | None = None
     peak_lateral_tilt_deg: float | None = None
     peak_twist_deg: float | None = None
     pelvis_rotation_deg: float | None = None

@@ -18,7 +18,7 @@ from imuhinge.analysis.replay import analyze
 from imuhinge.cli import main
 from imuhinge.coaching.set_summary import SetSummary
 from imuhinge.errors import InputError
-from imuhinge.io import save_recording
+from imuhinge.io import load_recording, save_recording
 from imuhinge.log import training_log as history
 from imuhinge.log.training_log import (
     DuplicateSetError,
@@ -449,8 +449,12 @@ def test_cli_log_and_history(db, tmp_path, capsys):
     assert status == 0, err
     lines = out.splitlines()
     assert lines[0] == f"training log: {db}"
-    assert lines[1].split() == ["date", "(UTC)", "exercise", "load", "reps", "tempo", "depth", "spine"]
+    assert lines[1].split() == [
+        "date", "(UTC)", "exercise", "load", "reps", "tempo", "depth", "spine", "v-loss"
+    ]  # fmt: skip
     assert lines[2].split()[:7] == ["2026-11-20", "18:00", "rdl", "60", "kg", "4", "100%"]
+    speed = analyze(load_recording(first)).summary.speed
+    assert speed is not None and lines[2].split()[-1] == f"{speed.last_loss_pct:.0f}%"
     assert lines[3].startswith("2026-11-23 18:00 rdl")
     assert "rdl: increase to 62.5 kg (+2.5 kg)." in out
     assert mpimg.imread(plot).ndim == 3

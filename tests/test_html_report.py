@@ -112,7 +112,7 @@ def test_target_words_summary_and_measured(flagged, flagged_html):
 
 def test_embedded_figures_are_valid_png(flagged_html):
     imgs = Page(flagged_html).imgs
-    assert len(imgs) == 4
+    assert len(imgs) == 5
     for img in imgs:
         prefix = "data:image/png;base64,"
         assert img["src"].startswith(prefix)

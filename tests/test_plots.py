@@ -195,7 +195,7 @@ def test_overlay_one_curve_per_rep_on_percent_axis(flagged):
 
 def test_dashboard_combines_all_panels(flagged, tmp_path):
     fig = plot_dashboard(flagged)
-    assert len(fig.axes) == 5
+    assert len(fig.axes) == 6
     assert fig.get_suptitle().startswith("rdl")
     img = render(fig, tmp_path)
     assert (img[..., :3] < 0.95).any(axis=2).mean() > 0.1
@@ -273,7 +273,7 @@ def test_cli_plot(recording_files, tmp_path, capsys, kind, ext, axes):
 def test_cli_plot_default_is_dashboard(recording_files, tmp_path, capsys):
     out = tmp_path / "d.png"
     assert run_cli(capsys, "plot", recording_files["set"], "-o", out)[0] == 0
-    assert mpimg.imread(out).shape[:2] == (1200, 1400)
+    assert mpimg.imread(out).shape[:2] == (1500, 1400)
 
 
 @pytest.mark.parametrize(

@@ -153,6 +153,30 @@ def test_live_and_replay_agree(tmp_path):
 
 
 @pytest.mark.slow
+def test_record_a_hip_thrust_with_two_emulated_sensors(tmp_path, capsys):
+    """A hip thrust through real bleak calls: the live view reports every rep with its rising speed and
+    the arching on rep 3, and the replay of the file agrees with the simulator's truth."""
+    out = tmp_path / "thrust.csv"
+    args = ["record", "--simulate", "--speed", str(SPEED), "--exercise", "hip_thrust", "--reps", "5",
+            "--sensors", "upper_back,sacrum", "--arch", "3:20", "--depth-deg", "40", "--seed", "8",
+            "--out", str(out)]  # fmt: skip
+    assert main(args) == 0
+    live_lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("rep ")]
+    assert len(live_lines) == 5
+    assert ["NOT neutral" in line for line in live_lines] == [False, False, True, False, False]
+    assert all("°/s" in line and ", arch " in line for line in live_lines)
+    truth = simulate(SimConfig(exercise=Exercise.HIP_THRUST, reps=5, arched_reps={3: 20.0}, depth_deg=40.0,
+                               sensors=("upper_back", "sacrum"), seed=8)).truth["reps"]  # fmt: skip
+    report = analyze(load_recording(out))
+    assert report.exercise is Exercise.HIP_THRUST and report.rep_count == len(truth) == 5
+    for rep, want in zip(report.reps, truth, strict=True):
+        assert rep.lockout_lumbar_extension_deg == pytest.approx(
+            want["lockout_lumbar_extension_deg"], abs=1.5
+        )
+        assert rep.concentric_mean_speed_dps == pytest.approx(want["concentric_mean_speed_dps"], rel=0.05)
+
+
+@pytest.mark.slow
 def test_a_sensor_that_never_returns_leaves_a_loadable_recording(tmp_path):
     out = tmp_path / "set.csv"
     opts = RecordOptions([SensorTarget("upper_back")], out, Exercise.RDL, "3-1-2", 100.0)

@@ -19,10 +19,20 @@ def test_accelerometer_reads_one_g_at_rest():
         np.testing.assert_allclose(stream.gyr_rads[quiet], 0.0, atol=1e-12)
 
 
+@pytest.mark.parametrize("exercise", [Exercise.RDL, Exercise.HIP_THRUST])
 @pytest.mark.parametrize("placement", ["upper_back", "sacrum"])
-def test_integrated_gyro_reproduces_truth_angle(placement):
+def test_integrated_gyro_reproduces_truth_angle(placement, exercise):
+    """The hip thrust too: lying back on the bench, the segments still turn about their left axis."""
     sim = simulate(
-        SimConfig(reps=3, sensors=(placement,), random_mounting=True, seed=7, sample_rate_hz=200, **CLEAN)
+        SimConfig(
+            exercise=exercise,
+            reps=3,
+            sensors=(placement,),
+            random_mounting=True,
+            seed=7,
+            sample_rate_hz=200,
+            **CLEAN,
+        )
     )
     stream = sim.recording.sensors[placement]
     mount = euler_zxy(*np.radians(sim.truth["mounting_deg"][placement]))
@@ -33,7 +43,7 @@ def test_integrated_gyro_reproduces_truth_angle(placement):
         np.concatenate([[0.0], np.cumsum(0.5 * dt * (gyr_segment[1:, 1] + gyr_segment[:-1, 1]))])
     )
     truth = sim.pelvis_flexion_deg if placement == "sacrum" else sim.trunk_flexion_deg
-    expected = np.interp(stream.time_s, sim.truth_time_s, truth)
+    expected = np.interp(stream.time_s, sim.truth_time_s, truth) - truth[0]
     assert np.max(np.abs(angle - expected)) < 0.05
     np.testing.assert_allclose(gyr_segment[:, [0, 2]], 0.0, atol=1e-9)
 
@@ -49,7 +59,7 @@ def test_mounting_changes_raw_axes_not_truth():
     )
 
 
-@pytest.mark.parametrize("exercise", [Exercise.RDL, Exercise.DEADLIFT])
+@pytest.mark.parametrize("exercise", [Exercise.RDL, Exercise.DEADLIFT, Exercise.HIP_THRUST])
 @pytest.mark.parametrize("tempo", ["3-1-2", "3-2-1", "3-0-2", "2-0-2-0", "3-1-2-1", "31X0", "X"])
 def test_truth_meets_requested_tempo(exercise, tempo):
     sim = simulate(SimConfig(exercise=exercise, reps=4, tempo=tempo, tempo_sd_fraction=0.0, **CLEAN))
@@ -108,3 +118,37 @@ def test_every_exercise_simulates(exercise):
     sim = simulate(SimConfig(exercise=exercise, reps=3, hold_s=10.0))
     assert sim.truth["rep_count"] == 3
     assert sim.truth["exercise"] == exercise.value
+
+
+def test_hip_thrust_lies_back_on_the_bench():
+    """At the lockout both segments lie level (gravity across the back, none along the spine); at the
+    bottom the trunk has turned about the bench's edge and the hips are lower by the lever times the
+    sine of the angle."""
+    sim = simulate(SimConfig(exercise=Exercise.HIP_THRUST, reps=2, sensors=("upper_back", "sacrum"), **CLEAN))
+    rep = sim.truth["reps"][0]
+    stream = sim.recording.sensors["upper_back"]
+    # The default mount: sensor x up the spine, z out of the back (facing the floor when lying back).
+    at_top = np.argmin(np.abs(stream.time_s - (rep["rise_offset_s"] + rep["lower_onset_s"]) / 2))
+    np.testing.assert_allclose(stream.acc_mps2[at_top] / G_MPS2, [0.0, 0.0, -1.0], atol=1e-6)
+    at_bottom = np.argmin(np.abs(stream.time_s - 1.0))
+    depth = np.radians(sim.trunk_flexion_deg[1000])
+    np.testing.assert_allclose(
+        stream.acc_mps2[at_bottom] / G_MPS2, [np.sin(depth), 0.0, -np.cos(depth)], atol=1e-6
+    )
+    assert rep["peak_trunk_flexion_deg"] > 30.0 and rep["lockout_short_deg"] == 0.0
+
+
+def test_fatigue_slows_the_rise_and_the_truth_measures_it():
+    fatigue = 0.03
+    sim = simulate(
+        SimConfig(
+            reps=8, tempo="3-1-X", fatigue_per_rep=fatigue, tempo_sd_fraction=0.0, depth_sd_deg=0.0, **CLEAN
+        )
+    )
+    speeds = np.array([r["concentric_mean_speed_dps"] for r in sim.truth["reps"]])
+    np.testing.assert_allclose(speeds[1:] / speeds[:-1], 1.0 - fatigue, atol=0.005)
+    losses = [r["speed_loss_pct"] for r in sim.truth["reps"]]
+    assert losses[0] == 0.0  # the first rep is the fastest of the first three
+    assert losses[-1] == pytest.approx(100.0 * (1.0 - (1.0 - fatigue) ** 7), abs=0.5)
+    steady = simulate(SimConfig(reps=4, tempo="3-1-X", tempo_sd_fraction=0.0, depth_sd_deg=0.0, **CLEAN))
+    assert np.ptp([r["concentric_mean_speed_dps"] for r in steady.truth["reps"]]) < 0.01

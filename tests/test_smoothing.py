@@ -25,6 +25,17 @@ def test_kernels_keep_a_constant_and_give_it_no_speed():
     assert diff.sum() == pytest.approx(0.0, abs=1e-12)
 
 
+@pytest.mark.parametrize("fs_hz", [13.3, 50.0, 52.0, 100.0, 200.0])
+def test_speed_of_a_steady_turn_is_its_rate(fs_hz):
+    """Speeds are reported (rep speed, hip snap), so the differentiator must read a ramp's own slope."""
+    from imuhinge.signal.smoothing import smooth
+
+    time_s = np.arange(0.0, 3.0, 1.0 / fs_hz)
+    _, speed = smooth(40.0 * time_s + 5.0, fs_hz)
+    inner = slice(len(time_s) // 4, 3 * len(time_s) // 4)  # away from the padded ends
+    np.testing.assert_allclose(speed[inner], 40.0, rtol=1e-9)
+
+
 def test_lowpass_kernel_stops_high_frequencies():
     fs_hz = 200.0
     taps = lowpass_kernel(101, 6.0, fs_hz)

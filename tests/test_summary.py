@@ -106,7 +106,10 @@ def test_json_form_keeps_the_report_keys_and_reads_back():
         "spine_ok_fraction",
         "pattern",
         "drift",
+        "speed",
+        "stop",
     ]
+    assert data["speed"] is None and data["stop"] is None  # hand-made reps have no speed
     assert list(data["phases"]) == ["eccentric", "bottom", "concentric", "top"]
     assert data["phases"]["bottom"] == {
         "mean": 1.0,

@@ -111,9 +111,10 @@ class LiveAnalyzer:
         self.tempo = parse_tempo("X" if exercise.ballistic else tempo)
         self.targets = targets or Targets()
         self.trunk_name = trunk_placement(list(placements))
-        self.trunk = SensorTrack(self.trunk_name, fs_hz)
+        lockout = exercise.lockout_reference
+        self.trunk = SensorTrack(self.trunk_name, fs_hz, lockout_reference=lockout)
         two = "sacrum" in placements and self.trunk_name != "sacrum"
-        self.pelvis = SensorTrack("sacrum", fs_hz, guide=self._guide, out_of_plane=False) if two else None
+        self.pelvis = SensorTrack("sacrum", fs_hz, self._guide, False, lockout) if two else None
         self.alignment: ClockAlignment = same_clock()
         self.alignment_note: str | None = None
         self._next_alignment_s = ALIGN_EVERY_S
@@ -206,6 +207,8 @@ class LiveAnalyzer:
                     break
             ready.append(self._waiting.pop(0))
         if not ready:
+            if final:  # the end of the set: the sacrum's clock from all its data, reps or not
+                self._align(final)
             return [], []
         self._align(final)
         since = ready[0].first_onset_s - REP_MARGIN_S

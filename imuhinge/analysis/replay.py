@@ -116,7 +116,7 @@ class BodyAngles:
         return lumbar_series(self.trunk, self.pelvis, self.alignment)
 
 
-def body_angles(recording: Recording) -> BodyAngles:
+def body_angles(recording: Recording, lockout_reference: bool = False) -> BodyAngles:
     """Calibrate each sensor and compute the segments' angles (offline), the sacrum's clock aligned.
 
     The pelvis takes its standing reference and the sign of its flexion from the trunk. When the
@@ -126,6 +126,8 @@ def body_angles(recording: Recording) -> BodyAngles:
     Parameters
     ----------
     recording : Recording
+    lockout_reference : bool
+        Angles from the set's lockout instead of standing (``Exercise.lockout_reference``).
 
     Returns
     -------
@@ -149,7 +151,7 @@ def body_angles(recording: Recording) -> BodyAngles:
         except AlignmentError as exc:
             # The upper-back analysis stands on its own: keep it, and say why the spine is unmeasured.
             notes.append(f"sacrum sensor not used ({exc}); lumbar flexion not measured")
-    trunk = uniform_angles(trunk_uni, trunk_name)
+    trunk = uniform_angles(trunk_uni, trunk_name, lockout_reference=lockout_reference)
     del trunk_uni
     if pair is None:
         return BodyAngles(trunk, notes=notes)
@@ -159,7 +161,7 @@ def body_angles(recording: Recording) -> BodyAngles:
         alignment.to_pelvis_time(trunk.time_s),
         trunk.flexion_deg,
     )
-    pelvis = uniform_angles(sacrum, "sacrum", out_of_plane=False, guide=guide)
+    pelvis = uniform_angles(sacrum, "sacrum", False, guide, lockout_reference)
     return BodyAngles(trunk, pelvis, sacrum, alignment, notes)
 
 
@@ -212,7 +214,7 @@ def analyze(
         ex.value,
         tempo_obj.notation,
     )
-    body = body_angles(recording)
+    body = body_angles(recording, ex.lockout_reference)
     trunk = body.trunk
     for angles in (trunk, body.pelvis):
         if angles is not None:
@@ -326,11 +328,14 @@ def set_report(
         "tempo": not exercise.ballistic,
         "lumbar_flexion": series.lumbar_flexion_deg is not None,
         "hip_travel": context.hip_travel,
-        "lockout_lean_back": True,
+        "lockout_lean_back": not exercise.lockout_reference,
         "lateral_tilt_and_twist": True,
         "foot_pressure": False,
         "core_bracing": False,
+        "rep_speed": any(r.concentric_mean_speed_dps is not None for r in reps),
     }
+    if exercise.lockout_reference:
+        measured["lockout"] = True
     return SetReport(
         exercise=exercise,
         tempo=tempo,

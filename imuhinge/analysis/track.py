@@ -7,7 +7,10 @@ and the flexion axis (``signal.calibrate``), the standing reference and the sign
 data allow at the time: replay calibrates on the whole recording and runs offline VQF; a track
 calibrates as soon as the samples so far hold a still period and a first hinge (or, without any
 stillness, after ``NO_STILL_FALLBACK_S``), then runs online VQF. Samples that arrive before are kept
-and analysed then, so no rep is lost to calibration.
+and analysed then, so no rep is lost to calibration. A set measured from its lockout (a hip thrust)
+starts still at the bottom: its trunk calibrates once two lockouts have been held still in one
+posture (within ``POSTURE_DEG``), ``AXIS_TRIGGER_DEG`` away from the start, so that a first rep arched
+past the lockout, or stopped short of it, is not taken for the set's lockout.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from imuhinge.body.angles import SagittalFrame, StandingGuide, calibrate_frame
+from imuhinge.body.standing import POSTURE_DEG
 from imuhinge.signal.calibrate import Calibration, axis_samples, longest, sagittal_axis, still_periods
 from imuhinge.signal.orientation import (
     OnlineOrientation,
@@ -63,6 +67,8 @@ class SensorTrack:
         calibrated, None before; the track waits for it.
     out_of_plane : bool
         Also lateral tilt and twist (NaN otherwise: the pelvis needs flexion only).
+    lockout_reference : bool
+        Angles from the set's lockout instead of standing (``Exercise.lockout_reference``).
     """
 
     def __init__(
@@ -71,11 +77,13 @@ class SensorTrack:
         fs_hz: float,
         guide: Callable[[], StandingGuide | None] | None = None,
         out_of_plane: bool = True,
+        lockout_reference: bool = False,
     ):
         self.placement = placement
         self.fs_hz = fs_hz
         self.guide = guide
         self.out_of_plane = out_of_plane
+        self.lockout_reference = lockout_reference
         self.calibration: Calibration | None = None
         self.frame: SagittalFrame | None = None
         self._filler = GridFiller(fs_hz)
@@ -139,7 +147,10 @@ class SensorTrack:
         still = still_periods(g.acc_mps2, g.gyr_rads, self.fs_hz, g.measured & ~g.doubtful)
         best = longest(still)
         duration_s = len(g) / self.fs_hz
-        if not force and (best is None or not _tipped(g, best)) and duration_s < NO_STILL_FALLBACK_S:
+        # A guided segment takes its reference from the trunk's: it only needs to have moved.
+        two_lockouts = self.lockout_reference and self.guide is None
+        ready = best is not None and (_two_lockouts(g, still) if two_lockouts else _tipped(g, best))
+        if not force and not ready and duration_s < NO_STILL_FALLBACK_S:
             return None
         bias = g.gyr_rads[best[0] : best[1]].mean(axis=0) if best else np.zeros(3)
         uni = UniformStream(
@@ -163,7 +174,14 @@ class SensorTrack:
             return None
         guide = None if self.guide is None else self.guide()
         self.frame, self.calibration = calibrate_frame(
-            uni, quat, raw_axis, output_times_s(g.time_s, self.fs_hz), pick, self.placement, guide
+            uni,
+            quat,
+            raw_axis,
+            output_times_s(g.time_s, self.fs_hz),
+            pick,
+            self.placement,
+            guide,
+            self.lockout_reference,
         )
         self._waiting = []
         return self._angles_of(g, quat)
@@ -214,6 +232,18 @@ def _tipped(g: Grid, still: tuple[int, int]) -> bool:
     acc = g.acc_mps2[still[1] :]
     cos = acc @ up0 / (np.linalg.norm(acc, axis=1) * np.linalg.norm(up0) + 1e-12)
     return bool(len(acc) and np.degrees(np.arccos(np.clip(cos.min(), -1.0, 1.0))) > AXIS_TRIGGER_DEG)
+
+
+def _two_lockouts(g: Grid, still: list[tuple[int, int]]) -> bool:
+    """Whether two still periods ``AXIS_TRIGGER_DEG`` away from the first (the bottom the set starts
+    in) lie within ``POSTURE_DEG`` of each other (gravity seen from the sensor)."""
+    ups = np.array([g.acc_mps2[a:b].mean(axis=0) for a, b in still]).reshape(-1, 3)
+    ups /= np.linalg.norm(ups, axis=1, keepdims=True) + 1e-12
+    if not len(ups):
+        return False
+    away = ups[np.degrees(np.arccos(np.clip(ups @ ups[0], -1.0, 1.0))) > AXIS_TRIGGER_DEG]
+    apart_deg = np.degrees(np.arccos(np.clip(away @ away.T, -1.0, 1.0)))
+    return bool(np.any(apart_deg[np.triu_indices(len(away), 1)] <= POSTURE_DEG))
 
 
 def _concat_grids(parts: list[Grid]) -> Grid:

@@ -16,6 +16,7 @@ import numpy as np
 from imuhinge.body.standing import (
     LEANING_FRACTION,
     StandingChoice,
+    choose_lockout,
     choose_standing,
     flexion_lowers,
     top_samples,
@@ -177,11 +178,16 @@ class StandingGuide:
 
 
 def uniform_angles(
-    uni: UniformStream, placement: str, out_of_plane: bool = True, guide: StandingGuide | None = None
+    uni: UniformStream,
+    placement: str,
+    out_of_plane: bool = True,
+    guide: StandingGuide | None = None,
+    lockout_reference: bool = False,
 ) -> SegmentAngles:
     """``segment_angles`` of a sensor stream already on its uniform grid (``resample.to_uniform``).
 
-    ``guide`` (for the pelvis) takes the standing reference and the sign of flexion from the trunk.
+    ``guide`` (for the pelvis) takes the standing reference and the sign of flexion from the trunk;
+    ``lockout_reference``: the set's lockout is the reference, not standing (``calibrate_frame``).
     """
     fs = uni.fs_hz
     quat, bias = uniform_orientation(uni), uni.gyro_bias_rads
@@ -196,7 +202,7 @@ def uniform_angles(
         cal = Calibration(bias, up0, None, [], "none", [f"{placement}: no movement found"])
         tilt_nan, twist_nan = (nan.copy(), nan.copy()) if out_of_plane else (None, None)
         return SegmentAngles(placement, time_s, nan, tilt_nan, twist_nan, filled, quat, cal, fs)
-    frame, cal = calibrate_frame(uni, quat, raw_axis, time_s, pick, placement, guide)
+    frame, cal = calibrate_frame(uni, quat, raw_axis, time_s, pick, placement, guide, lockout_reference)
     flex, tilt, twist = frame.angles_deg(quat, out_of_plane)
     for w in cal.warnings:
         log.info(w)  # the report's notes carry them
@@ -216,6 +222,7 @@ def calibrate_frame(
     pick: slice,
     placement: str,
     guide: StandingGuide | None = None,
+    lockout_reference: bool = False,
 ) -> tuple[SagittalFrame, Calibration]:
     """The standing frame of a segment: its flexion axis signed so that hinging is positive, and its
     upright reference from the still periods that are standing (``standing.choose_standing``), or
@@ -226,6 +233,12 @@ def calibrate_frame(
     may rise or sink as it tips, by where it sits), the hinge is the long way from the posture the
     recording starts in. A guided segment (the pelvis beside a trunk sensor) takes the trunk's sign
     and standing times.
+
+    With ``lockout_reference`` (a hip thrust: the lifter never stands) the reference is the set's
+    lockout: the still periods held in the posture most of the reps' tops share
+    (``standing.choose_lockout``), or those tops themselves. Flexion is the way back from it to the
+    bottom, where the set starts: the lockout is the long way from the posture the recording starts
+    in.
 
     Parameters
     ----------
@@ -262,14 +275,15 @@ def calibrate_frame(
         flip = bool(ok.sum() > 2 and np.corrcoef(flex_pick[ok], trunk[ok])[0, 1] < 0)
     else:
         lowers = None
-        if placement in ABOVE_THE_HIPS:
+        if placement in ABOVE_THE_HIPS and not lockout_reference:
             apart = LEANING_FRACTION * (high - low)
             lowers = flexion_lowers(period_flex, still, quat, uni.acc_mps2, time_s, apart)
         # Without the height to tell, the hinge is the long way from where the recording starts (a
         # set starts standing, still or not).
         start = float(np.nanmedian(flex_pick[: max(int(START_S * uni.fs_hz / (pick.step or 1)), 1)]))
         long_way_down = np.nanmax(flex_pick) - start >= start - np.nanmin(flex_pick)
-        flip = not long_way_down if lowers is None else not lowers
+        # Flexion is the long way from a hinge set's start (standing), the short way from a hip thrust's.
+        flip = not lowers if lowers is not None else long_way_down == lockout_reference
     if flip:
         frame = SagittalFrame(first_ref, -frame.axis, quat_ref)
         flex_pick, period_flex = -flex_pick, -period_flex
@@ -281,6 +295,10 @@ def calibrate_frame(
             for a, b in still
         ]
         choice = StandingChoice([i for i, o in enumerate(overlap) if o > 0.5 * lengths[i]], "")
+    elif lockout_reference:
+        speed_pick = np.gradient(np.nan_to_num(flex_pick), time_s[pick])
+        tops = flex_pick[top_samples(time_s[pick], flex_pick, speed_pick, low, high)]
+        choice = choose_lockout(period_flex, float(np.median(tops)) if len(tops) else None)
     else:
         choice = choose_standing(period_flex, lengths, float(min(low, *period_flex)) if ups else low, high)
     warnings: list[str] = []
@@ -288,25 +306,28 @@ def calibrate_frame(
         chosen = [still[i] for i in choice.periods]
         idx = np.concatenate([np.arange(a, b) for a, b in chosen])
         spans = [(float(time_s[a]), float(time_s[b - 1])) for a, b in chosen]
-        how = _describe(spans)
+        how = _describe(spans, "the lockout held still" if lockout_reference else "standing still")
     else:
         flex_all, _ = frame.flexion_tilt_deg(up_in_sensor(quat))
         speed = np.gradient(np.nan_to_num(flex_all), time_s)
-        idx = np.flatnonzero(top_samples(flex_all, speed, low, high) & finite)
+        idx = np.flatnonzero(top_samples(time_s, flex_all, speed, low, high) & finite)
         spans = []
         how = "the reps' top positions"
-        warnings.append(
-            f"{placement}: no still standing found ({choice.reason or 'none at the standing times'}); "
-            "calibrated to the reps' top positions (stand still for 2 s before the first rep next time)"
-        )
+        if lockout_reference:
+            missing = "no still lockout found"
+            next_time = "hold the lockout still for a moment, a squeeze at the top, next time"
+        else:
+            missing = f"no still standing found ({choice.reason or 'none at the standing times'})"
+            next_time = "stand still for 2 s before the first rep next time"
+        warnings.append(f"{placement}: {missing}; calibrated to the reps' top positions ({next_time})")
     up0 = _mean_unit(up_in_sensor(quat[idx]))
     frame = SagittalFrame(up0, orthogonal_axis(frame.axis, up0), _mean_quat(quat[idx]))
     return frame, Calibration(uni.gyro_bias_rads, frame.up0, frame.axis, spans, how, warnings)
 
 
-def _describe(spans: list[tuple[float, float]]) -> str:
+def _describe(spans: list[tuple[float, float]], posture: str) -> str:
     if len(spans) == 1:
-        return f"standing still at {spans[0][0]:.1f}-{spans[0][1]:.1f} s"
-    return f"standing still at {len(spans)} times ({', '.join(f'{a:.1f}' for a, _ in spans[:4])}" + (
+        return f"{posture} at {spans[0][0]:.1f}-{spans[0][1]:.1f} s"
+    return f"{posture} at {len(spans)} times ({', '.join(f'{a:.1f}' for a, _ in spans[:4])}" + (
         "...)" if len(spans) > 4 else " s)"
     )

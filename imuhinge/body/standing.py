@@ -21,6 +21,7 @@ LEANING_FRACTION = 0.3
 MAX_MOVE_S = 15.0
 POSTURE_DEG = 3.0
 TOP_SPEED_DPS = 5.0
+VISIT_GAP_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -67,12 +68,50 @@ def choose_standing(
     return StandingChoice(sorted(best), "")
 
 
+def choose_lockout(period_flexion_deg: np.ndarray, lockout_deg: float | None) -> StandingChoice:
+    """Pick the still periods held at the set's lockout (a hip thrust, where nobody stands).
+
+    The lockout is the posture the reps' tops share (``top_samples``): a rep arched past it or one
+    that stopped short is a different posture, even when it was held longer.
+
+    Parameters
+    ----------
+    period_flexion_deg : ndarray, shape (K,)
+        Flexion of each still period against any fixed reference (the bottom positive).
+    lockout_deg : float or None
+        The reps' shared top posture on the same reference; None when the reps have no slow top.
+
+    Returns
+    -------
+    StandingChoice
+        The still periods within ``POSTURE_DEG`` of it; none when no still period is.
+    """
+    if lockout_deg is None:
+        return StandingChoice([], "the reps have no slow top")
+    near = np.flatnonzero(np.abs(np.asarray(period_flexion_deg) - lockout_deg) <= POSTURE_DEG)
+    return StandingChoice(near.tolist(), "" if len(near) else "no still period at the reps' lockout")
+
+
 def top_samples(
-    flexion_deg: np.ndarray, speed_dps: np.ndarray, low_deg: float, high_deg: float
+    time_s: np.ndarray, flexion_deg: np.ndarray, speed_dps: np.ndarray, low_deg: float, high_deg: float
 ) -> np.ndarray:
-    """Samples at the reps' tops: slow, and in the least-flexed part of the range."""
+    """Samples at the reps' tops: slow, in the least-flexed part of the range, and in the posture
+    most of the tops share (the ``POSTURE_DEG`` window most visits to the top reach; a visit is a run
+    of such samples, counted once however long it was held): a lean-back at a few lockouts, or a few
+    reps that stop short of the top, do not shift it, even when held longer."""
     rom = max(high_deg - low_deg, 0.0)
-    return (np.abs(speed_dps) < TOP_SPEED_DPS) & (flexion_deg <= low_deg + LEANING_FRACTION * rom)
+    top = (np.abs(speed_dps) < TOP_SPEED_DPS) & (flexion_deg <= low_deg + LEANING_FRACTION * rom)
+    at = np.flatnonzero(top)
+    if not len(at):
+        return top
+    # A moment's wobble above the speed limit does not split a visit in two.
+    visit = np.concatenate([[0], np.cumsum(np.diff(time_s[at]) > VISIT_GAP_S)])
+    order = np.argsort(flexion_deg[at])
+    values = flexion_deg[at][order]
+    weight = np.concatenate([[0.0], np.cumsum((1.0 / np.bincount(visit)[visit])[order])])
+    reach = np.searchsorted(values, values + POSTURE_DEG, side="right")
+    start = float(values[int(np.argmax(weight[reach] - weight[: len(values)]))])
+    return top & (flexion_deg >= start) & (flexion_deg <= start + POSTURE_DEG)
 
 
 def height_change_m(

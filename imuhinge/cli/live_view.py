@@ -65,15 +65,26 @@ def rep_line(rep: Rep, exercise: Exercise, spine_measured: bool) -> str:
         spine = ", spine not measured (one sensor)"
     elif rep.peak_lumbar_flexion_deg is None:
         spine = ", lumbar not measured (no sacrum data)"
+    elif exercise.lockout_reference and rep.lockout_lumbar_extension_deg is not None:
+        spine = f", arch {rep.lockout_lumbar_extension_deg:.0f}°" + ("" if rep.spine_ok else " NOT neutral")
     else:
         spine = f", lumbar {rep.peak_lumbar_flexion_deg:.0f}°" + ("" if rep.spine_ok else " NOT neutral")
-    return f"rep {rep.index}: {tempo} s down/pause/up, depth {depth}{verdict}{spine}{cues}"
+    speed = "" if rep.concentric_mean_speed_dps is None else f", up {rep.concentric_mean_speed_dps:.0f}°/s"
+    if speed and rep.speed_loss_pct is not None:
+        speed += f" ({-rep.speed_loss_pct:+.0f} %)"
+    return f"rep {rep.index}: {tempo} s down/pause/up, depth {depth}{verdict}{speed}{spine}{cues}"
 
 
 def revised_line(rep: Rep, exercise: Exercise) -> str:
     """One line for a rep whose verdict changed once its last pause was known."""
     pause = rep.bottom_s if exercise.floor_start else rep.top_s
-    where = "at the floor" if exercise.floor_start else "at the top"
+    where = (
+        "at the floor"
+        if exercise is Exercise.DEADLIFT
+        else "at the bottom"
+        if exercise.floor_start
+        else "at the top"
+    )
     held = "-" if pause is None else f"{pause:.1f} s"
     verdict = {None: "", True: ", on target", False: ", OFF target"}[rep.tempo_ok]
     cues = f" | {'; '.join(cue_texts(rep.cues, exercise))}" if rep.cues else ""

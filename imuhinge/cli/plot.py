@@ -15,6 +15,7 @@ KINDS = {
     "tempo": "plot_tempo",
     "depth": "plot_depth_spine",
     "overlay": "plot_overlay",
+    "speed": "plot_speed",
 }
 EXAMPLE = """examples:
   imuhinge plot recordings/rdl_8reps_two_sensors.csv -o rdl.png

@@ -19,6 +19,7 @@ EXAMPLE = """examples:
   imuhinge simulate --round 6:20,7:25 --lean-back 8:10 --packet-loss 0.05 --mounting random --out s.csv
   imuhinge simulate --lifter-tempo 2-0-1 --out rushed.csv     (a lifter rushing the 3-1-2 target)
   imuhinge simulate --exercise hinge_hold --reps 3 --hold-s 10-20 --lifter-hold-s 8 --out hold.csv
+  imuhinge simulate --exercise hip_thrust --sensors upper_back,sacrum --arch 4:18 --fatigue 0.03 --out t.csv
 """
 
 
@@ -71,6 +72,13 @@ def add_motion_options(parser: argparse.ArgumentParser, *lifter_tempo_aliases: s
     g.add_argument("--round", default="", metavar="REP:DEG,...", help="lumbar rounding on chosen reps")
     g.add_argument("--lean-back", default="", metavar="REP:DEG,...", help="lean-back at lockout")
     g.add_argument("--partial-after", default="", metavar="REP:DEG,...", help="partial reps")
+    g.add_argument(
+        "--arch", default="", metavar="REP:DEG,...", help="hip thrust: lower back arching at the top"
+    )
+    g.add_argument("--short", default="", metavar="REP:DEG,...", help="hip thrust: lockout short by DEG")
+    g.add_argument(
+        "--fatigue", type=float, default=0.0, metavar="FRACTION", help="rising speed lost per rep (e.g. 0.03)"
+    )
     g.add_argument("--squat", action="store_true", help="knee-dominant (squatting) pattern")
     g.add_argument(
         "--lifter-hold-s", type=float, default=15.0, help="hinge_hold: how long the lifter holds (default 15)"
@@ -104,6 +112,8 @@ def config_from_args(args: argparse.Namespace) -> SimConfig:
         raise InputError(f"--packet-loss: must be in [0, 0.5), got {args.packet_loss}")
     if args.rate_hz < 10 or args.rate_hz > 1000:
         raise InputError(f"--rate-hz: must be between 10 and 1000, got {args.rate_hz}")
+    if not 0.0 <= args.fatigue < 0.2:
+        raise InputError(f"--fatigue: must be in [0, 0.2), got {args.fatigue}")
     parse_tempo(args.target_tempo)
     if args.hold_target is not None:
         parse_hold(args.hold_target)
@@ -121,6 +131,9 @@ def config_from_args(args: argparse.Namespace) -> SimConfig:
         rounded_reps=_rep_values(args.round, "--round", args.reps),
         lean_back_reps=_rep_values(args.lean_back, "--lean-back", args.reps),
         partial_after=_rep_values(args.partial_after, "--partial-after", args.reps),
+        arched_reps=_rep_values(args.arch, "--arch", args.reps),
+        incomplete_reps=_rep_values(args.short, "--short", args.reps),
+        fatigue_per_rep=args.fatigue,
         squat=args.squat,
         hold_s=args.lifter_hold_s,
         side=args.side,

@@ -14,13 +14,16 @@ from imuhinge.model import Phase
 
 
 class CueKind(StrEnum):
-    """What a cue is about; the training log holds the load while tempo, spine or lean-back cues occur."""
+    """What a cue is about; the training log holds the load while tempo, spine, lean-back or lockout
+    cues occur."""
 
     TEMPO = "tempo"
     SPINE = "spine"
     LEAN_BACK = "lean_back"
     DEPTH = "depth"
     PATTERN = "pattern"
+    LOCKOUT = "lockout"
+    SPEED = "speed"
     HOLD = "hold"
 
 
@@ -31,6 +34,7 @@ class Unit(StrEnum):
     DEGREES = "deg"
     METRES = "m"
     REPS = "reps"
+    PERCENT = "%"
 
 
 class CueCode(StrEnum):
@@ -52,6 +56,8 @@ class CueCode(StrEnum):
     ROUNDED_BACK = "rounded_back"
     OVEREXTENDED = "overextended"
     SQUAT_PATTERN = "squat_pattern"
+    INCOMPLETE_LOCKOUT = "incomplete_lockout"
+    SPEED_LOSS = "speed_loss"
     # per set
     SQUATTING_SET = "squatting_set"
     DESCENT_SPED_UP = "descent_sped_up"
@@ -83,6 +89,8 @@ _KIND_AND_UNIT = {
     CueCode.ROUNDED_BACK: (CueKind.SPINE, Unit.DEGREES),
     CueCode.OVEREXTENDED: (CueKind.SPINE, Unit.DEGREES),
     CueCode.SQUAT_PATTERN: (CueKind.PATTERN, Unit.METRES),
+    CueCode.INCOMPLETE_LOCKOUT: (CueKind.LOCKOUT, Unit.DEGREES),
+    CueCode.SPEED_LOSS: (CueKind.SPEED, Unit.PERCENT),
     CueCode.SQUATTING_SET: (CueKind.PATTERN, Unit.REPS),
     CueCode.DESCENT_SPED_UP: (CueKind.TEMPO, Unit.SECONDS),
     CueCode.DEPTH_DROPPED: (CueKind.DEPTH, Unit.DEGREES),
@@ -98,21 +106,24 @@ class Cue:
     ----------
     code : CueCode
     value : float
-        What was measured: a phase's seconds, an angle, the hips' least drop (m), a count of reps, or
-        a change over the set (last reps minus first, negative when it fell).
+        What was measured: a phase's seconds, an angle, the hips' least drop (m), a count of reps, a
+        speed loss (%), or a change over the set (last reps minus first, negative when it fell).
     limit : float or None
         What the value was judged against: the phase's target (or the explosive limit), an angle limit,
         the set's median depth (shallow and deep reps), the set's rep count (``squatting_set``), the
-        change allowed (drift, inconsistent depth); None where a rule, not a number, decided
-        (``squat_pattern``).
+        change allowed (drift, inconsistent depth), the speed loss allowed; None where a rule, not a
+        number, decided (``squat_pattern``).
     phase : Phase or None
         The phase concerned: the phase off target, or where the lower back rounded most.
+    reference_rep : int or None
+        The rep a change is measured from: the fastest of the first reps (``speed_loss``).
     """
 
     code: CueCode
     value: float
     limit: float | None = None
     phase: Phase | None = None
+    reference_rep: int | None = None
 
     @property
     def kind(self) -> CueKind:
@@ -125,17 +136,24 @@ class Cue:
         return self.code.unit
 
     def to_dict(self, decimals: int = 3) -> dict[str, Any]:
-        """The JSON form: ``code``, ``phase``, ``value``, ``limit``, ``units`` (numbers rounded)."""
-        return {
+        """The JSON form: ``code``, ``phase``, ``value``, ``limit``, ``units`` (numbers rounded), and
+        ``reference_rep`` where the cue has one."""
+        data: dict[str, Any] = {
             "code": self.code.value,
             "phase": None if self.phase is None else self.phase.value,
             "value": round(self.value, decimals),
             "limit": None if self.limit is None else round(self.limit, decimals),
             "units": self.unit.value,
         }
+        if self.reference_rep is not None:
+            data["reference_rep"] = self.reference_rep
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Cue:
         """Read back the JSON form."""
         phase = None if data["phase"] is None else Phase(data["phase"])
-        return cls(CueCode(data["code"]), data["value"], data["limit"], phase)
+        reference = data.get("reference_rep")
+        if reference is not None and (not isinstance(reference, int) or isinstance(reference, bool)):
+            raise ValueError(f"reference_rep {reference!r} is not a rep number")
+        return cls(CueCode(data["code"]), data["value"], data["limit"], phase, reference)

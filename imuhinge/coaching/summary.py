@@ -6,7 +6,8 @@ import numpy as np
 
 from imuhinge.body.hips import classify_pattern
 from imuhinge.coaching.cues import Cue, CueCode
-from imuhinge.coaching.set_summary import Drift, PhaseSummary, SetSummary, Stats
+from imuhinge.coaching.set_summary import Drift, PhaseSummary, SetSummary, SpeedSummary, Stats, StopAdvice
+from imuhinge.coaching.speed import SPEED_REFERENCE_REPS, speed_reference
 from imuhinge.model import Exercise, Phase, Rep, Targets, Tempo
 
 DRIFT_REPS = 3  # first and last reps compared for drift; a set needs twice as many
@@ -21,6 +22,29 @@ def _stats(values: list[float]) -> Stats:
     return Stats(mean, sd, least, most)
 
 
+def speed_summary(reps: list[Rep], targets: Targets) -> SpeedSummary | None:
+    """The set's rising speed and its loss (``judge_speed`` first); None without a measured speed."""
+    speeds = [r.concentric_mean_speed_dps for r in reps if r.concentric_mean_speed_dps is not None]
+    reference = speed_reference(reps)
+    if not speeds or reference is None:
+        return None
+    losses = [(r.index, r.speed_loss_pct) for r in reps if r.speed_loss_pct is not None]
+    passed = [i for i, loss in losses if loss > targets.speed_loss_max_pct]
+    return SpeedSummary(
+        mean_dps=_stats(speeds),
+        reference_rep=reference.index,
+        reference_dps=_rounded(reference.concentric_mean_speed_dps),
+        last_loss_pct=round(losses[-1][1], 3),
+        max_loss_pct=round(max(loss for _, loss in losses), 3),
+        threshold_pct=targets.speed_loss_max_pct,
+        passed_at_rep=passed[0] if passed else None,
+    )
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
 def _fraction(verdicts: list[bool | None]) -> float | None:
     """Share of True among the verdicts given (None when none was)."""
     given = [v for v in verdicts if v is not None]
@@ -32,6 +56,62 @@ def _change(first: list[float | None], last: list[float | None]) -> float | None
     a = [v for v in first if v is not None]
     b = [v for v in last if v is not None]
     return float(np.mean(b) - np.mean(a)) if a and b else None
+
+
+def stop_advice(reps: list[Rep], exercise: Exercise, tempo: Tempo, targets: Targets) -> StopAdvice | None:
+    """When the set should have ended, if the signs agree (``judge_speed`` first).
+
+    The reps from the first one past the speed-loss threshold on (after the first reps) are the late
+    reps. A second sign must show in them against the first reps: a descent faster by more than the
+    tempo tolerance (when the lowering has a target), or a lower back that moved more by more than
+    half its limit (flexion in a hinge, extension at the top of a hip thrust; two sensors).
+
+    Parameters
+    ----------
+    reps : list of Rep
+    exercise : Exercise
+    tempo : Tempo
+    targets : Targets
+
+    Returns
+    -------
+    StopAdvice or None
+    """
+    reference = speed_reference(reps)
+    slow = [
+        k
+        for k, r in enumerate(reps)
+        if k >= SPEED_REFERENCE_REPS
+        and r.speed_loss_pct is not None
+        and r.speed_loss_pct > targets.speed_loss_max_pct
+    ]
+    if reference is None or not slow:
+        return None
+    first, late = reps[:SPEED_REFERENCE_REPS], reps[slow[0] :]
+    descent = None
+    if tempo.eccentric_s is not None:
+        descent = _change([r.eccentric_s for r in first], [r.eccentric_s for r in late])
+    if exercise.lockout_reference:
+        lumbar = _change(
+            [r.lockout_lumbar_extension_deg for r in first], [r.lockout_lumbar_extension_deg for r in late]
+        )
+        lumbar_limit = targets.lumbar_extension_max_deg
+    else:
+        lumbar = _change(
+            [r.peak_lumbar_flexion_deg for r in first], [r.peak_lumbar_flexion_deg for r in late]
+        )
+        lumbar_limit = targets.lumbar_flexion_max_deg
+    descent_sign = descent is not None and descent < -targets.tempo_tolerance_s
+    lumbar_sign = lumbar is not None and lumbar > lumbar_limit / 2
+    if not (descent_sign or lumbar_sign):
+        return None
+    return StopAdvice(
+        after_rep=reps[slow[0] - 1].index,
+        reference_rep=reference.index,
+        speed_loss_pct=round(max(r.speed_loss_pct or 0.0 for r in late), 3),
+        descent_change_s=_rounded(descent) if descent_sign else None,
+        lumbar_change_deg=_rounded(lumbar) if lumbar_sign else None,
+    )
 
 
 def _phase_summary(reps: list[Rep], tempo: Tempo, phase: Phase) -> PhaseSummary:
@@ -109,5 +189,7 @@ def summarize(
         drift=drift,
         cadence_reps_per_min=cadence,
         hold_s=_stats([r.bottom_s for r in reps if r.bottom_s is not None]) if exercise.hold else None,
+        speed=speed_summary(reps, targets),
+        stop=stop_advice(reps, exercise, tempo, targets),
     )
     return summary, cues

@@ -9,6 +9,7 @@ from __future__ import annotations
 from statistics import median
 
 from imuhinge.coaching.cues import Cue, CueCode
+from imuhinge.coaching.speed import judge_speed
 from imuhinge.model import Exercise, Phase, Rep, Targets, Tempo
 
 NO_PAUSE_S = 0.3  # a prescribed pause held for less than this was no pause at all
@@ -97,16 +98,25 @@ def _depth_cues(depth_deg: float | None, median_deg: float, targets: Targets) ->
     return []
 
 
-def _form_cues(rep: Rep, targets: Targets) -> list[Cue]:
-    """Lean-back at lockout, the lower back (two sensors) and the hips' pattern; sets ``spine_ok``."""
+def _form_cues(rep: Rep, exercise: Exercise, targets: Targets) -> list[Cue]:
+    """Lean-back or an incomplete lockout, the lower back (two sensors) and the hips' pattern; sets
+    ``spine_ok``.
+
+    A set measured from its own lockout (hip thrust) is judged on how far short of it each rep stops,
+    and its lower back only on arching at the top (``Rep.lockout_lumbar_extension_deg``, against the
+    bottom of the rep): flexion against the lockout is no fault there.
+    """
     cues = []
     lean = rep.lockout_extension_deg
     if lean is not None and lean > targets.lockout_lean_back_max_deg:
         cues.append(Cue(CueCode.LEAN_BACK, lean, targets.lockout_lean_back_max_deg))
+    short = rep.lockout_short_deg
+    if short is not None and short > targets.lockout_short_max_deg:
+        cues.append(Cue(CueCode.INCOMPLETE_LOCKOUT, short, targets.lockout_short_max_deg))
     lumbar = rep.peak_lumbar_flexion_deg
     if lumbar is not None:
         extension = rep.lockout_lumbar_extension_deg
-        rounded = lumbar > targets.lumbar_flexion_max_deg
+        rounded = not exercise.lockout_reference and lumbar > targets.lumbar_flexion_max_deg
         overextended = extension is not None and extension > targets.lumbar_extension_max_deg
         rep.spine_ok = not (rounded or overextended)
         if rounded:
@@ -120,7 +130,7 @@ def _form_cues(rep: Rep, targets: Targets) -> list[Cue]:
 
 
 def judge_reps(reps: list[Rep], exercise: Exercise, tempo: Tempo, targets: Targets) -> None:
-    """Fill each rep's phase verdicts, ``tempo_ok``, ``spine_ok`` and cues in place.
+    """Fill each rep's phase verdicts, ``tempo_ok``, ``spine_ok``, speed loss and cues in place.
 
     Parameters
     ----------
@@ -132,6 +142,7 @@ def judge_reps(reps: list[Rep], exercise: Exercise, tempo: Tempo, targets: Targe
     """
     depths = [r.peak_trunk_flexion_deg for r in reps if r.peak_trunk_flexion_deg is not None]
     median_deg = median(depths) if depths else 0.0
+    speed_cues = judge_speed(reps, targets)
     for rep in reps:
         cues: list[Cue] = []
         if exercise.hold:
@@ -145,7 +156,9 @@ def judge_reps(reps: list[Rep], exercise: Exercise, tempo: Tempo, targets: Targe
             rep.tempo_ok = all(judged) if judged else None
         if len(depths) >= DEPTH_REFERENCE_REPS:
             cues += _depth_cues(rep.peak_trunk_flexion_deg, median_deg, targets)
-        rep.cues = cues + _form_cues(rep, targets)
+        rep.cues = cues + _form_cues(rep, exercise, targets)
+        if rep.index in speed_cues:
+            rep.cues.append(speed_cues[rep.index])
 
 
 def rep_flagged(rep: Rep) -> bool:

@@ -111,6 +111,10 @@ def _check_summary(summary: dict[str, Any]) -> None:
     _require(depth is None or isinstance(depth, dict), "depth_deg is not an object")
     if depth:
         _optional_number(depth.get("mean"), "mean depth")
+    speed = summary.get("speed")
+    _require(speed is None or isinstance(speed, dict), "speed is not an object")
+    if speed:
+        _optional_number(speed.get("last_loss_pct"), "speed loss")
 
 
 def _check_rep(rep: object, number: int, target: dict[str, Any]) -> None:

@@ -52,8 +52,8 @@ HEAVY_LOAD_KG = 100.0
 HEAVY_STEP_FRACTION = 0.05
 REDUCE_FRACTION = 0.10
 MAX_REASONS = 3
-# cues that keep the load where it is
-HOLDING_KINDS = (CueKind.TEMPO, CueKind.SPINE, CueKind.LEAN_BACK, CueKind.HOLD)
+# Cues that keep the load where it is (a speed loss does not: it is how a hard set ends).
+HOLDING_KINDS = (CueKind.TEMPO, CueKind.SPINE, CueKind.LEAN_BACK, CueKind.HOLD, CueKind.LOCKOUT)
 SCHEMA = """
 CREATE TABLE schema_version (version INTEGER NOT NULL);
 CREATE TABLE sets (
@@ -666,16 +666,20 @@ def _percent(value: float | None) -> str:
 
 
 def format_sessions(sets: Sequence[LoggedSet]) -> str:
-    """The logged sets as a text table (dates in UTC; spine ``n/m`` = not measured, one sensor)."""
+    """The logged sets as a text table (dates in UTC; spine ``n/m`` = not measured, one sensor; speed
+    loss of the set's last rep against the fastest of its first reps, ``-`` when not measured)."""
     lines = [
         f"{'date (UTC)':<16} {'exercise':<17} {'load':>8} {'reps':>4} {'tempo':>6} {'depth':>6} {'spine':>6}"
+        f" {'v-loss':>6}"
     ]
     for s in sets:
         load = "-" if s.load_kg is None else f"{s.load_kg:g} kg"
         depth = "-" if s.depth_mean_deg is None else f"{s.depth_mean_deg:.0f}°"
         spine = _percent(s.spine_ok_fraction) if s.measured.get("lumbar_flexion") else "n/m"
+        speed = s.summary.speed
+        loss = "-" if speed is None or speed.last_loss_pct is None else f"{speed.last_loss_pct:.0f}%"
         lines.append(
             f"{s.date:%Y-%m-%d %H:%M} {s.exercise:<17} {load:>8} {s.rep_count:>4} "
-            f"{_percent(s.tempo_ok_fraction):>6} {depth:>6} {spine:>6}"
+            f"{_percent(s.tempo_ok_fraction):>6} {depth:>6} {spine:>6} {loss:>6}"
         )
     return "\n".join(lines)

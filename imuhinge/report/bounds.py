@@ -1,10 +1,10 @@
 """Physical bounds of a reported rep: results no body can produce are never given as results.
 
 A lower back flexes or extends by a few tens of degrees, never beyond 90; the hips of a hinge or a
-squat move by tens of centimetres, never a metre; a trunk turns at most half a turn; a phase lasts a
-finite, non-negative time. A rep beyond these bounds comes from data that is not what it claims to
-be (a sensor on the wrong segment, values that are not accelerations), and the set is refused
-instead of reported.
+squat move by tens of centimetres, never a metre; a trunk turns at most half a turn, and slower than a
+gyroscope's range (2000 °/s); a phase lasts a finite, non-negative time. A rep beyond these bounds
+comes from data that is not what it claims to be (a sensor on the wrong segment, values that are not
+accelerations), and the set is refused instead of reported.
 """
 
 from __future__ import annotations
@@ -28,6 +28,10 @@ LIMITS = {
     "peak_lateral_tilt_deg": ("lateral tilt", 180.0, "°"),
     "peak_twist_deg": ("twist", 180.0, "°"),
     "pelvis_rotation_deg": ("pelvis rotation", 180.0, "°"),
+    "lockout_short_deg": ("distance from the lockout", 180.0, "°"),
+    "concentric_mean_speed_dps": ("rising speed", 2000.0, "°/s"),
+    "concentric_peak_speed_dps": ("rising speed", 2000.0, "°/s"),
+    "hip_snap_dps": ("hip snap", 2000.0, "°/s"),
 }
 DURATIONS = ("eccentric_s", "bottom_s", "concentric_s", "top_s")
 

@@ -19,11 +19,12 @@ from imuhinge.report.plots import (
     figure_to_png,
     plot_depth_spine,
     plot_overlay,
+    plot_speed,
     plot_tempo,
     plot_timeline,
 )
 from imuhinge.report.rep_table import rep_rows
-from imuhinge.report.wording import cue_texts, describe_target
+from imuhinge.report.wording import cue_texts, describe_target, speed_text, stop_text
 
 # What each ``SetReport.measured`` key means, in words, when measured and when not.
 MEASURED_WORDS = {
@@ -37,7 +38,12 @@ MEASURED_WORDS = {
         "Lower-back (lumbar) flexion: needs a second sensor on the sacrum; with one sensor the lumbar "
         "spine is not observable, so neutral spine was not judged.",
     ),
-    "lockout_lean_back": ("Lean-back at lockout (trunk extension past standing)", "Lean-back at lockout."),
+    "lockout_lean_back": (
+        "Lean-back at lockout (trunk extension past standing)",
+        "Lean-back at lockout: a set measured from its own lockout has no standing to lean back from.",
+    ),
+    "lockout": ("How far each rep stopped short of the set's lockout", "Lockout."),
+    "rep_speed": ("Rising speed of every rep and its loss over the set", "Rising speed."),
     "lateral_tilt_and_twist": ("Lateral tilt and twist (balance, asymmetry)", "Lateral tilt and twist."),
     "foot_pressure": (
         "Foot pressure",
@@ -45,7 +51,7 @@ MEASURED_WORDS = {
     ),
     "core_bracing": ("Core bracing", "Core bracing: back-worn IMUs cannot see it."),
 }
-COLUMNS = (
+COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("index", "rep", "{}"),
     ("eccentric_s", "down s", "{:.2f}"),
     ("bottom_s", "bottom s", "{:.2f}"),
@@ -54,7 +60,14 @@ COLUMNS = (
     ("peak_trunk_flexion_deg", "depth °", "{:.1f}"),
     ("peak_lumbar_flexion_deg", "lumbar °", "{:.1f}"),
     ("lockout_extension_deg", "lean-back °", "{:.1f}"),
+    ("concentric_mean_speed_dps", "speed up °/s", "{:.0f}"),
+    ("speed_loss_pct", "speed loss %", "{:.0f}"),
 )
+# Measured from the set's lockout (hip thrust): arching at the top and the lockout's shortfall instead.
+LOCKOUT_COLUMNS = {
+    "peak_lumbar_flexion_deg": ("lockout_lumbar_extension_deg", "arch °", "{:.1f}"),
+    "lockout_extension_deg": ("lockout_short_deg", "short of lockout °", "{:.1f}"),
+}
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
 table { border-collapse: collapse; margin: 1em 0; }
@@ -85,13 +98,16 @@ def _img(fig: Figure, alt: str) -> str:
 
 
 def _rep_table(report: SetReport) -> str:
-    head = "".join(f"<th>{escape(label)}</th>" for _, label, _ in COLUMNS)
+    columns = COLUMNS
+    if report.exercise.lockout_reference:
+        columns = tuple(LOCKOUT_COLUMNS.get(column[0], column) for column in COLUMNS)
+    head = "".join(f"<th>{escape(label)}</th>" for _, label, _ in columns)
     lines = [
         f'<table class="reps"><thead><tr>{head}<th>tempo</th><th>spine</th><th class="cues">cues</th>'
         "</tr></thead><tbody>"
     ]
     for rep, row in zip(report.reps, rep_rows(report), strict=True):
-        cells = "".join(f"<td>{_cell(row[key], fmt)}</td>" for key, _, fmt in COLUMNS)
+        cells = "".join(f"<td>{_cell(row[key], fmt)}</td>" for key, _, fmt in columns)
         cues = "<br>".join(escape(c) for c in cue_texts(rep.cues, report.exercise))
         cls = ' class="flagged"' if rep_flagged(rep) else ""
         lines.append(
@@ -112,7 +128,13 @@ def _summary(report: SetReport) -> str:
     if s.spine_ok_fraction is not None:
         items.append(f"neutral spine in {100 * s.spine_ok_fraction:.0f}% of reps")
     items.append(f"time under tension {s.time_under_tension_s:.1f} s")
-    return "<p>" + escape(", ".join(items)) + ".</p>"
+    lines = [", ".join(items) + "."]
+    if s.speed is not None:
+        lines.append(speed_text(s.speed) + ".")
+    if s.stop is not None:
+        stop = stop_text(s.stop, report.exercise)
+        lines.append(stop[0].upper() + stop[1:] + ".")
+    return "".join(f"<p>{escape(line)}</p>" for line in lines)
 
 
 def _list(title: str, items: list[str], tag: str = "h2") -> str:
@@ -157,6 +179,8 @@ def _figures(report: SetReport) -> str:
             "<h2>All reps overlaid</h2>",
             _img(plot_overlay(report), "trunk angle against percent of rep"),
         ]
+        if report.summary.speed is not None:
+            parts += ["<h2>Speed per rep</h2>", _img(plot_speed(report), "rising speed per rep and its loss")]
     return "\n".join(parts)
 
 

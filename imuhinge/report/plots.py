@@ -5,7 +5,8 @@ headless with the Agg, SVG or PDF canvas chosen by ``save_figure`` from the file
 
 Every artist a test or a reader may want to find carries a ``gid``: ``phase-<phase>-<rep>`` for the
 shaded phase spans, ``rep-label-<rep>`` for rep numbers, ``flag-<rep>`` for the red outline of a
-flagged rep, ``trunk`` and ``lumbar`` for the angle lines.
+flagged rep, ``trunk`` and ``lumbar`` for the angle lines, ``speed-<rep>`` for a rep's speed bar and
+``speed-threshold`` for the speed the loss threshold allows.
 """
 
 from __future__ import annotations
@@ -141,6 +142,8 @@ def draw_timeline(ax: Axes, report: SetReport) -> None:
             label="lumbar flexion",
             gid="lumbar",
         )
+    if report.lumbar_flexion_deg is not None and not report.exercise.lockout_reference:
+        # A hip thrust's lower back is judged on arching against the bottom of each rep, not on a line.
         ax.axhline(
             report.targets.lumbar_flexion_max_deg,
             color=LUMBAR_COLOR,
@@ -151,7 +154,9 @@ def draw_timeline(ax: Axes, report: SetReport) -> None:
     ax.axhline(0.0, color="0.5", lw=0.8)
     ax.set_xlim(float(time_s[0]), float(time_s[-1]))
     ax.set_xlabel("time (s)")
-    ax.set_ylabel("flexion angle (°)")
+    ax.set_ylabel(
+        "angle from the set's lockout (°)" if report.exercise.lockout_reference else "flexion angle (°)"
+    )
     handles, _ = ax.get_legend_handles_labels()
     handles += _phase_legend_handles()
     if any(rep_flagged(r) for r in report.reps):
@@ -287,12 +292,12 @@ def draw_spine(ax: Axes, report: SetReport) -> None:
     report : SetReport
     """
     _require_reps(report, "the spine")
-    ax.set_title("lower back (lumbar) flexion", fontsize=10)
+    arching = report.exercise.lockout_reference
+    ax.set_title("lower back arching at the top" if arching else "lower back (lumbar) flexion", fontsize=10)
     ax.set_xlabel("rep")
     idx = [r.index for r in report.reps]
-    if not report.measured.get("lumbar_flexion") or all(
-        r.peak_lumbar_flexion_deg is None for r in report.reps
-    ):
+    values = [r.lockout_lumbar_extension_deg if arching else r.peak_lumbar_flexion_deg for r in report.reps]
+    if not report.measured.get("lumbar_flexion") or all(v is None for v in values):
         ax.set_xticks([])
         ax.set_yticks([])
         ax.text(
@@ -307,19 +312,67 @@ def draw_spine(ax: Axes, report: SetReport) -> None:
             gid="lumbar-not-measured",
         )
         return
-    limit_deg = report.targets.lumbar_flexion_max_deg
-    lumbar_deg = [
-        np.nan if r.peak_lumbar_flexion_deg is None else r.peak_lumbar_flexion_deg for r in report.reps
-    ]
+    targets = report.targets
+    limit_deg = targets.lumbar_extension_max_deg if arching else targets.lumbar_flexion_max_deg
+    lumbar_deg = [np.nan if v is None else v for v in values]
     colors = [FLAG_COLOR if r.spine_ok is False else LUMBAR_COLOR for r in report.reps]
     ax.bar(idx, lumbar_deg, color=colors, gid="lumbar-peaks")
     ax.set_xticks(idx)
     ax.axhline(limit_deg, color="black", ls="--", lw=1, label=f"limit {limit_deg:g}°")
-    ax.set_ylabel("peak lumbar flexion (°)")
+    ax.set_ylabel("extension since the bottom (°)" if arching else "peak lumbar flexion (°)")
     ax.set_ylim(
         min(0.0, float(np.nanmin(lumbar_deg))) - 1, max(float(np.nanmax(lumbar_deg)), limit_deg) * 1.2
     )
     ax.legend(loc="upper right", fontsize=7, framealpha=0.9)
+
+
+def draw_speed(ax: Axes, report: SetReport) -> None:
+    """Mean rising speed per rep, the rep losses are measured from, and the speed the loss threshold
+    allows; reps that lost more in red, each bar labelled with its loss.
+
+    Parameters
+    ----------
+    ax : Axes
+    report : SetReport
+    """
+    _require_reps(report, "the speed")
+    ax.set_title("rising speed and speed loss", fontsize=10)
+    ax.set_xlabel("rep")
+    speed = report.summary.speed
+    if speed is None or speed.reference_dps is None:
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.text(0.5, 0.5, "speed not measured", transform=ax.transAxes, ha="center", va="center", color="0.3")
+        return
+    threshold = speed.threshold_pct
+    for rep in report.reps:
+        if rep.concentric_mean_speed_dps is None:
+            continue
+        slow = rep.speed_loss_pct is not None and rep.speed_loss_pct > threshold
+        ax.bar(
+            rep.index,
+            rep.concentric_mean_speed_dps,
+            color=FLAG_COLOR if slow else PHASE_COLORS[Phase.CONCENTRIC],
+            edgecolor="black" if rep.index == speed.reference_rep else "none",
+            lw=1.5,
+            gid=f"speed-{rep.index}",
+        )
+        if rep.speed_loss_pct is not None and rep.index != speed.reference_rep:
+            loss = f"{-rep.speed_loss_pct:+.0f}%"
+            ax.text(rep.index, rep.concentric_mean_speed_dps, loss, ha="center", va="bottom", fontsize=7)
+    allowed = speed.reference_dps * (1.0 - threshold / 100.0)
+    ax.axhline(
+        allowed,
+        color="black",
+        ls="--",
+        lw=1,
+        label=f"{threshold:g} % slower than rep {speed.reference_rep}",
+        gid="speed-threshold",
+    )
+    ax.set_xticks([r.index for r in report.reps])
+    ax.set_ylabel("mean speed up (°/s)")
+    ax.set_ylim(0, speed.reference_dps * 1.3)
+    ax.legend(loc="lower left", fontsize=7, framealpha=0.9)
 
 
 def draw_overlay(ax: Axes, report: SetReport) -> None:
@@ -439,6 +492,27 @@ def plot_depth_spine(report: SetReport) -> Figure:
     return fig
 
 
+def plot_speed(report: SetReport) -> Figure:
+    """Rising speed per rep and its loss from the fastest of the first reps.
+
+    Parameters
+    ----------
+    report : SetReport
+
+    Returns
+    -------
+    Figure
+
+    Raises
+    ------
+    AnalysisError
+        When the set has no full reps.
+    """
+    fig = _figure(8, 4)
+    draw_speed(fig.add_subplot(), report)
+    return fig
+
+
 def plot_overlay(report: SetReport) -> Figure:
     """Trunk flexion of all reps, time-normalised to % of rep.
 
@@ -461,7 +535,7 @@ def plot_overlay(report: SetReport) -> Figure:
 
 
 def plot_dashboard(report: SetReport) -> Figure:
-    """Timeline, tempo, overlay, depth and spine in one figure.
+    """Timeline, tempo, overlay, depth, spine and speed in one figure.
 
     Parameters
     ----------
@@ -477,13 +551,14 @@ def plot_dashboard(report: SetReport) -> Figure:
         When the set has no full reps.
     """
     _require_reps(report, "the dashboard")
-    fig = _figure(14, 12)
-    grid = fig.add_gridspec(3, 2, height_ratios=[1.1, 1.0, 0.9])
+    fig = _figure(14, 15)
+    grid = fig.add_gridspec(4, 2, height_ratios=[1.1, 1.0, 0.9, 0.9])
     draw_timeline(fig.add_subplot(grid[0, :]), report)
     draw_tempo(fig.add_subplot(grid[1, 0]), report)
     draw_overlay(fig.add_subplot(grid[1, 1]), report)
     draw_depth(fig.add_subplot(grid[2, 0]), report)
     draw_spine(fig.add_subplot(grid[2, 1]), report)
+    draw_speed(fig.add_subplot(grid[3, :]), report)
     fig.suptitle(_title(report), fontsize=12, parse_math=False)
     return fig
 

@@ -31,6 +31,11 @@ REP_KEYS = (
     "pelvis_rotation_deg",
     "tempo_ok",
     "spine_ok",
+    "lockout_short_deg",
+    "concentric_mean_speed_dps",
+    "concentric_peak_speed_dps",
+    "hip_snap_dps",
+    "speed_loss_pct",
 )
 
 

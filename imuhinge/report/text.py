@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from imuhinge.model import SetReport
-from imuhinge.report.wording import cue_texts, describe_target
+from imuhinge.report.wording import cue_texts, describe_target, speed_text, spine_unmeasured_text, stop_text
 
 
 def _s(value: float | None) -> str:
@@ -12,6 +12,10 @@ def _s(value: float | None) -> str:
 
 def _deg(value: float | None) -> str:
     return "   - " if value is None else f"{value:5.1f}"
+
+
+def _pct(value: float | None) -> str:
+    return "   -" if value is None else f"{value:4.0f}"
 
 
 def _ok(value: bool | None) -> str:
@@ -30,15 +34,26 @@ def format_report(report: SetReport, title: str | None = None) -> str:
     target = describe_target(report.exercise, report.tempo, report.targets)
     lines.append(f"target  {target} (tolerance ±{report.targets.tempo_tolerance_s:g} s)")
     if not report.measured.get("lumbar_flexion"):
-        lines.append("spine   lumbar flexion needs a second sensor on the sacrum: not measured in this set")
+        lines.append(f"spine   {spine_unmeasured_text(report.exercise)}")
     lines.append("")
-    lines.append(" rep   down  bottom    up    top  depth° lumbar° lean°  tempo spine  cues")
+    # Measured from the set's lockout (hip thrust): the lower back's arching and the lockout's
+    # shortfall take the places of lumbar flexion and lean-back.
+    lockout = report.exercise.lockout_reference
+    spine_head, top_head = ("  arch°", "short°") if lockout else ("lumbar°", " lean°")
+    lines.append(
+        f" rep   down  bottom    up    top  depth° {spine_head} {top_head}  tempo spine °/s up loss%  cues"
+    )
     for r in report.reps:
+        spine, top = (
+            (r.lockout_lumbar_extension_deg, r.lockout_short_deg)
+            if lockout
+            else (r.peak_lumbar_flexion_deg, r.lockout_extension_deg)
+        )
         lines.append(
             f"{r.index:4d}  {_s(r.eccentric_s)}  {_s(r.bottom_s)}  {_s(r.concentric_s)}  {_s(r.top_s)}"
-            f"  {_deg(r.peak_trunk_flexion_deg)}  {_deg(r.peak_lumbar_flexion_deg)}"
-            f"  {_deg(r.lockout_extension_deg)}  {_ok(r.tempo_ok):>5} {_ok(r.spine_ok):>5}  "
-            + "; ".join(cue_texts(r.cues, report.exercise))
+            f"  {_deg(r.peak_trunk_flexion_deg)}  {_deg(spine)}  {_deg(top)}"
+            f"  {_ok(r.tempo_ok):>5} {_ok(r.spine_ok):>5}  {_deg(r.concentric_mean_speed_dps)}  "
+            f"{_pct(r.speed_loss_pct)}  " + "; ".join(cue_texts(r.cues, report.exercise))
         )
     s = report.summary
     lines.append("")
@@ -59,8 +74,12 @@ def format_report(report: SetReport, title: str | None = None) -> str:
             "pattern (hinge or squat) not measured: the sacrum sensor's unknown distance from the hip "
             "joint leaves the hips' drop too uncertain"
         )
+    if s.speed is not None:
+        lines.append(speed_text(s.speed))
     for cue in cue_texts(report.cues, report.exercise):
         lines.append(f"set: {cue}")
+    if s.stop is not None:
+        lines.append(f"set: {stop_text(s.stop, report.exercise)}")
     for r in report.reps:
         for a, b in r.data_gaps_s:
             lines.append(

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from imuhinge.coaching.cues import Cue, CueCode
+from imuhinge.coaching.set_summary import SpeedSummary, StopAdvice
 from imuhinge.model import Exercise, Phase, Targets, Tempo
 
 
@@ -100,7 +101,7 @@ def _tempo_text(cue: Cue, exercise: Exercise) -> str:
     if cue.code is CueCode.NOT_EXPLOSIVE:
         return f"not explosive: {value:.1f} s {PHASE_WORDS[phase].tempo}, target under {limit:g} s"
     if phase.is_pause and cue.code in _PAUSE_HEADS:
-        bottom = "at the floor" if exercise.floor_start else "at the bottom"
+        bottom = "at the floor" if exercise is Exercise.DEADLIFT else "at the bottom"
         place = "at the top" if phase is Phase.TOP else bottom
         return f"{_PAUSE_HEADS[cue.code].format(place=place)}: {value:.1f} s, target {limit:g} s"
     if (phase, cue.code) in _MOVEMENT_HEADS:
@@ -141,8 +142,21 @@ def cue_text(cue: Cue, exercise: Exercise) -> str:
         case CueCode.ROUNDED_BACK:
             during = "rep" if cue.phase is None else PHASE_WORDS[cue.phase].movement
             return f"rounded lower back: lumbar flexion {value:.0f}° (limit {limit:g}°) during the {during}"
+        case CueCode.OVEREXTENDED if exercise.lockout_reference:
+            return (
+                f"lower back arching at the top: {value:.0f}° more extended than at the bottom "
+                f"(limit {limit:g}°); push the hips up with the glutes, ribs down"
+            )
         case CueCode.OVEREXTENDED:
             return f"overextended lockout: lower back {value:.0f}° past neutral (limit {limit:g}°)"
+        case CueCode.INCOMPLETE_LOCKOUT:
+            return (
+                f"incomplete lockout: {value:.0f}° short of the set's lockout (limit {limit:g}°); "
+                "drive the hips all the way up"
+            )
+        case CueCode.SPEED_LOSS:
+            since = "" if cue.reference_rep is None else f" since rep {cue.reference_rep}"
+            return f"speed down {value:.0f} %{since}: form usually goes next"
         case CueCode.SQUAT_PATTERN:
             return (
                 f"knee-dominant (squatting) pattern: hips dropped at least {100 * value:.0f} cm; "
@@ -160,6 +174,51 @@ def cue_text(cue: Cue, exercise: Exercise) -> str:
         case CueCode.INCONSISTENT_DEPTH:
             return f"inconsistent depth: reps vary by ±{value:.0f}°"
     raise ValueError(f"no wording for cue code {cue.code!r}")
+
+
+def spine_unmeasured_text(exercise: Exercise) -> str:
+    """Why the lower back was not judged in a set with one sensor."""
+    what = "lower-back arching" if exercise.lockout_reference else "lumbar flexion"
+    return f"{what} needs a second sensor on the sacrum: not measured in this set"
+
+
+def speed_text(speed: SpeedSummary) -> str:
+    """The set's rising speed and its loss in one line: ``speed up 48 °/s on average; ...``."""
+    head = f"speed up {speed.mean_dps.mean:.0f} °/s on average"
+    if speed.reference_rep is None or speed.reference_dps is None or speed.last_loss_pct is None:
+        return head
+    passed = (
+        f", past {speed.threshold_pct:g} % from rep {speed.passed_at_rep}"
+        if speed.passed_at_rep is not None
+        else f" (cue beyond {speed.threshold_pct:g} %)"
+    )
+    return (
+        f"{head}; fastest of the first reps: rep {speed.reference_rep} at {speed.reference_dps:.0f} °/s; "
+        f"speed loss {speed.last_loss_pct:.0f} % by the last rep{passed}"
+    )
+
+
+def stop_text(stop: StopAdvice, exercise: Exercise) -> str:
+    """When the set should have ended, with the signs that agree: ``stop after rep 6: ...``.
+
+    Parameters
+    ----------
+    stop : StopAdvice
+    exercise : Exercise
+        Names the lower back's fault (rounding in a hinge, arching at the top of a hip thrust).
+
+    Returns
+    -------
+    str
+    """
+    signs = [f"the reps slowed by up to {stop.speed_loss_pct:.0f} % against rep {stop.reference_rep}"]
+    if stop.descent_change_s is not None:
+        signs.append(f"the descent sped up by {abs(stop.descent_change_s):.1f} s")
+    if stop.lumbar_change_deg is not None:
+        fault = "arched" if exercise.lockout_reference else "rounded"
+        signs.append(f"the lower back {fault} {stop.lumbar_change_deg:.0f}° more than in the first reps")
+    listed = ", ".join(signs[:-1]) + " and " + signs[-1]
+    return f"stop after rep {stop.after_rep} next time: from rep {stop.after_rep + 1} {listed}"
 
 
 def cue_texts(cues: Iterable[Cue], exercise: Exercise) -> list[str]:

@@ -1,4 +1,10 @@
-"""Per-rep metrics from phase boundaries and the angle time series."""
+"""Per-rep metrics from phase boundaries and the angle time series.
+
+For a set measured from its own lockout (a hip thrust) the lockout is judged instead of a lean-back
+past standing: how far each rep's top stopped short of the set's lockout (the pelvis with a sacrum
+sensor: the hips), and how far the lower back extended at the top against its shape at the bottom
+the rise started from (the movement should be at the hips, the back keeping its shape).
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,11 @@ import numpy as np
 from imuhinge.body.angles import AngleSeries
 from imuhinge.model import Exercise, Rep
 from imuhinge.reps.segment import RepBounds
+from imuhinge.reps.speed import concentric_speeds_dps, hip_snap_dps
 
 LOCKOUT_WINDOW_S = 1.5
 DEEP_FRACTION = 0.75
+BOTTOM_WINDOW_S = 0.2  # before the rise: the lower back's shape at the bottom
 
 
 def _signed_peak(x: np.ndarray) -> float | None:
@@ -78,7 +86,9 @@ def build_reps(bounds: list[RepBounds], exercise: Exercise, series: AngleSeries)
             top_s=measured(rise[1], top_s),
             peak_time_s=b.extreme_time_s,
             peak_trunk_flexion_deg=_peak_deg(flex[rep_win], series.time_s[rep_win], series),
-            lockout_extension_deg=max(0.0, float(-np.fmin.reduce(flex[lock]))),
+            lockout_extension_deg=None
+            if exercise.lockout_reference
+            else max(0.0, float(-np.fmin.reduce(flex[lock]))),
             peak_lateral_tilt_deg=_signed_peak(series.lateral_tilt_deg[rep_win]),
             peak_twist_deg=_signed_peak(series.twist_deg[rep_win]),
             data_gaps_s=[(a, z) for a, z in series.unmeasured_s if a < end and z > start],
@@ -86,17 +96,33 @@ def build_reps(bounds: list[RepBounds], exercise: Exercise, series: AngleSeries)
         if exercise.hold and bottom_s is not None:
             hold = series.window(lower[1], rise[0])
             rep.hold_stability_deg = float(np.nanstd(flex[hold]))
+        rep.concentric_mean_speed_dps, rep.concentric_peak_speed_dps = concentric_speeds_dps(rep, series)
+        if exercise.ballistic:
+            rep.hip_snap_dps = hip_snap_dps(rep, series)
         lumbar = series.lumbar_flexion_deg
+        bottom_lumbar = None
+        if exercise.lockout_reference:
+            hips = flex if lumbar is None else flex - lumbar  # the pelvis where there is a sacrum sensor
+            least = np.fmin.reduce(hips[lock])
+            if np.isfinite(least) and not series.unmeasured(rise[1], lower[0]):
+                rep.lockout_short_deg = max(0.0, float(least))
+            if lumbar is not None:
+                before = lumbar[series.window(rise[0] - BOTTOM_WINDOW_S, rise[0])]
+                bottom_lumbar = float(np.mean(before)) if np.isfinite(before).all() else None
         if lumbar is not None:
-            _lumbar_metrics(rep, lumbar[rep_win], lumbar[lock], series.time_s[rep_win])
+            _lumbar_metrics(rep, lumbar[rep_win], lumbar[lock], series.time_s[rep_win], bottom_lumbar)
         reps.append(rep)
     return reps
 
 
-def _lumbar_metrics(rep: Rep, during: np.ndarray, lockout: np.ndarray, time_s: np.ndarray) -> None:
+def _lumbar_metrics(
+    rep: Rep, during: np.ndarray, lockout: np.ndarray, time_s: np.ndarray, bottom_deg: float | None
+) -> None:
     """Peak lumbar flexion (and its phase) and lockout extension, unless the sacrum was in a gap.
 
-    ``np.fmax``/``np.fmin`` skip NaN and give NaN only when the whole window is NaN.
+    Lockout extension is past the reference, or past ``bottom_deg`` (the lower back's flexion at the
+    bottom of the rep) when given. ``np.fmax``/``np.fmin`` skip NaN and give NaN only when the whole
+    window is NaN.
     """
     peak = np.fmax.reduce(during)
     if not np.isfinite(peak):
@@ -104,8 +130,9 @@ def _lumbar_metrics(rep: Rep, during: np.ndarray, lockout: np.ndarray, time_s: n
     rep.peak_lumbar_flexion_deg = float(peak)
     rep.lumbar_peak_phase = _phase_at(rep, float(time_s[np.argmax(during == peak)]))
     least = np.fmin.reduce(lockout)
-    if np.isfinite(least):
-        rep.lockout_lumbar_extension_deg = max(0.0, float(-least))
+    neutral = 0.0 if bottom_deg is None else bottom_deg
+    if np.isfinite(least) and np.isfinite(neutral):
+        rep.lockout_lumbar_extension_deg = max(0.0, neutral - float(least))
 
 
 def _phase_at(rep: Rep, t: float) -> str:

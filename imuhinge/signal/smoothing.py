@@ -42,7 +42,10 @@ def kernels(fs_hz: float, cutoff_hz: float = CUTOFF_HZ) -> tuple[np.ndarray, np.
     half = max(round(HALF_WIDTH_S * fs_hz), 2)
     low = lowpass_kernel(2 * half + 1, min(cutoff_hz, 0.45 * fs_hz), fs_hz)
     diff = np.convolve(low, np.array([1.0, 0.0, -1.0]) * fs_hz / 2.0)[1:-1]
-    return low, diff
+    # Trimmed to the low-pass's length, the differentiator reads a steady turn a few percent fast:
+    # scaled, it reads the turn's own rate (speeds are reported, not only compared with each other).
+    offset_s = (np.arange(len(diff)) - half) / fs_hz
+    return low, diff / float(-(diff * offset_s).sum())
 
 
 class StreamSmoother:

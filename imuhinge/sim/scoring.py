@@ -2,7 +2,9 @@
 
 Used by the benchmarks and the tests on simulated and stress sets; the truth is a list of rep dicts
 with ``start_s``/``end_s``, phase durations (``eccentric_s``...), ``peak_trunk_flexion_deg`` and,
-where known, ``peak_lumbar_flexion_deg``, ``rounded``, ``hip_drop_m``.
+where known, ``peak_lumbar_flexion_deg``, ``rounded``, ``hip_drop_m``, the rise's speeds
+(``concentric_mean_speed_dps``, ``concentric_peak_speed_dps``) and, for a hip thrust,
+``lockout_short_deg`` and ``lockout_lumbar_extension_deg`` (arching at the top).
 """
 
 from __future__ import annotations
@@ -17,6 +19,11 @@ from imuhinge.model import Rep, SetReport, Tempo
 
 ROUNDED_MIN_DEG = 15.0
 NEUTRAL_MAX_DEG = 5.0
+# A hip thrust's arching at the top is flagged from this much on, and never up to NEUTRAL_MAX_DEG; a
+# lockout short by this much is flagged, and never one short by up to FULL_LOCKOUT_MAX_DEG.
+ARCHED_MIN_DEG = 15.0
+SHORT_MIN_DEG = 7.0
+FULL_LOCKOUT_MAX_DEG = 2.0
 
 
 @dataclass
@@ -38,6 +45,16 @@ class SetScore:
     neutral_reps: int = 0
     neutral_flagged: int = 0
     lumbar_unmeasured: int = 0
+    speed_errors_pct: list[float] = field(default_factory=list)
+    peak_speed_errors_pct: list[float] = field(default_factory=list)
+    arched_reps: int = 0
+    arched_flagged: int = 0
+    flat_reps: int = 0
+    flat_flagged: int = 0
+    short_reps: int = 0
+    short_flagged: int = 0
+    full_reps: int = 0
+    full_flagged: int = 0
     pattern_counts: dict[str, int] = field(default_factory=dict)
     set_pattern: str | None = None
     details: list[dict[str, Any]] = field(default_factory=list)
@@ -61,8 +78,41 @@ def match_reps(truth: list[dict[str, Any]], reps: list[Rep]) -> list[tuple[int, 
     return pairs
 
 
-def _rounded_cue(rep: Rep) -> bool:
-    return any(c.code is CueCode.ROUNDED_BACK for c in rep.cues)
+def _span(truth: dict[str, Any], movement: str) -> tuple[float, float]:
+    """Onset and offset of a true rep's ``lower`` or ``rise``: a pair in stress truth, two keys in
+    the simulator's (``lower_onset_s``, ``lower_offset_s``)."""
+    if movement in truth:
+        onset, offset = truth[movement]
+        return onset, offset
+    return truth[f"{movement}_onset_s"], truth[f"{movement}_offset_s"]
+
+
+def _has(rep: Rep, code: CueCode) -> bool:
+    return any(c.code is code for c in rep.cues)
+
+
+def _percent_error(got: float | None, want: float | None) -> float | None:
+    return None if got is None or want is None else 100.0 * abs(got / want - 1.0)
+
+
+def _score_lockout(score: SetScore, truth: dict[str, Any], rep: Rep, two_sensors: bool) -> None:
+    """A hip thrust's arching (two sensors) and lockout against their truth."""
+    short = truth["lockout_short_deg"]
+    if short >= SHORT_MIN_DEG:
+        score.short_reps += 1
+        score.short_flagged += _has(rep, CueCode.INCOMPLETE_LOCKOUT)
+    elif short <= FULL_LOCKOUT_MAX_DEG:
+        score.full_reps += 1
+        score.full_flagged += _has(rep, CueCode.INCOMPLETE_LOCKOUT)
+    if not two_sensors:
+        return
+    arch = truth["lockout_lumbar_extension_deg"]
+    if arch >= ARCHED_MIN_DEG:
+        score.arched_reps += 1
+        score.arched_flagged += _has(rep, CueCode.OVEREXTENDED)
+    elif arch <= NEUTRAL_MAX_DEG:
+        score.flat_reps += 1
+        score.flat_flagged += _has(rep, CueCode.OVEREXTENDED)
 
 
 def score_set(report: SetReport, truth: dict[str, Any]) -> SetScore:
@@ -96,8 +146,8 @@ def score_set(report: SetReport, truth: dict[str, Any]) -> SetScore:
                 score.phase_errors_s.append(abs(got - want))
                 detail[phase] = got - want
         for (want_on, want_off), got_pair in (
-            (t["lower"], (r.lower_onset_s, r.lower_offset_s)),
-            (t["rise"], (r.rise_onset_s, r.rise_offset_s)),
+            (_span(t, "lower"), (r.lower_onset_s, r.lower_offset_s)),
+            (_span(t, "rise"), (r.rise_onset_s, r.rise_offset_s)),
         ):
             for want_b, got_b in zip((want_on, want_off), got_pair, strict=True):
                 near_gap = any(a - 0.2 < got_b < b + 0.2 for a, b in r.data_gaps_s)
@@ -106,14 +156,25 @@ def score_set(report: SetReport, truth: dict[str, Any]) -> SetScore:
         if r.peak_trunk_flexion_deg is not None:
             score.peak_errors_deg.append(abs(r.peak_trunk_flexion_deg - t["peak_trunk_flexion_deg"]))
             detail["peak"] = r.peak_trunk_flexion_deg - t["peak_trunk_flexion_deg"]
+        for errors, key in (
+            (score.speed_errors_pct, "concentric_mean_speed_dps"),
+            (score.peak_speed_errors_pct, "concentric_peak_speed_dps"),
+        ):
+            error = _percent_error(getattr(r, key), t.get(key))
+            if error is not None:
+                errors.append(error)
+        two_sensors = "sacrum" in report.sensors
+        if report.exercise.lockout_reference:
+            _score_lockout(score, t, r, two_sensors)
         lumbar = t.get("peak_lumbar_flexion_deg")
-        if lumbar is not None and "sacrum" in report.sensors:
+        if lumbar is not None and two_sensors:
             if r.peak_lumbar_flexion_deg is None:
                 score.lumbar_unmeasured += 1
             else:
                 score.lumbar_errors_deg.append(abs(r.peak_lumbar_flexion_deg - lumbar))
                 detail["lumbar"] = r.peak_lumbar_flexion_deg - lumbar
-            flagged = _rounded_cue(r)
+        if lumbar is not None and two_sensors and not report.exercise.lockout_reference:
+            flagged = _has(r, CueCode.ROUNDED_BACK)
             if lumbar >= ROUNDED_MIN_DEG:
                 score.rounded_reps += 1
                 score.rounded_flagged += flagged

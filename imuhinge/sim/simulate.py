@@ -37,6 +37,7 @@ DEFAULT_DEPTH_DEG = {
     Exercise.SINGLE_LEG_RDL: 75.0,
     Exercise.KETTLEBELL_SWING: 60.0,
     Exercise.HINGE_HOLD: 70.0,
+    Exercise.HIP_THRUST: 35.0,
 }
 SQUAT_DEPTH_DEG = 40.0
 EXPLOSIVE_S = {"eccentric": 0.8, "concentric": 0.6}
@@ -46,8 +47,18 @@ LEVER_M = {"upper_back": np.array([-0.12, 0.0, 0.45]), "sacrum": np.array([-0.10
 # A clip-on sensor lying flat on the back: x up the spine, y to the left, z out of the back.
 DEFAULT_MOUNT_DEG = (0.0, 0.0, -90.0)
 HIP_HEIGHT_M = 0.95
+# Hip thrust: the upper back rests on the bench's edge (the pivot the trunk turns about as the hips rise),
+# given from the hip joint in the trunk frame; the lockout lies the segments flat (pitched back 90 deg).
+BENCH_PIVOT_M = np.array([-0.12, 0.0, 0.55])
+BENCH_HEIGHT_M = 0.40
+LOCKOUT_PITCH_DEG = -90.0
+# Of a lower back arching at the top: the trunk's overshoot past the lockout (the pelvis stops short by
+# the rest).
+ARCH_TRUNK_SHARE = 0.5
 _ONSET_FRACTION = 0.0593  # where a minimum-jerk speed profile crosses 5 % of its peak
 SHARP_PAUSE_S = 0.3  # pauses shorter than this are planned as continuous reversals
+SPEED_REFERENCE_REPS = 3  # speed loss is from the fastest of the set's first three reps (docs/method.md)
+SPEED_MIDDLE = (0.1, 0.9)  # a rise's mean speed is over this part of its rotation (docs/method.md)
 
 
 @dataclass
@@ -56,9 +67,15 @@ class SimConfig:
 
     ``tempo`` is what the simulated lifter does; ``target_tempo`` is the prescription written into the
     recording's metadata, the one ``analyze`` judges against. Rep numbers in ``rounded_reps``,
-    ``lean_back_reps`` and ``partial_after`` are 1-based. Mounting rotations are Z-X-Y Euler angles
-    in degrees from the sensor frame to the segment frame; without one, ``random_mounting`` draws a
-    random rotation, else the sensor sits flat on the back.
+    ``lean_back_reps``, ``partial_after``, ``arched_reps`` and ``incomplete_reps`` are 1-based. Mounting
+    rotations are Z-X-Y Euler angles in degrees from the sensor frame to the segment frame; without
+    one, ``random_mounting`` draws a random rotation, else the sensor sits flat on the back.
+
+    A hip thrust starts with the hips down and the upper back on the bench; ``arched_reps`` extend the
+    lower back at the top by that many degrees (the trunk tips past the lockout by half of it, the
+    pelvis stops short by the other half), ``incomplete_reps`` stop short of the lockout. A fatiguing
+    set slows the rising movement by ``fatigue_per_rep`` (a fraction) each rep; ``eccentric_drift_s``
+    changes the lowering from the first rep to the last (negative: it speeds up).
     """
 
     exercise: Exercise = Exercise.RDL
@@ -72,6 +89,10 @@ class SimConfig:
     rounded_reps: dict[int, float] = field(default_factory=dict)
     lean_back_reps: dict[int, float] = field(default_factory=dict)
     partial_after: dict[int, float] = field(default_factory=dict)
+    arched_reps: dict[int, float] = field(default_factory=dict)
+    incomplete_reps: dict[int, float] = field(default_factory=dict)
+    fatigue_per_rep: float = 0.0
+    eccentric_drift_s: float = 0.0
     squat: bool = False
     hold_s: float = 15.0
     side: str = "right"
@@ -140,6 +161,7 @@ class _Motion:
     walk: Channel
     bounce: Channel
     heading_rad: float
+    bench: bool = False
 
 
 Phases = tuple[float, float, float, float]
@@ -159,15 +181,18 @@ def _phase_seconds(cfg: SimConfig, rng: np.random.Generator) -> list[Phases]:
             vals[1] = cfg.hold_s
         base = vals
     out = []
-    for _ in range(cfg.reps):
+    for k in range(cfg.reps):
         jitter = 1.0 + cfg.tempo_sd_fraction * rng.standard_normal(4)
         e, b, c, t = (float(x * j) for x, j in zip(base, jitter, strict=True))
+        e += cfg.eccentric_drift_s * k / max(cfg.reps - 1, 1)
+        c /= (1.0 - cfg.fatigue_per_rep) ** k
         out.append((e, b, c, t))
     return out
 
 
-def _plan(cfg: SimConfig, rng: np.random.Generator) -> list[_Movement]:
-    """The sequence of flexion movements, with the durations the phase rules should measure."""
+def _plan(cfg: SimConfig, rng: np.random.Generator) -> tuple[list[_Movement], tuple[float, float]]:
+    """The sequence of flexion movements, with the durations the phase rules should measure, and the
+    trunk and pelvis flexion the set starts in."""
     ex = cfg.exercise
     depth = cfg.depth_deg or (SQUAT_DEPTH_DEG if cfg.squat else DEFAULT_DEPTH_DEG[ex])
     phases = _phase_seconds(cfg, rng)
@@ -179,22 +204,31 @@ def _plan(cfg: SimConfig, rng: np.random.Generator) -> list[_Movement]:
         rounding = cfg.rounded_reps.get(rep, 0.0)
         return amp * neutral - np.sign(amp) * rounding
 
+    start = (0.0, 0.0)
     if ex.floor_start:
         # The back rounds at the floor: the lowering before rep k leaves the pelvis behind by the
         # rounding of rep k, and rep k's rise takes it back.
         floor = depths[0]
         rounding = cfg.rounded_reps.get(1, 0.0)
-        moves.append(_Movement(None, "setup", floor, 2.0, 1.5, floor * neutral - rounding, 2.0, 1.5))
+        if ex.lockout_reference:  # the hip thrust starts with the hips down
+            start = (floor, floor * neutral - rounding)
+        else:
+            moves.append(_Movement(None, "setup", floor, 2.0, 1.5, floor * neutral - rounding, 2.0, 1.5))
         for k, (ecc, bot, con, top) in enumerate(phases, start=1):
-            lean = cfg.lean_back_reps.get(k, 0.0)
-            moves.append(_Movement(k, "rise", -floor - lean, con, top, -floor * neutral + rounding, con, top))
+            arch, short = cfg.arched_reps.get(k, 0.0), cfg.incomplete_reps.get(k, 0.0)
+            over = cfg.lean_back_reps.get(k, 0.0) + ARCH_TRUNK_SHARE * arch - short  # trunk past lockout
+            pelvis_top = short * neutral + (1.0 - ARCH_TRUNK_SHARE) * arch  # pelvis short of it
+            pelvis_rise = -floor * neutral + rounding + pelvis_top
+            moves.append(_Movement(k, "rise", -floor - over, con, top, pelvis_rise, con, top))
             last = k == cfg.reps
             nxt = depths[k - 1] if last else depths[k]
             rounding = 0.0 if last else cfg.rounded_reps.get(k + 1, 0.0)
             pause = 1.5 if last else bot
-            moves.append(_Movement(k, "lower", nxt + lean, ecc, pause, nxt * neutral - rounding, ecc, pause))
+            pelvis_lower = nxt * neutral - rounding - pelvis_top
+            moves.append(_Movement(k, "lower", nxt + over, ecc, pause, pelvis_lower, ecc, pause))
             floor = nxt
-        moves.append(_Movement(None, "standup", -floor, 2.0, 0.0, -floor * neutral, 2.0, None))
+        if not ex.lockout_reference:
+            moves.append(_Movement(None, "standup", -floor, 2.0, 0.0, -floor * neutral, 2.0, None))
     else:
         for k, (ecc, bot, con, top) in enumerate(phases, start=1):
             d = depths[k - 1]
@@ -233,7 +267,7 @@ def _plan(cfg: SimConfig, rng: np.random.Generator) -> list[_Movement]:
         if prev.target_pause_s is not None:
             lead = _ONSET_FRACTION * (prev.duration_s + mv.duration_s)
             prev.pause_after_s = max(prev.target_pause_s - lead, 0.0)
-    return moves
+    return moves, start
 
 
 def _place(moves: list[_Movement], t0_s: float) -> float:
@@ -245,8 +279,8 @@ def _place(moves: list[_Movement], t0_s: float) -> float:
     return moves[-1].start_s + moves[-1].duration_s
 
 
-def _trunk_channel(moves: list[_Movement]) -> Channel:
-    ch = Channel()
+def _trunk_channel(moves: list[_Movement], start_deg: float = 0.0) -> Channel:
+    ch = Channel(start_deg)
     for mv in moves:
         ch.step(mv.start_s, mv.duration_s, mv.amplitude_deg, mv.shape)
     return ch
@@ -278,12 +312,12 @@ def _deepest_angle(mv: _Movement, angle: np.ndarray, t: np.ndarray) -> float:
     return float(angle[i])
 
 
-def _refine(moves: list[_Movement], t0_s: float, iterations: int = 12) -> None:
+def _refine(moves: list[_Movement], t0_s: float, start_deg: float, iterations: int = 12) -> None:
     """Adjust durations and pauses until the phase rules measure the requested seconds."""
     for _ in range(iterations):
         end = _place(moves, t0_s)
         t = np.arange(t0_s - 1.0, end + 2.0, 1.0 / TRUTH_RATE_HZ)
-        angle, speed, _ = _trunk_channel(moves).evaluate(t)
+        angle, speed, _ = _trunk_channel(moves, start_deg).evaluate(t)
         bounds = _measure_movements(moves, t, angle, speed)
         for j, (mv, b) in enumerate(zip(moves, bounds, strict=True)):
             if b is None:
@@ -299,12 +333,13 @@ def _refine(moves: list[_Movement], t0_s: float, iterations: int = 12) -> None:
 def _build_motion(
     cfg: SimConfig,
     moves: list[_Movement],
+    start: tuple[float, float],
     t_start_s: float,
     rng: np.random.Generator,
     t_end_s: float,
 ) -> _Motion:
-    trunk = _trunk_channel(moves)
-    pelvis, tilt, twist = Channel(), Channel(), Channel()
+    trunk = _trunk_channel(moves, start[0])
+    pelvis, tilt, twist = Channel(start[1]), Channel(), Channel()
     hip_back, hip_drop, walk, bounce = Channel(), Channel(), Channel(), Channel()
     back_m_per_deg = (0.08 / SQUAT_DEPTH_DEG) if cfg.squat else 0.22 / 70.0
     drop_m_per_deg = (0.35 / SQUAT_DEPTH_DEG) if cfg.squat else 0.04 / 70.0
@@ -337,6 +372,7 @@ def _build_motion(
         walk,
         bounce,
         float(rng.uniform(-np.pi, np.pi)),
+        cfg.exercise.lockout_reference,
     )
 
 
@@ -356,10 +392,11 @@ def _gait(
     bounce.oscillations.append(Oscillation(t0, t1, step_hz, 0.02, 0.0))
 
 
-def _segment_state(motion: _Motion, placement: str, t: np.ndarray):
-    """Rotation matrices, world angular rate (rad/s) and world position of a sensor at times t."""
-    flex = motion.pelvis if placement == "sacrum" else motion.trunk
+def _rotation(motion: _Motion, flex: Channel, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rotation matrices (segment -> world) and world angular rate (rad/s) of a segment at times t."""
     th, dth, _ = flex.evaluate(t)
+    if motion.bench:
+        th = th + LOCKOUT_PITCH_DEG
     ph, dph, _ = motion.tilt.evaluate(t)
     ps, dps, _ = motion.twist.evaluate(t)
     th, dth, ph, dph = np.radians(th), np.radians(dth), np.radians(ph), np.radians(dph)
@@ -368,13 +405,25 @@ def _segment_state(motion: _Motion, placement: str, t: np.ndarray):
     rot = rz @ rx @ ry
     ex, ey, ez = np.eye(3)
     omega = dps[:, None] * ez + dph[:, None] * (rz @ ex) + dth[:, None] * (rz @ rx @ ey)
+    return rot, omega
+
+
+def _segment_state(motion: _Motion, placement: str, t: np.ndarray):
+    """Rotation matrices, world angular rate (rad/s) and world position of a sensor at times t."""
+    rot, omega = _rotation(motion, motion.pelvis if placement == "sacrum" else motion.trunk, t)
+    if motion.bench:
+        # The trunk turns about the bench's edge, and the hips hang from it.
+        trunk_rot = _rotation(motion, motion.trunk, t)[0] if placement == "sacrum" else rot
+        pos = np.array([0.0, 0.0, BENCH_HEIGHT_M]) - trunk_rot @ BENCH_PIVOT_M + rot @ LEVER_M[placement]
+        return rot, omega, pos
     back, _, _ = motion.hip_back.evaluate(t)
     drop, _, _ = motion.hip_drop.evaluate(t)
     walk, _, _ = motion.walk.evaluate(t)
     bob, _, _ = motion.bounce.evaluate(t)
     h = motion.heading_rad
     forward0 = np.array([np.cos(h), np.sin(h), 0.0])
-    body_forward = rz @ ex
+    heading = np.radians(motion.twist.evaluate(t)[0]) + h
+    body_forward = np.stack([np.cos(heading), np.sin(heading), np.zeros(len(t))], -1)
     hip = walk[:, None] * forward0 - back[:, None] * body_forward
     hip[:, 2] += HIP_HEIGHT_M - drop + bob
     pos = hip + rot @ LEVER_M[placement]
@@ -441,6 +490,7 @@ def _truth(
     trunk: np.ndarray,
     speed: np.ndarray,
     pelvis: np.ndarray,
+    pelvis_speed: np.ndarray,
     hip_drop_m: np.ndarray,
 ) -> tuple[list[dict], list[dict]]:
     bounds = _measure_movements(moves, t, trunk, speed)
@@ -450,6 +500,9 @@ def _truth(
     for mv, b in zip(moves, bounds, strict=True):
         if mv.rep is not None and b is not None:
             by_rep.setdefault(mv.rep, {})[mv.kind] = b
+    # A rise that never came near the top (or a lowering that never came near the bottom) is no rep by
+    # the phase rule's zones.
+    by_rep = {k: movements for k, movements in by_rep.items() if len(movements) == 2}
     part_moves = [(m, b) for m, b in zip(moves, bounds, strict=True) if m.kind.startswith("partial")]
     for (_, b1), (_, b2) in zip(part_moves[::2], part_moves[1::2], strict=True):
         i0, i1 = np.searchsorted(t, [b1[0], b2[1]])
@@ -482,6 +535,8 @@ def _truth(
         lock = slice(lock_lo, max(lock_hi, lock_lo + 1))
         extreme = np.argmin(trunk[seg]) if cfg.exercise.floor_start else np.argmax(trunk[seg])
         peak_deg = float(trunk[seg].max())
+        up_lo, up_hi = np.searchsorted(t, rise)
+        up = slice(up_lo, up_hi + 1)
         if peak_deg < MIN_DEPTH_DEG:
             partials.append(
                 {
@@ -511,10 +566,33 @@ def _truth(
                 "lockout_lumbar_extension_deg": round(max(0.0, float(-lumbar[lock].min())), 3),
                 "lumbar_rounding_deg": cfg.rounded_reps.get(k, 0.0),
                 "hip_drop_m": round(float(np.diff(np.interp(low, t, hip_drop_m))[0]), 4),
+                "concentric_mean_speed_dps": round(_middle_speed_dps(t[up], trunk[up]), 3),
+                "concentric_peak_speed_dps": round(float(np.max(-speed[up])), 3),
+                "hip_snap_dps": round(float(np.max(-pelvis_speed[up])), 3),
             }
         )
+        if cfg.exercise.lockout_reference:
+            # Measured from the set's lockout: how far the top stopped short of it (on the pelvis when
+            # there is a sacrum sensor), and the lower back's extension at the top against its shape
+            # at the bottom the rise started from.
+            driving = pelvis if "sacrum" in cfg.sensors else trunk
+            reps[-1]["lockout_short_deg"] = round(max(0.0, float(driving[lock].min())), 3)
+            reps[-1]["lockout_lumbar_extension_deg"] = round(
+                max(0.0, float(lumbar[up_lo] - lumbar[lock].min())), 3
+            )
+    means = [r["concentric_mean_speed_dps"] for r in reps]
+    best = max(means[:SPEED_REFERENCE_REPS], default=0.0)
+    for r in reps:
+        r["speed_loss_pct"] = round(100.0 * (1.0 - r["concentric_mean_speed_dps"] / best), 3)
     partials.sort(key=lambda p: p["start_s"])
     return reps, partials
+
+
+def _middle_speed_dps(time_s: np.ndarray, angle_deg: np.ndarray) -> float:
+    """Mean speed of a (noise-free, monotonic) rising movement over the middle of its rotation."""
+    levels = [angle_deg[0] - f * (angle_deg[0] - angle_deg[-1]) for f in SPEED_MIDDLE]
+    at_s = np.interp(levels, angle_deg[::-1], time_s[::-1])
+    return float((levels[0] - levels[1]) / (at_s[1] - at_s[0]))
 
 
 def simulate(cfg: SimConfig | None = None) -> SimulatedSet:
@@ -539,18 +617,18 @@ def simulate(cfg: SimConfig | None = None) -> SimulatedSet:
     if cfg.reps < 1:
         raise ValueError("reps must be at least 1")
     rng = np.random.default_rng(cfg.seed)
-    moves = _plan(cfg, rng)
+    moves, start = _plan(cfg, rng)
     t0 = cfg.walk_in_s + cfg.quiet_before_s
-    _refine(moves, t0)
+    _refine(moves, t0, start[0])
     end_moves = _place(moves, t0)
     duration = end_moves + cfg.quiet_after_s + cfg.walk_out_s
-    motion = _build_motion(cfg, moves, t0, rng, duration)
+    motion = _build_motion(cfg, moves, start, t0, rng, duration)
 
     t = np.arange(0.0, duration, 1.0 / TRUTH_RATE_HZ)
     trunk, trunk_speed, _ = motion.trunk.evaluate(t)
-    pelvis, _, _ = motion.pelvis.evaluate(t)
+    pelvis, pelvis_speed, _ = motion.pelvis.evaluate(t)
     hip_drop, _, _ = motion.hip_drop.evaluate(t)
-    reps, partials = _truth(cfg, moves, t, trunk, trunk_speed, pelvis, hip_drop)
+    reps, partials = _truth(cfg, moves, t, trunk, trunk_speed, pelvis, pelvis_speed, hip_drop)
 
     streams, mounts = {}, {}
     for placement in cfg.sensors:

@@ -6,7 +6,9 @@ is built apart from it and from the analyser, to find what they do not show:
 - a different body: the hip joint centre moves back and down on its own path, the pelvis turns about
   it, the lumbar joint sits above it on the pelvis and the trunk turns about that; sensors sit on
   lever arms drawn at random (sacrum 4-20 cm from the hip joint in any direction, upper back 30-60 cm
-  up the spine, behind or in front of it), mounted in any orientation, with soft-tissue wobble;
+  up the spine, behind or in front of it), mounted in any orientation, with soft-tissue wobble; in a
+  hip thrust the body lies back on a bench whose edge, under the upper back, is the point the trunk
+  turns about, and the hips hang from the trunk;
 - different motion: cycloidal moves with a random time warp (the peak speed early or late), postural
   sway, balance sway on one leg, partial dips next to reps, fidgets, side bends and rotations with
   some forward tilt, recordings that start seconds or a fraction of a second before the first rep;
@@ -45,6 +47,7 @@ CATEGORIES = (
     "seated",
     "hold",
     "jitter",
+    "hip_thrust",
 )
 TWO = ("upper_back", "sacrum")
 
@@ -125,13 +128,15 @@ class Geometry:
     sacrum_m: np.ndarray
     hip_height_m: float
     gravity_mps2: float
+    bench_pivot_m: np.ndarray | None = None  # on the trunk, from the lumbar joint: the bench's edge
 
     @classmethod
-    def draw(cls, rng: np.random.Generator, chest: bool = False) -> Geometry:
+    def draw(cls, rng: np.random.Generator, chest: bool = False, bench: bool = False) -> Geometry:
+        """A body; on a ``bench`` (hip thrust) the segments' reference is the lockout, lying back."""
         direction = rng.standard_normal(3)
         sacrum = direction / np.linalg.norm(direction) * rng.uniform(0.04, 0.20)
         behind = rng.uniform(0.06, 0.15) * (-1.0 if chest else 1.0)
-        return cls(
+        geo = cls(
             heading_rad=float(rng.uniform(-np.pi, np.pi)),
             trunk_stand_deg=float(rng.uniform(-5, 15)),
             pelvis_stand_deg=float(rng.uniform(0, 15)),
@@ -141,6 +146,16 @@ class Geometry:
             hip_height_m=float(rng.uniform(0.80, 1.05)),
             gravity_mps2=float(rng.uniform(9.78, 9.832)),
         )
+        if bench:
+            # Lying back at the lockout, the trunk near level; the bench's edge under the shoulder
+            # blades, the back sensor below it (or a chest sensor anywhere along the sternum).
+            geo.trunk_stand_deg = float(rng.uniform(-96, -84))
+            geo.pelvis_stand_deg = geo.trunk_stand_deg + float(rng.uniform(-8, 8))
+            geo.bench_pivot_m = np.array([-rng.uniform(0.08, 0.14), 0.0, rng.uniform(0.40, 0.50)])
+            if not chest:
+                geo.upper_back_m[2] = geo.bench_pivot_m[2] - rng.uniform(0.03, 0.25)
+            geo.hip_height_m = float(rng.uniform(0.38, 0.46))  # the bench's edge above the floor
+        return geo
 
 
 def segment_rotations(body: Body, geo: Geometry) -> tuple[np.ndarray, np.ndarray]:
@@ -168,6 +183,18 @@ def hip_path_m(body: Body, geo: Geometry) -> np.ndarray:
         -body.hip_back.value[:, None] * forward
         + body.hip_side.value[:, None] * left
         + (geo.hip_height_m - body.hip_drop.value)[:, None] * np.array([0.0, 0.0, 1.0])
+    )
+
+
+def bench_hip_path_m(geo: Geometry, trunk_rot: np.ndarray, pelvis_rot: np.ndarray) -> np.ndarray:
+    """Hip joint centre (N, 3) of a body lying on a bench: the trunk turns about the bench's edge
+    (``hip_height_m`` above the floor) and the pelvis hangs from the lumbar joint."""
+    assert geo.bench_pivot_m is not None
+    edge = np.array([0.0, 0.0, geo.hip_height_m])
+    return (
+        edge
+        - np.einsum("nij,j->ni", trunk_rot, geo.bench_pivot_m)
+        - np.einsum("nij,j->ni", pelvis_rot, geo.lumbar_joint_m)
     )
 
 
@@ -223,6 +250,8 @@ class RepPlan:
     rounded: bool = False
     pre_deg: float = 0.0  # already dipped this far when the lowering starts (a dip that went on)
     top_s: float = 0.0  # floor-start reps: the lockout between the rise and the lowering
+    arch_deg: float = 0.0  # hip thrust: the lower back's extension at the top, as planned
+    short_deg: float = 0.0  # hip thrust: the lockout stops this far short, as planned
 
 
 @dataclass
@@ -241,6 +270,7 @@ EXERCISE_OF = {
     "deadlift": Exercise.DEADLIFT,
     "single_leg": Exercise.SINGLE_LEG_RDL,
     "hold": Exercise.HINGE_HOLD,
+    "hip_thrust": Exercise.HIP_THRUST,
 }
 
 
@@ -444,6 +474,49 @@ def _deadlift_script(script: Script, rng: np.random.Generator, t0: float) -> flo
     return t + 2.0
 
 
+def _hip_thrust_script(script: Script, rng: np.random.Generator, t0: float) -> float:
+    """Hips down with the upper back on the bench, then: rise, squeeze at the top, lower, a pause or a
+    touch at the bottom; the set ends at the bottom.
+
+    The pelvis turns with the trunk, the lower back flexing by a few percent of the movement. One rep
+    may arch at the top (the trunk tips past the lockout, the pelvis stops short: 15-25 deg of
+    lumbar extension, or a slight 0-5 deg), one may stop short of the lockout (by 7-9 deg, or a
+    slight 0-2 deg). Rep plans are written the standing-start way round (``down`` is the lowering,
+    ``bottom`` the pause after it) and ``start_s`` is the rise's start.
+    """
+    b = script.body
+    reps = int(rng.integers(4, 9))
+    flex = rng.uniform(0.0, 0.1)  # lumbar flexion per degree of trunk flexion
+    arch_rep, short_rep = (int(k) for k in rng.permutation(reps)[:2])
+    arch = rng.uniform(15, 25) if rng.random() < 0.6 else rng.uniform(0, 5)
+    short = rng.uniform(7, 9) if rng.random() < 0.6 else rng.uniform(0, 2)
+    floor = rng.uniform(38, 46)
+    b.trunk_pitch.value += floor
+    b.pelvis_pitch.value += floor * (1 - flex)
+    t = t0
+    for k in range(reps):
+        up, top, down = rng.uniform(0.8, 2.5), rng.uniform(0.4, 2.5), rng.uniform(1.2, 3.5)
+        pause = rng.uniform(0.0, 1.5) if k < reps - 1 else rng.uniform(1.5, 3.0)
+        warp_up, warp_down = rng.uniform(0.8, 1.25), rng.uniform(0.8, 1.25)
+        arched = arch if k == arch_rep else 0.0
+        stop = short if k == short_rep else 0.0
+        trunk_share = rng.uniform(0.3, 0.7)
+        top_trunk, top_pelvis = stop - trunk_share * arched, stop * (1 - flex) + (1 - trunk_share) * arched
+        nxt = rng.uniform(38, 46)
+        for track, bottom, top_deg, then in (
+            (b.trunk_pitch, floor, top_trunk, nxt),
+            (b.pelvis_pitch, floor * (1 - flex), top_pelvis, nxt * (1 - flex)),
+        ):
+            track.move(t, up, top_deg - bottom, warp_up)
+            track.move(t + up + top, down, then - top_deg, warp_down)
+        plan = RepPlan(t, down, pause, up, max(floor, nxt), floor, 0.0, 0.0, warp_down, warp_up, top_s=top)
+        plan.arch_deg, plan.short_deg = arched, stop
+        script.reps.append(plan)
+        t += up + top + down + pause
+        floor = nxt
+    return t
+
+
 # -- sensors --------------------------------------------------------------------------------------
 
 
@@ -554,10 +627,19 @@ def _truth_reps(
     hips: np.ndarray,
     sacrum_m: np.ndarray,
     geo: Geometry,
-    floor_start: bool,
+    exercise: Exercise,
+    placements: tuple[str, ...],
     gaps_s: list[tuple[float, float]],
 ) -> list[dict[str, Any]]:
-    """Ground truth of every rep from the noise-free trunk flexion, by ``reference_rule``."""
+    """Ground truth of every rep from the noise-free trunk flexion, by ``reference_rule``.
+
+    Speeds are of the rise: its mean over the middle 80 % of the rotation (10 % to 90 % of the way
+    from onset to offset) and its peak (``docs/method.md``). A hip thrust, measured from its lockout,
+    adds how far each top stopped short of the lockout (the pelvis's when there is a sacrum sensor,
+    else the trunk's) and the lower back's extension at the top against its flexion where the rise
+    started.
+    """
+    floor_start = exercise.floor_start
     speed = np.gradient(trunk, 1.0 / FINE_HZ)
     movements = _movements(script, floor_start)
     peaks = []
@@ -582,6 +664,10 @@ def _truth_reps(
         i0, i1 = np.searchsorted(t, [first[0], second[1]])
         top_i, bottom_i = np.searchsorted(t, [lower[0] - 0.2, lower[1] + 0.2])
         travel = hips[bottom_i] - hips[top_i]
+        up0, up1 = np.searchsorted(t, rise)
+        rising = trunk[up0 : up1 + 1]
+        levels = rising[0] - np.array([0.1, 0.9]) * (rising[0] - rising[-1])
+        at_s = np.interp(levels, rising[::-1], t[up0 : up1 + 1][::-1])
         reps.append(
             {
                 "start_s": first[0],
@@ -594,8 +680,16 @@ def _truth_reps(
                 "hip_drop_m": float(-travel[2]),
                 "hip_back_m": float(-travel @ forward),
                 "sacrum_sensor_drop_m": float(sacrum_m[top_i, 2] - sacrum_m[bottom_i, 2]),
+                "concentric_mean_speed_dps": float((levels[0] - levels[1]) / (at_s[1] - at_s[0])),
+                "concentric_peak_speed_dps": float(np.max(-speed[up0 : up1 + 1])),
             }
         )
+        if exercise.lockout_reference:
+            lock0, lock1 = np.searchsorted(t, [rise[1], lower[0]])
+            on_top = slice(lock0, max(lock1, lock0 + 1))
+            driving = trunk - lumbar if "sacrum" in placements else trunk
+            reps[-1]["lockout_short_deg"] = max(0.0, float(np.min(driving[on_top])))
+            reps[-1]["lockout_lumbar_extension_deg"] = max(0.0, float(lumbar[up0] - np.min(lumbar[on_top])))
     for k, rep in enumerate(reps):
         lower, rise = rep["lower"], rep["rise"]
         nxt = reps[k + 1] if k + 1 < len(reps) else None
@@ -701,7 +795,7 @@ def stress_set(category: str, seed: int, jitter: float = 0.3) -> StressSet:
     exercise = _exercise(category, rng)
     two = category in ("swing", "squat", "rounding", "still_pelvis", "seated") or rng.random() < 0.5
     placements = TWO if two else ("upper_back",)
-    geo = Geometry.draw(rng, chest=rng.random() < 0.15)
+    geo = Geometry.draw(rng, chest=rng.random() < 0.15, bench=exercise.lockout_reference)
     t = np.arange(0.0, 260.0, 1.0 / FINE_HZ)
     body = Body.at(t)
     script = Script(body, rng)
@@ -711,6 +805,8 @@ def stress_set(category: str, seed: int, jitter: float = 0.3) -> StressSet:
         script.other("fidget", -0.3, 0.6, trunk_pitch=rng.uniform(3, 6), hold_s=0.0)
     if category == "deadlift":
         end = _deadlift_script(script, rng, quiet_s)
+    elif category == "hip_thrust":
+        end = _hip_thrust_script(script, rng, quiet_s)
     else:
         end = _script(category, script, rng, quiet_s)
     duration = end + rng.uniform(0.3, 4.0)
@@ -749,7 +845,9 @@ def stress_set(category: str, seed: int, jitter: float = 0.3) -> StressSet:
     still = Body.at(t[:1])
     trunk0, pelvis0 = (r[0] for r in segment_rotations(still, geo))
     trunk_deg, pelvis_deg = flexion_deg(trunk_rot, trunk0), flexion_deg(pelvis_rot, pelvis0)
-    hips = hip_path_m(body, geo)
+    hips = (
+        hip_path_m(body, geo) if geo.bench_pivot_m is None else bench_hip_path_m(geo, trunk_rot, pelvis_rot)
+    )
     positions = {
         "upper_back": hips
         + np.einsum("nij,j->ni", pelvis_rot, geo.lumbar_joint_m)
@@ -803,7 +901,6 @@ def stress_set(category: str, seed: int, jitter: float = 0.3) -> StressSet:
         sensors[placement] = SensorStream(
             placement, clock_s[kept], acc[kept], gyr[kept], seq[kept] if with_seq else None
         )
-    floor_start = exercise.floor_start
     truth = {
         "exercise": exercise.value,
         "pattern": "squat" if category == "squat" else "hinge",
@@ -815,7 +912,8 @@ def stress_set(category: str, seed: int, jitter: float = 0.3) -> StressSet:
             hips,
             positions["sacrum"],
             geo,
-            floor_start,
+            exercise,
+            placements,
             gaps_true,
         ),
         "others": script.others,
