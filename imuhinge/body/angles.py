@@ -4,6 +4,12 @@ Flexion is the rotation of the earth's up direction about the calibrated sagitta
 standing posture (0 deg standing, positive forward). It uses inclination only, so the slow heading drift
 of 6D fusion does not touch it. Lateral tilt is the lean out of the sagittal plane (positive to the
 right of the lifter), twist the rotation of the left-right axis about the vertical (positive to the left).
+
+The head turns on its own: a lifter looks around, and a turn about the neck's axis while bent over
+moves the up direction sideways in the head's frame, which the sagittal projection reads as less
+flexion (a 45 deg look to the side at 70 deg reads 7 deg less). The head's flexion is therefore the
+tilt of its standing axis, whatever the turn about it, once the head is well forward
+(``head_flexion_deg``).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from imuhinge.body.standing import (
     StandingChoice,
     choose_standing,
     flexion_lowers,
+    longest_posture,
     top_samples,
 )
 from imuhinge.model import Recording
@@ -34,15 +41,24 @@ log = logging.getLogger(__name__)
 
 BLOCK_SAMPLES = 16_384
 # Placements far above the hip joints: flexion lowers them, which fixes the sign of flexion.
-ABOVE_THE_HIPS = ("upper_back",)
+ABOVE_THE_HIPS = ("upper_back", "head")
+# Placements that turn on their own (looking around): flexion tolerant of turns, standing taken as the
+# posture they hold longest while the trunk stands.
+TURNS_ON_ITS_OWN = ("head",)
+# Below this flexion a lateral component of up is a tilt of the head (a turn about an upright axis
+# cannot make one); beyond TURN_FULL_DEG it is taken as a turn.
+TURN_FROM_DEG = 5.0
+TURN_FULL_DEG = 20.0
 START_S = 0.5
 GAP_MARGIN_S = 0.15  # the smoothing's reach (HALF_WIDTH_S) and a little more
 
 
 @dataclass
 class AngleSeries:
-    """Angles on one time base; ``lumbar_flexion_deg`` is None with one sensor; ``unmeasured_s``
-    are the gaps the data does not cover (``reps.bridge``)."""
+    """Angles on one time base; ``lumbar_flexion_deg`` is None without a sacrum sensor and
+    ``neck_flexion_deg`` without a head sensor (both need the upper back's beside them), and
+    ``neck_timing_s`` is how far the head's clock may be off (``body.neck``); ``unmeasured_s`` are
+    the gaps the data does not cover (``reps.bridge``)."""
 
     time_s: np.ndarray
     trunk_flexion_deg: np.ndarray
@@ -50,6 +66,8 @@ class AngleSeries:
     twist_deg: np.ndarray
     lumbar_flexion_deg: np.ndarray | None = None
     unmeasured_s: list[tuple[float, float]] = field(default_factory=list)
+    neck_flexion_deg: np.ndarray | None = None
+    neck_timing_s: float = 0.0
 
     def unmeasured(self, start_s: float, end_s: float) -> bool:
         """True when a gap the data does not cover overlaps ``[start_s, end_s]``, or lies so close that
@@ -89,11 +107,15 @@ class SagittalFrame:
         Flexion axis in the sensor frame (unit, perpendicular to ``up0``, hinging positive).
     quat0 : ndarray, shape (4,)
         Orientation while standing, for twist.
+    turn_tolerant : bool
+        Flexion by ``head_flexion_deg`` (a segment that turns about its own axis), not the sagittal
+        projection.
     """
 
     up0: np.ndarray
     axis: np.ndarray
     quat0: np.ndarray
+    turn_tolerant: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_forward", np.cross(self.up0, self.axis))
@@ -101,13 +123,23 @@ class SagittalFrame:
         object.__setattr__(self, "_ref", (float(east0), float(north0)))
 
     def flexion_tilt_deg(self, up: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Flexion and lateral tilt (deg) of up-vectors ``up`` (N, 3)."""
-        flex = np.degrees(np.arctan2(up @ self._forward, up @ self.up0))  # type: ignore[attr-defined]
-        tilt = np.degrees(np.arcsin(np.clip(up @ self.axis, -1.0, 1.0)))
-        return flex, tilt
+        """Flexion and lateral tilt (deg) of up-vectors ``up`` (N, 3).
+
+        A turn-tolerant segment's tilt is the part of its side component a turn cannot explain: all
+        of it near upright, none of it once the segment is well forward (``head_flexion_deg``).
+        """
+        forward, side, along = up @ self._forward, up @ self.axis, up @ self.up0  # type: ignore[attr-defined]
+        tilt = np.degrees(np.arcsin(np.clip(side, -1.0, 1.0)))
+        if not self.turn_tolerant:
+            return np.degrees(np.arctan2(forward, along)), tilt
+        flex, turned = head_flexion_deg(forward, side, along)
+        return flex, (1.0 - turned) * tilt
 
     def twist_deg(self, quat: np.ndarray) -> np.ndarray:
-        """Rotation of the left-right axis about the vertical since standing (deg)."""
+        """Rotation of the left-right axis about the vertical since standing (deg); NaN for a segment
+        that turns on its own (its twist is its own turns)."""
+        if self.turn_tolerant:
+            return np.full(len(quat), np.nan)
         east, north = sensor_axis_in_earth(quat, self.axis)[:, :2].T
         east0, north0 = self._ref  # type: ignore[attr-defined]
         return np.degrees(np.arctan2(east0 * north - north0 * east, east0 * east + north0 * north))
@@ -132,6 +164,27 @@ class SagittalFrame:
             if tilt is not None and twist is not None:
                 tilt[a:b], twist[a:b] = t, self.twist_deg(q)
         return flex, tilt, twist
+
+
+def head_flexion_deg(
+    forward: np.ndarray, side: np.ndarray, along: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Flexion (deg) of a segment that turns about its own standing axis, from earth's up in its frame,
+    and how much of its side component is taken as a turn (0 to 1).
+
+    ``forward``, ``side`` and ``along`` are the components of up along the segment's forward, flexion
+    (left-right) and standing axes. A turn about the standing axis (looking around) moves up from
+    ``forward`` into ``side`` and leaves ``along`` alone, so the tilt of that axis, ``arccos(along)``
+    signed by ``forward``, does not see it; a sideways tilt (ear to shoulder) moves up into ``side``
+    too, and ``arcsin(forward)`` does not see that. Near upright a turn cannot move up sideways, so
+    up to ``TURN_FROM_DEG`` of flexion the side component is taken as tilt, beyond ``TURN_FULL_DEG`` as
+    a turn, and in between the two readings are blended.
+    """
+    tilt_free = np.degrees(np.arctan2(forward, np.hypot(side, along)))
+    turn_free = np.degrees(np.arctan2(np.copysign(np.hypot(forward, side), forward), along))
+    plain = np.abs(np.degrees(np.arctan2(forward, along)))
+    weight = np.clip((plain - TURN_FROM_DEG) / (TURN_FULL_DEG - TURN_FROM_DEG), 0.0, 1.0)
+    return (1.0 - weight) * tilt_free + weight * turn_free, weight
 
 
 def _mean_quat(quat: np.ndarray) -> np.ndarray:
@@ -252,7 +305,8 @@ def calibrate_frame(
         ups[int(np.argmax([b - a for a, b in still]))] if ups else _mean_unit(up_in_sensor(quat[pick]))
     )
     quat_ref = quat[np.flatnonzero(finite)[0]]
-    frame = SagittalFrame(first_ref, orthogonal_axis(raw_axis, first_ref), quat_ref)
+    turns = placement in TURNS_ON_ITS_OWN
+    frame = SagittalFrame(first_ref, orthogonal_axis(raw_axis, first_ref), quat_ref, turns)
     flex_pick, _ = frame.flexion_tilt_deg(up_in_sensor(quat[pick]))
     period_flex = frame.flexion_tilt_deg(np.array(ups).reshape(-1, 3))[0]
     low, high = np.nanpercentile(flex_pick, [1, 99])
@@ -271,7 +325,7 @@ def calibrate_frame(
         long_way_down = np.nanmax(flex_pick) - start >= start - np.nanmin(flex_pick)
         flip = not long_way_down if lowers is None else not lowers
     if flip:
-        frame = SagittalFrame(first_ref, -frame.axis, quat_ref)
+        frame = SagittalFrame(first_ref, -frame.axis, quat_ref, turns)
         flex_pick, period_flex = -flex_pick, -period_flex
         low, high = -high, -low
     lengths = np.array([time_s[b - 1] - time_s[a] for a, b in still])
@@ -281,6 +335,10 @@ def calibrate_frame(
             for a, b in still
         ]
         choice = StandingChoice([i for i, o in enumerate(overlap) if o > 0.5 * lengths[i]], "")
+        if turns and choice.periods:
+            # A head looks down or up now and then while the trunk stands: its standing is the
+            # posture it holds longest then.
+            choice = StandingChoice(longest_posture(period_flex, lengths, np.array(choice.periods)), "")
     else:
         choice = choose_standing(period_flex, lengths, float(min(low, *period_flex)) if ups else low, high)
     warnings: list[str] = []
@@ -300,7 +358,7 @@ def calibrate_frame(
             "calibrated to the reps' top positions (stand still for 2 s before the first rep next time)"
         )
     up0 = _mean_unit(up_in_sensor(quat[idx]))
-    frame = SagittalFrame(up0, orthogonal_axis(frame.axis, up0), _mean_quat(quat[idx]))
+    frame = SagittalFrame(up0, orthogonal_axis(frame.axis, up0), _mean_quat(quat[idx]), turns)
     return frame, Calibration(uni.gyro_bias_rads, frame.up0, frame.axis, spans, how, warnings)
 
 

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 EXAMPLE = """example:
   imuhinge simulate --exercise rdl --reps 8 --tempo 3-1-2 --sensors upper_back,sacrum --out set.csv
   imuhinge simulate --round 6:20,7:25 --lean-back 8:10 --packet-loss 0.05 --mounting random --out s.csv
+  imuhinge simulate --sensors upper_back,sacrum,head --head-drop 3:20 --neck-crane 5:15 --look-around
 """
 
 
@@ -64,6 +65,9 @@ def add_motion_options(parser: argparse.ArgumentParser, lifter_tempo_flag: str =
     g.add_argument("--depth-deg", type=float, help="trunk flexion at the bottom")
     g.add_argument("--round", default="", metavar="REP:DEG,...", help="lumbar rounding on chosen reps")
     g.add_argument("--lean-back", default="", metavar="REP:DEG,...", help="lean-back at lockout")
+    g.add_argument("--head-drop", default="", metavar="REP:DEG,...", help="neck flexion at the bottom")
+    g.add_argument("--neck-crane", default="", metavar="REP:DEG,...", help="neck extension at the bottom")
+    g.add_argument("--look-around", action="store_true", help="the head turns on its own between and in reps")
     g.add_argument("--partial-after", default="", metavar="REP:DEG,...", help="partial reps")
     g.add_argument("--squat", action="store_true", help="knee-dominant (squatting) pattern")
     g.add_argument("--hold-s", type=float, default=15.0, help="hold time for hinge_hold")
@@ -89,7 +93,7 @@ def config_from_args(args: argparse.Namespace) -> SimConfig:
     sensors = tuple(s.strip() for s in args.sensors.split(",") if s.strip())
     bad = [s for s in sensors if s not in PLACEMENTS]
     if bad or not sensors or len(set(sensors)) != len(sensors):
-        raise InputError(f"--sensors: expected one or two of {', '.join(PLACEMENTS)}, got {args.sensors!r}")
+        raise InputError(f"--sensors: expected one to three of {', '.join(PLACEMENTS)}, got {args.sensors!r}")
     if args.reps < 1:
         raise InputError(f"--reps: must be at least 1, got {args.reps}")
     if not 0.0 <= args.packet_loss < 0.5:
@@ -108,6 +112,9 @@ def config_from_args(args: argparse.Namespace) -> SimConfig:
         tempo_sd_fraction=args.variability,
         rounded_reps=_rep_values(args.round, "--round"),
         lean_back_reps=_rep_values(args.lean_back, "--lean-back"),
+        head_drop_reps=_rep_values(args.head_drop, "--head-drop"),
+        neck_crane_reps=_rep_values(args.neck_crane, "--neck-crane"),
+        look_around=args.look_around,
         partial_after=_rep_values(args.partial_after, "--partial-after"),
         squat=args.squat,
         hold_s=args.hold_s,

@@ -21,6 +21,7 @@ class CueKind(StrEnum):
     LEAN_BACK = "lean_back"
     DEPTH = "depth"
     PATTERN = "pattern"
+    NECK = "neck"
 
 
 class Unit(StrEnum):
@@ -47,6 +48,8 @@ class CueCode(StrEnum):
     ROUNDED_BACK = "rounded_back"
     OVEREXTENDED = "overextended"
     SQUAT_PATTERN = "squat_pattern"
+    HEAD_DROPPED = "head_dropped"
+    NECK_CRANED = "neck_craned"
     # per set
     SQUATTING_SET = "squatting_set"
     DESCENT_SPED_UP = "descent_sped_up"
@@ -75,6 +78,8 @@ _KIND_AND_UNIT = {
     CueCode.ROUNDED_BACK: (CueKind.SPINE, Unit.DEGREES),
     CueCode.OVEREXTENDED: (CueKind.SPINE, Unit.DEGREES),
     CueCode.SQUAT_PATTERN: (CueKind.PATTERN, Unit.METRES),
+    CueCode.HEAD_DROPPED: (CueKind.NECK, Unit.DEGREES),
+    CueCode.NECK_CRANED: (CueKind.NECK, Unit.DEGREES),
     CueCode.SQUATTING_SET: (CueKind.PATTERN, Unit.REPS),
     CueCode.DESCENT_SPED_UP: (CueKind.TEMPO, Unit.SECONDS),
     CueCode.DEPTH_DROPPED: (CueKind.DEPTH, Unit.DEGREES),
@@ -98,7 +103,8 @@ class Cue:
         change allowed (drift, inconsistent depth); None where a rule, not a number, decided
         (``squat_pattern``).
     phase : Phase or None
-        The phase concerned: the phase off target, or where the lower back rounded most.
+        The phase concerned: the phase off target, or where the lower back rounded (or the neck bent)
+        most.
     """
 
     code: CueCode

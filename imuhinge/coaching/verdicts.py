@@ -9,6 +9,7 @@ from __future__ import annotations
 from statistics import median
 
 from imuhinge.coaching.cues import Cue, CueCode
+from imuhinge.coaching.dowel import neck_cues
 from imuhinge.model import Exercise, Phase, Rep, Targets, Tempo
 
 NO_PAUSE_S = 0.3  # a prescribed pause held for less than this was no pause at all
@@ -64,7 +65,8 @@ def _depth_cues(depth_deg: float | None, median_deg: float, targets: Targets) ->
 
 
 def _form_cues(rep: Rep, targets: Targets) -> list[Cue]:
-    """Lean-back at lockout, the lower back (two sensors) and the hips' pattern; sets ``spine_ok``."""
+    """Lean-back at lockout, the lower back (two sensors), the neck (with a head sensor) and the hips'
+    pattern; sets ``spine_ok`` and ``neck_ok``."""
     cues = []
     lean = rep.lockout_extension_deg
     if lean is not None and lean > targets.lockout_lean_back_max_deg:
@@ -80,6 +82,7 @@ def _form_cues(rep: Rep, targets: Targets) -> list[Cue]:
             cues.append(Cue(CueCode.ROUNDED_BACK, lumbar, targets.lumbar_flexion_max_deg, where))
         if overextended and extension is not None:
             cues.append(Cue(CueCode.OVEREXTENDED, extension, targets.lumbar_extension_max_deg))
+    cues += neck_cues(rep, targets)
     if rep.hip_pattern == "squat":
         cues.append(Cue(CueCode.SQUAT_PATTERN, rep.hip_drop_low_m or 0.0))
     return cues
@@ -113,5 +116,5 @@ def judge_reps(reps: list[Rep], exercise: Exercise, tempo: Tempo, targets: Targe
 
 
 def rep_flagged(rep: Rep) -> bool:
-    """True when a rep has any cue, missed the tempo or failed the spine check."""
-    return bool(rep.cues) or rep.tempo_ok is False or rep.spine_ok is False
+    """True when a rep has any cue, missed the tempo or failed the spine or neck check."""
+    return bool(rep.cues) or rep.tempo_ok is False or rep.spine_ok is False or rep.neck_ok is False

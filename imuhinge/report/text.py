@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from imuhinge.model import SetReport
-from imuhinge.report.wording import cue_texts, describe_tempo
+from imuhinge.model import Rep, SetReport
+from imuhinge.report.wording import coverage_text, cue_texts, describe_tempo, dowel_lines
 
 
 def _s(value: float | None) -> str:
@@ -18,6 +18,14 @@ def _ok(value: bool | None) -> str:
     return "-" if value is None else ("ok" if value else "NO")
 
 
+def _neck_deg(rep: Rep) -> float | None:
+    """The neck's larger excursion of the rep, signed: positive dropped, negative craned."""
+    flexion, extension = rep.peak_neck_flexion_deg, rep.peak_neck_extension_deg
+    if flexion is None or extension is None:
+        return None
+    return flexion if flexion >= extension else -extension
+
+
 def format_report(report: SetReport, title: str | None = None) -> str:
     """Readable multi-line text of a set report."""
     lines = []
@@ -30,13 +38,22 @@ def format_report(report: SetReport, title: str | None = None) -> str:
     )
     if not report.measured.get("lumbar_flexion"):
         lines.append("spine   lumbar flexion needs a second sensor on the sacrum: not measured in this set")
+    for point, coverage in report.contact_points.items():
+        lines.append(f"dowel   {coverage_text(point, coverage)}")
+    neck = bool(report.measured.get("neck_flexion"))
     lines.append("")
-    lines.append(" rep   down  bottom    up    top  depth° lumbar° lean°  tempo spine  cues")
+    lines.append(
+        " rep   down  bottom    up    top  depth° lumbar° lean°"
+        + ("  neck°" if neck else "")
+        + "  tempo spine  cues"
+    )
     for r in report.reps:
         lines.append(
             f"{r.index:4d}  {_s(r.eccentric_s)}  {_s(r.bottom_s)}  {_s(r.concentric_s)}  {_s(r.top_s)}"
             f"  {_deg(r.peak_trunk_flexion_deg)}  {_deg(r.peak_lumbar_flexion_deg)}"
-            f"  {_deg(r.lockout_extension_deg)}  {_ok(r.tempo_ok):>5} {_ok(r.spine_ok):>5}  "
+            f"  {_deg(r.lockout_extension_deg)}"
+            + (f"  {_deg(_neck_deg(r))}" if neck else "")
+            + f"  {_ok(r.tempo_ok):>5} {_ok(r.spine_ok):>5}  "
             + "; ".join(cue_texts(r.cues, report.exercise))
         )
     s = report.summary
@@ -60,6 +77,9 @@ def format_report(report: SetReport, title: str | None = None) -> str:
         )
     for cue in cue_texts(report.cues, report.exercise):
         lines.append(f"set: {cue}")
+    dowel = dowel_lines(report.reps)
+    if dowel:
+        lines.append("dowel   " + dowel)
     for r in report.reps:
         for a, b in r.data_gaps_s:
             lines.append(

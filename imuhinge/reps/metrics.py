@@ -5,11 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from imuhinge.body.angles import AngleSeries
+from imuhinge.body.neck import neck_bounds_deg
 from imuhinge.model import Exercise, Rep
 from imuhinge.reps.segment import RepBounds
+from imuhinge.signal.calibrate import runs
 
 LOCKOUT_WINDOW_S = 1.5
 DEEP_FRACTION = 0.75
+NECK_HOLE_S = 0.25  # the longest hole in the neck angle a rep's neck peaks are read across
 
 
 def _signed_peak(x: np.ndarray) -> float | None:
@@ -89,6 +92,8 @@ def build_reps(bounds: list[RepBounds], exercise: Exercise, series: AngleSeries)
         lumbar = series.lumbar_flexion_deg
         if lumbar is not None:
             _lumbar_metrics(rep, lumbar[rep_win], lumbar[lock], series.time_s[rep_win])
+        if series.neck_flexion_deg is not None:
+            _neck_metrics(rep, series, rep_win)
         reps.append(rep)
     return reps
 
@@ -106,6 +111,42 @@ def _lumbar_metrics(rep: Rep, during: np.ndarray, lockout: np.ndarray, time_s: n
     least = np.fmin.reduce(lockout)
     if np.isfinite(least):
         rep.lockout_lumbar_extension_deg = max(0.0, float(-least))
+
+
+def _bridged(x: np.ndarray, fs_hz: float) -> np.ndarray | None:
+    """``x`` with its holes (NaN) filled by straight lines, or None when one is longer than
+    ``NECK_HOLE_S`` or all of it is. A straight line never goes beyond its ends, so a peak inside a
+    hole can only be missed, never made up."""
+    ok = np.isfinite(x)
+    if ok.all():
+        return x
+    if not ok.any() or max((b - a for a, b in runs(~ok)), default=0) > NECK_HOLE_S * fs_hz:
+        return None
+    idx = np.arange(len(x))
+    return np.interp(idx, idx[ok], x[ok])
+
+
+def _neck_metrics(rep: Rep, series: AngleSeries, rep_win: slice) -> None:
+    """Peak neck flexion and extension over the rep (and their phases), only when the neck angle is
+    known through the rep but for short holes: the head moves on its own, so a longer hole could
+    hide its peak. Each is the smallest the head's clock uncertainty allows
+    (``body.neck.neck_bounds_deg``)."""
+    assert series.neck_flexion_deg is not None
+    time_s = series.time_s[rep_win]
+    if len(time_s) < 2:
+        return
+    fs_hz = (len(time_s) - 1) / (time_s[-1] - time_s[0])
+    during = _bridged(series.neck_flexion_deg[rep_win], fs_hz)
+    trunk = _bridged(series.trunk_flexion_deg[rep_win], fs_hz)
+    if during is None or trunk is None:
+        return
+    reach = round(series.neck_timing_s * fs_hz)
+    low, high = neck_bounds_deg(during, trunk, reach)
+    most, least = int(np.argmax(low)), int(np.argmin(high))
+    rep.peak_neck_flexion_deg = float(low[most])
+    rep.peak_neck_extension_deg = max(0.0, float(-high[least]))
+    rep.neck_flexion_phase = _phase_at(rep, float(time_s[most]))
+    rep.neck_extension_phase = _phase_at(rep, float(time_s[least]))
 
 
 def _phase_at(rep: Rep, t: float) -> str:
