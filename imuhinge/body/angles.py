@@ -311,9 +311,12 @@ def calibrate_frame(
     period_flex = frame.flexion_tilt_deg(np.array(ups).reshape(-1, 3))[0]
     low, high = np.nanpercentile(flex_pick, [1, 99])
     if guide is not None:
+        # The segment tips with the trunk: measured from its longest still posture, its flexion grows
+        # with the trunk's. Weighed by the trunk's own flexion, a head that nods while the trunk
+        # stands (trunk at 0) does not count.
         trunk = np.interp(time_s[pick], guide.time_s, guide.flexion_deg, left=np.nan, right=np.nan)
         ok = np.isfinite(trunk) & np.isfinite(flex_pick)
-        flip = bool(ok.sum() > 2 and np.corrcoef(flex_pick[ok], trunk[ok])[0, 1] < 0)
+        flip = bool(ok.sum() > 2 and np.sum(flex_pick[ok] * trunk[ok]) < 0)
     else:
         lowers = None
         if placement in ABOVE_THE_HIPS:

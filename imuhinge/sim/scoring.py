@@ -2,7 +2,8 @@
 
 Used by the benchmarks and the tests on simulated and stress sets; the truth is a list of rep dicts
 with ``start_s``/``end_s``, phase durations (``eccentric_s``...), ``peak_trunk_flexion_deg`` and,
-where known, ``peak_lumbar_flexion_deg``, ``rounded``, ``hip_drop_m``.
+where known, ``peak_lumbar_flexion_deg``, ``rounded``, ``hip_drop_m``, ``peak_neck_flexion_deg`` and
+``peak_neck_extension_deg``.
 """
 
 from __future__ import annotations
@@ -38,6 +39,12 @@ class SetScore:
     neutral_reps: int = 0
     neutral_flagged: int = 0
     lumbar_unmeasured: int = 0
+    neck_errors_deg: list[float] = field(default_factory=list)
+    neck_unmeasured: int = 0
+    neck_off_reps: int = 0  # the head dropped or craned ROUNDED_MIN_DEG or more
+    neck_off_flagged: int = 0
+    neck_neutral_reps: int = 0  # neither beyond NEUTRAL_MAX_DEG
+    neck_neutral_flagged: int = 0
     pattern_counts: dict[str, int] = field(default_factory=dict)
     set_pattern: str | None = None
     details: list[dict[str, Any]] = field(default_factory=list)
@@ -63,6 +70,25 @@ def match_reps(truth: list[dict[str, Any]], reps: list[Rep]) -> list[tuple[int, 
 
 def _rounded_cue(rep: Rep) -> bool:
     return any(c.code is CueCode.ROUNDED_BACK for c in rep.cues)
+
+
+def _score_neck(score: SetScore, truth: dict[str, Any], rep: Rep, detail: dict[str, Any]) -> None:
+    """The rep's neck peaks against the truth, and its head cues against how far the neck went."""
+    flexion, extension = truth["peak_neck_flexion_deg"], truth["peak_neck_extension_deg"]
+    if rep.peak_neck_flexion_deg is None or rep.peak_neck_extension_deg is None:
+        score.neck_unmeasured += 1
+        return
+    errors = (rep.peak_neck_flexion_deg - flexion, rep.peak_neck_extension_deg - extension)
+    score.neck_errors_deg.append(max(abs(e) for e in errors))
+    detail["neck"] = errors
+    cued = {c.code for c in rep.cues}
+    for value, code in ((flexion, CueCode.HEAD_DROPPED), (extension, CueCode.NECK_CRANED)):
+        if value >= ROUNDED_MIN_DEG:
+            score.neck_off_reps += 1
+            score.neck_off_flagged += code in cued
+    if max(flexion, extension) <= NEUTRAL_MAX_DEG:
+        score.neck_neutral_reps += 1
+        score.neck_neutral_flagged += bool(cued & {CueCode.HEAD_DROPPED, CueCode.NECK_CRANED})
 
 
 def score_set(report: SetReport, truth: dict[str, Any]) -> SetScore:
@@ -120,6 +146,8 @@ def score_set(report: SetReport, truth: dict[str, Any]) -> SetScore:
             elif lumbar <= NEUTRAL_MAX_DEG:
                 score.neutral_reps += 1
                 score.neutral_flagged += flagged
+        if "peak_neck_flexion_deg" in t and report.measured.get("neck_flexion"):
+            _score_neck(score, t, r, detail)
         pattern = r.hip_pattern or "not measured"
         score.pattern_counts[pattern] = score.pattern_counts.get(pattern, 0) + 1
         score.details.append(detail)
