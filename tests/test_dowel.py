@@ -10,7 +10,7 @@ from conftest import sim_set
 
 from imuhinge.analysis.replay import analyze, body_angles
 from imuhinge.body.angles import head_flexion_deg
-from imuhinge.body.neck import neck_bounds_deg
+from imuhinge.body.neck import neck_peaks_deg
 from imuhinge.cli import main
 from imuhinge.coaching.cues import CueCode
 from imuhinge.coaching.dowel import ContactPoint, ContactState, Coverage, rep_contacts
@@ -103,25 +103,27 @@ def test_head_flexion_ignores_turns_when_bent_and_tilts_when_upright():
     assert np.all(np.diff(flex) > 0) and flex[300] == pytest.approx(0.0, abs=1e-9)
 
 
-def test_neck_bounds_close_at_rest_and_open_only_in_fast_movement():
-    """A drop held at the bottom, where the trunk is still, keeps its peak within any clock offset;
-    in the middle of the lowering a tenth of a second of offset opens the bounds by what the trunk
-    turns in it."""
-    fs = 100.0
-    t = np.arange(0.0, 5.0, 1.0 / fs)
-    down = 35.0 * (1.0 - np.cos(np.pi * np.clip(t, 0.0, 2.0) / 2.0))
-    up = 35.0 * (1.0 - np.cos(np.pi * np.clip(t - 3.0, 0.0, 2.0) / 2.0))
-    trunk = down - up  # down 70 deg in 2 s, a second at the bottom, back up in 2 s
-    neck = 15.0 * (np.clip((t - 1.6) / 0.4, 0.0, 1.0) - np.clip((t - 3.0) / 0.4, 0.0, 1.0))
-    low, high = neck_bounds_deg(neck, trunk, reach=10)
-    assert np.all(low <= neck + 1e-12) and np.all(high >= neck - 1e-12)
-    bottom = (t > 2.1) & (t < 2.9)
-    np.testing.assert_allclose(low[bottom], 15.0, atol=1e-9)
-    np.testing.assert_allclose(high[bottom], 15.0, atol=1e-9)
-    middle = (t > 0.9) & (t < 1.1)
-    assert np.all(high[middle] - low[middle] > 5.0)  # 55 deg/s: a tenth of a second either way is 5.5 deg
-    same = neck_bounds_deg(neck, trunk, reach=0)
-    assert same[0] is neck and same[1] is neck
+def test_neck_peaks_hold_for_every_clock_offset_in_reach():
+    """A swing's fast reversal (down 60 deg in 0.5 s, straight back up), the head's clock 80 ms off:
+    the plain difference makes a neck angle of several degrees out of the trunk's own movement; the
+    peaks over offsets within 0.1 s do not, and a real 15 deg drop at the bottom still shows."""
+    fs, reach, late = 100.0, 10, 8
+    t = np.arange(-0.5, 2.0, 1.0 / fs)
+    trunk = 60.0 * np.sin(np.pi * np.clip(t, 0.0, 1.0)) ** 2
+
+    def seen(neck: np.ndarray) -> np.ndarray:
+        head = trunk + neck
+        return np.concatenate([head[late:], np.full(late, head[-1])]) - trunk  # head read 80 ms late
+
+    none = seen(np.zeros(len(t)))
+    assert np.abs(none).max() > 5.0  # what the clock error alone makes of it
+    flexion, _, extension, _ = neck_peaks_deg(none, trunk, reach)
+    assert flexion == pytest.approx(0.0, abs=0.2) and extension == pytest.approx(0.0, abs=0.2)
+    drop = 15.0 * np.exp(-(((t - 0.5) / 0.15) ** 2))
+    flexion, at, extension, _ = neck_peaks_deg(seen(drop), trunk, reach)
+    assert flexion == pytest.approx(15.0, abs=0.5) and extension < 0.5
+    assert t[reach + at] == pytest.approx(0.5, abs=0.1)
+    assert neck_peaks_deg(drop, trunk, 0)[0] == pytest.approx(15.0, abs=1e-9)
 
 
 # -- against the simulator's truth ------------------------------------------------------------------

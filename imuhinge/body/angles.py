@@ -49,7 +49,13 @@ TURNS_ON_ITS_OWN = ("head",)
 # cannot make one); beyond TURN_FULL_DEG it is taken as a turn.
 TURN_FROM_DEG = 5.0
 TURN_FULL_DEG = 20.0
+# The head's own turn axis, from its turns while the trunk stands (``own_turn_axis``).
+TURN_AXIS_MIN_DPS = 20.0
+TURN_AXIS_MIN_S = 0.5
+TURN_AXIS_RATIO = 4.0
+TURN_AXIS_MAX_DEG = 30.0
 START_S = 0.5
+GUIDE_STANDING_DEG = 5.0  # trunk flexion within this of standing: where a guided segment's base is read
 GAP_MARGIN_S = 0.15  # the smoothing's reach (HALF_WIDTH_S) and a little more
 
 
@@ -110,17 +116,25 @@ class SagittalFrame:
     turn_tolerant : bool
         Flexion by ``head_flexion_deg`` (a segment that turns about its own axis), not the sagittal
         projection.
+    turn_axis : ndarray, shape (3,), optional
+        The axis a turn-tolerant segment turns about, in the sensor frame (``own_turn_axis``); its
+        standing up, ``up0``, without one.
     """
 
     up0: np.ndarray
     axis: np.ndarray
     quat0: np.ndarray
     turn_tolerant: bool = False
+    turn_axis: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_forward", np.cross(self.up0, self.axis))
         east0, north0 = sensor_axis_in_earth(self.quat0[None, :], self.axis)[0, :2]
         object.__setattr__(self, "_ref", (float(east0), float(north0)))
+        turn = self.up0 if self.turn_axis is None else orthogonal_axis(self.turn_axis, self.axis)
+        turn_forward = np.cross(turn, self.axis)
+        offset_deg = float(np.degrees(np.arctan2(self.up0 @ turn_forward, self.up0 @ turn)))
+        object.__setattr__(self, "_turn", (turn, turn_forward, offset_deg))
 
     def flexion_tilt_deg(self, up: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Flexion and lateral tilt (deg) of up-vectors ``up`` (N, 3).
@@ -132,7 +146,8 @@ class SagittalFrame:
         tilt = np.degrees(np.arcsin(np.clip(side, -1.0, 1.0)))
         if not self.turn_tolerant:
             return np.degrees(np.arctan2(forward, along)), tilt
-        flex, turned = head_flexion_deg(forward, side, along)
+        turn, turn_forward, offset_deg = self._turn  # type: ignore[attr-defined]
+        flex, turned = head_flexion_deg(forward, side, along, (up @ turn_forward, up @ turn, offset_deg))
         return flex, (1.0 - turned) * tilt
 
     def twist_deg(self, quat: np.ndarray) -> np.ndarray:
@@ -167,21 +182,31 @@ class SagittalFrame:
 
 
 def head_flexion_deg(
-    forward: np.ndarray, side: np.ndarray, along: np.ndarray
+    forward: np.ndarray,
+    side: np.ndarray,
+    along: np.ndarray,
+    turn: tuple[np.ndarray, np.ndarray, float] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Flexion (deg) of a segment that turns about its own standing axis, from earth's up in its frame,
-    and how much of its side component is taken as a turn (0 to 1).
+    """Flexion (deg) of a segment that turns about its own axis, from earth's up in its frame, and how
+    much of its side component is taken as a turn (0 to 1).
 
     ``forward``, ``side`` and ``along`` are the components of up along the segment's forward, flexion
-    (left-right) and standing axes. A turn about the standing axis (looking around) moves up from
-    ``forward`` into ``side`` and leaves ``along`` alone, so the tilt of that axis, ``arccos(along)``
-    signed by ``forward``, does not see it; a sideways tilt (ear to shoulder) moves up into ``side``
-    too, and ``arcsin(forward)`` does not see that. Near upright a turn cannot move up sideways, so
-    up to ``TURN_FROM_DEG`` of flexion the side component is taken as tilt, beyond ``TURN_FULL_DEG`` as
-    a turn, and in between the two readings are blended.
+    (left-right) and standing axes. A turn (looking around) moves up about the turn axis, from its
+    forward component into ``side``, and leaves its component along that axis alone: the tilt of the
+    turn axis from upright, ``arccos`` of that component signed by the forward one, less the tilt it
+    has standing, does not see the turn. ``turn`` gives up's forward and along components for a turn
+    axis other than the standing axis (in the sagittal plane), and the angle from it to the standing
+    axis; without it the segment turns about its standing axis. A sideways tilt (ear to shoulder)
+    moves up into ``side`` too, and ``arcsin(forward)`` does not see that. Near upright a turn cannot
+    move up sideways, so up to ``TURN_FROM_DEG`` of flexion the side component is taken as tilt,
+    beyond ``TURN_FULL_DEG`` as a turn, and in between the two readings are blended.
     """
+    turn_forward, turn_along, offset_deg = (forward, along, 0.0) if turn is None else turn
     tilt_free = np.degrees(np.arctan2(forward, np.hypot(side, along)))
-    turn_free = np.degrees(np.arctan2(np.copysign(np.hypot(forward, side), forward), along))
+    turn_free = (
+        np.degrees(np.arctan2(np.copysign(np.hypot(turn_forward, side), turn_forward), turn_along))
+        - offset_deg
+    )
     plain = np.abs(np.degrees(np.arctan2(forward, along)))
     weight = np.clip((plain - TURN_FROM_DEG) / (TURN_FULL_DEG - TURN_FROM_DEG), 0.0, 1.0)
     return (1.0 - weight) * tilt_free + weight * turn_free, weight
@@ -311,12 +336,14 @@ def calibrate_frame(
     period_flex = frame.flexion_tilt_deg(np.array(ups).reshape(-1, 3))[0]
     low, high = np.nanpercentile(flex_pick, [1, 99])
     if guide is not None:
-        # The segment tips with the trunk: measured from its longest still posture, its flexion grows
-        # with the trunk's. Weighed by the trunk's own flexion, a head that nods while the trunk
-        # stands (trunk at 0) does not count.
+        # The segment tips with the trunk: measured from where it is while the trunk stands, its
+        # flexion grows with the trunk's. Weighed by the trunk's own flexion, a head that nods while
+        # the trunk stands (trunk at 0) does not count.
         trunk = np.interp(time_s[pick], guide.time_s, guide.flexion_deg, left=np.nan, right=np.nan)
         ok = np.isfinite(trunk) & np.isfinite(flex_pick)
-        flip = bool(ok.sum() > 2 and np.sum(flex_pick[ok] * trunk[ok]) < 0)
+        standing = ok & (np.abs(trunk) < GUIDE_STANDING_DEG)
+        base = float(np.median(flex_pick[standing if standing.any() else ok])) if ok.any() else 0.0
+        flip = bool(ok.sum() > 2 and np.sum((flex_pick[ok] - base) * trunk[ok]) < 0)
     else:
         lowers = None
         if placement in ABOVE_THE_HIPS:
@@ -362,7 +389,33 @@ def calibrate_frame(
         )
     up0 = _mean_unit(up_in_sensor(quat[idx]))
     frame = SagittalFrame(up0, orthogonal_axis(frame.axis, up0), _mean_quat(quat[idx]), turns)
+    if turns and guide is not None:
+        axis = own_turn_axis(uni.gyr_rads, time_s, guide, frame)
+        frame = SagittalFrame(frame.up0, frame.axis, frame.quat0, turns, axis)
     return frame, Calibration(uni.gyro_bias_rads, frame.up0, frame.axis, spans, how, warnings)
+
+
+def own_turn_axis(
+    gyr_rads: np.ndarray, time_s: np.ndarray, guide: StandingGuide, frame: SagittalFrame
+) -> np.ndarray | None:
+    """The axis a segment turns about on its own (the head looking around), in its sensor frame.
+
+    While the trunk stands, the head's rate, less its part about the flexion axis (nods), is mostly
+    its turns: their principal axis, when it clearly dominates (``TURN_AXIS_RATIO``), there are
+    ``TURN_AXIS_MIN_S`` of them, and it lies within ``TURN_AXIS_MAX_DEG`` of the standing up;
+    None otherwise (the standing up serves).
+    """
+    trunk = np.interp(time_s, guide.time_s, guide.flexion_deg, left=np.nan, right=np.nan)
+    w = gyr_rads[np.abs(np.nan_to_num(trunk, nan=np.inf)) < GUIDE_STANDING_DEG]
+    w = w - (w @ frame.axis)[:, None] * frame.axis
+    w = w[np.linalg.norm(w, axis=1) > np.radians(TURN_AXIS_MIN_DPS)]
+    if len(w) < TURN_AXIS_MIN_S / max(float(np.median(np.diff(time_s))), 1e-9):
+        return None
+    values, vecs = np.linalg.eigh(w.T @ w)
+    axis = vecs[:, -1] * np.sign(vecs[:, -1] @ frame.up0)
+    if values[-1] < TURN_AXIS_RATIO * values[-2] or axis @ frame.up0 < np.cos(np.radians(TURN_AXIS_MAX_DEG)):
+        return None
+    return axis
 
 
 def _describe(spans: list[tuple[float, float]]) -> str:

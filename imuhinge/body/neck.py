@@ -7,10 +7,10 @@ head's flexion is tolerant of the head turning about its own axis (``body.angles
 is not read as a change of the neck angle.
 
 The head's clock is found from its rates, which its own neck movement pulls by up to a tenth of a
-second (``signal.clock_align.NECK_TIMING_S``). A rep's neck peaks are therefore taken from the least
-(for a drop) and the most (for a crane) neck angle any clock offset within that time allows
-(``neck_bounds_deg``): at the bottom of a rep, where the trunk is slow, the bounds close on the angle
-itself; only an excursion made while the trunk moves fast can shrink.
+second (``signal.clock_align.NECK_TIMING_S``): one offset, the same through a rep. A rep's neck
+peaks are therefore the smallest that some clock offset within that time gives (``neck_peaks_deg``):
+a timing error makes a neck angle out of the trunk's own movement, which one of those offsets takes
+away again, while a drop or a crane the head really made shows at every offset.
 """
 
 from __future__ import annotations
@@ -42,23 +42,33 @@ def neck_series(trunk: SegmentAngles, head: SegmentAngles, alignment: ClockAlign
     return flexion_on_trunk_clock(trunk.time_s, head.time_s, head.flexion_deg, alignment) - trunk.flexion_deg
 
 
-def neck_bounds_deg(neck_deg: np.ndarray, trunk_deg: np.ndarray, reach: int) -> tuple[np.ndarray, np.ndarray]:
-    """The least and the most neck angle (deg) at each sample for every head clock offset within
-    ``reach`` samples either way.
+def neck_peaks_deg(neck_deg: np.ndarray, trunk_deg: np.ndarray, reach: int) -> tuple[float, int, float, int]:
+    """A rep's peak neck flexion and extension (deg) that hold for every head clock offset within
+    ``reach`` samples, and where each peaked.
 
     Parameters
     ----------
-    neck_deg, trunk_deg : ndarray, shape (N,)
-        The neck angle and trunk flexion on the trunk's grid (finite); the head's flexion is their sum.
+    neck_deg, trunk_deg : ndarray, shape (N + 2 * reach,)
+        The neck angle and trunk flexion on the trunk's grid (finite) over the rep and ``reach``
+        samples either side of it; the head's flexion is their sum.
     reach : int
         Samples; 0 when the two streams share a clock.
 
     Returns
     -------
-    (ndarray, ndarray)
-        Lower and upper bound; beyond the ends the end values hold.
+    (float, int, float, int)
+        The least peak flexion over the offsets and its sample in the rep (0 .. N - 1), then the
+        least peak extension (the most negative neck angle, sign turned) and its sample.
     """
-    if reach < 1:
-        return neck_deg, neck_deg
-    head = sliding_window_view(np.pad(neck_deg + trunk_deg, reach, mode="edge"), 2 * reach + 1)
-    return head.min(axis=1) - trunk_deg, head.max(axis=1) - trunk_deg
+    n = len(neck_deg) - 2 * reach
+    head = neck_deg + trunk_deg
+    # Row k: the neck angle over the rep if the head's clock were k - reach samples off.
+    shifted = sliding_window_view(head, n)[: 2 * reach + 1] - trunk_deg[reach : reach + n]
+    flexion, extension = shifted.max(axis=1), (-shifted).max(axis=1)
+    k_flex, k_ext = int(np.argmin(flexion)), int(np.argmin(extension))
+    return (
+        float(flexion[k_flex]),
+        int(np.argmax(shifted[k_flex])),
+        float(extension[k_ext]),
+        int(np.argmin(shifted[k_ext])),
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from imuhinge.body.angles import AngleSeries
-from imuhinge.body.neck import neck_bounds_deg
+from imuhinge.body.neck import neck_peaks_deg
 from imuhinge.model import Exercise, Rep
 from imuhinge.reps.segment import RepBounds
 from imuhinge.signal.calibrate import runs
@@ -129,24 +129,26 @@ def _bridged(x: np.ndarray, fs_hz: float) -> np.ndarray | None:
 def _neck_metrics(rep: Rep, series: AngleSeries, rep_win: slice) -> None:
     """Peak neck flexion and extension over the rep (and their phases), only when the neck angle is
     known through the rep but for short holes: the head moves on its own, so a longer hole could
-    hide its peak. Each is the smallest the head's clock uncertainty allows
-    (``body.neck.neck_bounds_deg``)."""
+    hide its peak. Each is the smallest some head clock offset within ``series.neck_timing_s``
+    gives (``body.neck.neck_peaks_deg``)."""
     assert series.neck_flexion_deg is not None
     time_s = series.time_s[rep_win]
     if len(time_s) < 2:
         return
     fs_hz = (len(time_s) - 1) / (time_s[-1] - time_s[0])
-    during = _bridged(series.neck_flexion_deg[rep_win], fs_hz)
-    trunk = _bridged(series.trunk_flexion_deg[rep_win], fs_hz)
-    if during is None or trunk is None:
-        return
     reach = round(series.neck_timing_s * fs_hz)
-    low, high = neck_bounds_deg(during, trunk, reach)
-    most, least = int(np.argmax(low)), int(np.argmin(high))
-    rep.peak_neck_flexion_deg = float(low[most])
-    rep.peak_neck_extension_deg = max(0.0, float(-high[least]))
-    rep.neck_flexion_phase = _phase_at(rep, float(time_s[most]))
-    rep.neck_extension_phase = _phase_at(rep, float(time_s[least]))
+    first = rep_win.start or 0
+    # The rep and ``reach`` samples either side, the ends repeated where the series ends.
+    around = np.clip(np.arange(first - reach, first + len(time_s) + reach), 0, len(series.time_s) - 1)
+    neck = _bridged(series.neck_flexion_deg[around], fs_hz)
+    trunk = _bridged(series.trunk_flexion_deg[around], fs_hz)
+    if neck is None or trunk is None:
+        return
+    flexion, at_flex, extension, at_ext = neck_peaks_deg(neck, trunk, reach)
+    rep.peak_neck_flexion_deg = flexion
+    rep.peak_neck_extension_deg = max(0.0, extension)
+    rep.neck_flexion_phase = _phase_at(rep, float(time_s[at_flex]))
+    rep.neck_extension_phase = _phase_at(rep, float(time_s[at_ext]))
 
 
 def _phase_at(rep: Rep, t: float) -> str:

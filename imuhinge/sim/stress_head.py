@@ -4,7 +4,8 @@ sensor come out exactly as they did before there was one.
 The head sits on the trunk at the base of the neck (drawn 45-62 cm up the spine from the lumbar
 joint), its sensor on the back of the head on a drawn lever, mounted any way round. It flexes at the
 neck (a drop or a crane reached at the bottom of some reps, small nods in the others), turns on its
-own (looking around in the pauses at the top and now and then at the bottom) and rolls a little. The
+own (looking around in the pauses at the top and now and then at the bottom) and rolls a little. In a
+floor-start rep the excursion is made on the way down to the floor and undone while resting there. The
 truth of the neck angle comes from the two segments' rotations: the head's long axis seen in the
 trunk's frame, its angle in the trunk's sagittal plane, from standing.
 """
@@ -41,12 +42,12 @@ class HeadGeometry:
 
     @classmethod
     def draw(cls, rng: np.random.Generator, trunk_stand_deg: float) -> HeadGeometry:
-        """A head held with the gaze level when standing: its axis within 5 deg of upright, however
-        far the upper back leans."""
+        """A head held with the gaze about level when standing: its axis within 10 deg of upright,
+        however far the upper back leans."""
         return cls(
             neck_base_m=np.array([rng.uniform(-0.06, 0.0), 0.0, rng.uniform(0.45, 0.62)]),
             sensor_m=np.array([-rng.uniform(0.06, 0.12), rng.uniform(-0.03, 0.03), rng.uniform(0.06, 0.16)]),
-            stand_deg=float(rng.uniform(-5.0, 5.0) - trunk_stand_deg),
+            stand_deg=float(rng.uniform(-10.0, 10.0) - trunk_stand_deg),
         )
 
 
@@ -82,8 +83,8 @@ def head_script(
     reps : sequence of RepPlan
         The set's reps (``stress.Script.reps``).
     floor_start : bool
-        Floor-start reps reach the bottom at the end of their lowering; the head comes back up with
-        the next rep's rise (or standing up).
+        Floor-start reps rise first: the head's excursion is made on the way down to the floor and
+        undone while resting there.
     quiet_s : float
         How long the lifter stands before the first rep.
     rng : numpy.random.Generator
@@ -91,24 +92,24 @@ def head_script(
     """
     neck, turn, roll = Track(t), Track(t), Track(t)
     excursions = []
-    for k, plan in enumerate(reps):
+    for plan in reps:
         amount = _excursion_deg(rng) + NOD_SD_DEG * rng.standard_normal()
         excursions.append(amount)
         if floor_start:
-            down_s = plan.start_s + plan.up_s + plan.top_s
-            nxt = reps[k + 1].start_s if k + 1 < len(reps) else down_s + plan.down_s + 1.0
-            up_s, up_for_s = nxt, 0.8
+            # Down to the floor, and back while resting there, before the next pull.
+            out_s, out_for_s = plan.start_s + plan.up_s + plan.top_s, plan.down_s
+            back_s, back_for_s = out_s + plan.down_s + 0.1, min(0.5, 0.8 * plan.bottom_s)
         else:
-            down_s = plan.start_s
-            up_s, up_for_s = plan.start_s + plan.down_s + plan.bottom_s, plan.up_s
-        lead = rng.uniform(0.0, 0.3) * plan.down_s
-        neck.move(down_s + lead, rng.uniform(0.5, 1.0) * (plan.down_s - lead), amount, rng.uniform(0.8, 1.25))
-        neck.move(up_s, rng.uniform(0.5, 1.0) * up_for_s, -amount, rng.uniform(0.8, 1.25))
+            out_s, out_for_s = plan.start_s, plan.down_s
+            back_s, back_for_s = plan.start_s + plan.down_s + plan.bottom_s, plan.up_s
+        lead = rng.uniform(0.0, 0.3) * out_for_s
+        neck.move(out_s + lead, rng.uniform(0.5, 1.0) * (out_for_s - lead), amount, rng.uniform(0.8, 1.25))
+        neck.move(back_s, rng.uniform(0.5, 1.0) * back_for_s, -amount, rng.uniform(0.8, 1.25))
         if not floor_start and plan.bottom_s >= 0.6 and rng.random() < 0.4:
             glance = (1.0 if rng.random() < 0.5 else -1.0) * rng.uniform(20.0, 45.0)
-            out_s = min(0.35, plan.bottom_s / 3)
-            turn.move(up_s - plan.bottom_s + 0.05, out_s, glance)
-            turn.move(up_s - out_s - 0.05, out_s, -glance)
+            turn_s = min(0.35, plan.bottom_s / 3)
+            turn.move(back_s - plan.bottom_s + 0.05, turn_s, glance)
+            turn.move(back_s - turn_s - 0.05, turn_s, -glance)
     for plan, nxt_plan in pairwise(reps):
         end_s = plan.start_s + plan.down_s + plan.bottom_s + plan.up_s + plan.top_s
         if nxt_plan.start_s - end_s >= 1.6 and rng.random() < 0.6:
