@@ -16,11 +16,12 @@ if TYPE_CHECKING:
     import numpy as np
 
     from imuhinge.coaching.cues import Cue
+    from imuhinge.coaching.dowel import ContactPoint, Coverage
     from imuhinge.coaching.set_summary import SetSummary
 
 G_MPS2 = 9.80665
 MIN_DEPTH_DEG = 15.0  # trunk flexion a movement must reach to count as a rep
-PLACEMENTS = ("upper_back", "sacrum")
+PLACEMENTS = ("upper_back", "sacrum", "head")
 
 
 class Exercise(StrEnum):
@@ -107,7 +108,7 @@ class SensorStream:
     Attributes
     ----------
     placement : str
-        ``upper_back`` or ``sacrum``.
+        ``upper_back``, ``sacrum`` or ``head``.
     time_s : ndarray, shape (N,)
         Seconds since the recording started, strictly increasing.
     acc_mps2 : ndarray, shape (N, 3)
@@ -134,7 +135,7 @@ class SensorStream:
 
 @dataclass
 class Recording:
-    """A recorded set: one or two sensor streams, the nominal sample rate and the file's metadata."""
+    """A recorded set: one to three sensor streams, the nominal sample rate and the file's metadata."""
 
     sensors: dict[str, SensorStream]
     sample_rate_hz: float
@@ -203,6 +204,8 @@ class Targets:
     hold_min_s: float = 10.0
     hold_max_s: float = 20.0
     hold_steady_max_deg: float = 3.0
+    neck_flexion_max_deg: float = 10.0
+    neck_extension_max_deg: float = 10.0
 
 
 @dataclass
@@ -219,6 +222,11 @@ class Rep:
     ``concentric_peak_speed_dps`` its fastest instant, ``hip_snap_dps`` (ballistic exercises) the
     fastest extension of the pelvis (of the trunk with one sensor), and ``speed_loss_pct`` how much
     slower the rep's mean speed is than the fastest of the set's first reps (``coaching.speed``).
+
+    With a head sensor beside the upper-back one, the neck angle is head flexion minus trunk flexion:
+    ``peak_neck_flexion_deg`` is the most it flexed during the rep (the head dropped),
+    ``peak_neck_extension_deg`` the most it extended (the neck craned; 0 when it never did), each
+    with the phase where it peaked; all None when the neck was not measured over the whole rep.
     """
 
     index: int
@@ -252,8 +260,13 @@ class Rep:
     hip_drop_high_m: float | None = None
     hip_pattern: str | None = None
     hold_stability_deg: float | None = None
+    peak_neck_flexion_deg: float | None = None
+    peak_neck_extension_deg: float | None = None
+    neck_flexion_phase: str | None = None
+    neck_extension_phase: str | None = None
     tempo_ok: bool | None = None
     spine_ok: bool | None = None
+    neck_ok: bool | None = None
     phase_ok: dict[str, bool | None] = field(default_factory=dict)
     cues: list[Cue] = field(default_factory=list)
     data_gaps_s: list[tuple[float, float]] = field(default_factory=list)
@@ -301,7 +314,8 @@ class SetReport:
 
     ``summary`` and ``cues`` are the set's typed summary and set-level cues (``imuhinge.coaching``);
     ``imuhinge.report.wording`` puts cues into words. ``references`` says, per sensor, which posture
-    its angles are measured from (the standing reference calibration chose).
+    its angles are measured from (the standing reference calibration chose). ``contact_points`` says,
+    for each contact point of the dowel drill, whether this set's sensors could check it.
     """
 
     exercise: Exercise
@@ -322,6 +336,8 @@ class SetReport:
     time_s: np.ndarray | None = None
     trunk_flexion_deg: np.ndarray | None = None
     lumbar_flexion_deg: np.ndarray | None = None
+    neck_flexion_deg: np.ndarray | None = None
+    contact_points: dict[ContactPoint, Coverage] = field(default_factory=dict)
 
     @property
     def rep_count(self) -> int:

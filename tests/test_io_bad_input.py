@@ -169,7 +169,7 @@ CASES = {
     "unknown-placement": (
         _set(70, "sensor", "wrist"),
         75,
-        "unknown sensor placement 'wrist' (allowed: upper_back, sacrum)",
+        "unknown sensor placement 'wrist' (allowed: upper_back, sacrum, head)",
     ),
     "empty-placement": (_set(70, "sensor", ""), 75, "empty value in column sensor"),
     "mps2-in-g-column": (
@@ -203,7 +203,7 @@ CASES = {
     "device-unknown-placement": (
         _insert(3, "# device.wrist: band"),
         4,
-        "unknown sensor placement 'wrist' in metadata key 'device.wrist' (allowed: upper_back, sacrum)",
+        "unknown sensor placement 'wrist' in metadata key 'device.wrist' (allowed: upper_back, sacrum, head)",
     ),
     "second-sensor-without-rows": (
         _insert(3, "# device.sacrum: second sensor"),

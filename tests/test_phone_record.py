@@ -168,7 +168,7 @@ def test_record_from_a_phone_on_the_command_line(tmp_path, capsys):
             ["--phone", "sensorlogger", "--listen", "0.0.0.0:1", "--listen", "0.0.0.0:2"],
             "one for each --phone",
         ),
-        (["--phone", "sensorlogger", "--phone", "sensorlogger", "--phone", "phyphox"], "no placement left"),
+        (["--phone", "sensorlogger"] * 3 + ["--phone", "phyphox"], "no placement left"),
     ],
 )
 def test_phone_options_are_checked_before_anything_starts(args, message, tmp_path, capsys):

@@ -10,9 +10,11 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from imuhinge.body.angles import AngleSeries, SegmentAngles, StandingGuide, uniform_angles
+from imuhinge.body.angles import TURNS_ON_ITS_OWN, AngleSeries, SegmentAngles, StandingGuide, uniform_angles
 from imuhinge.body.hips import HipMotion, hip_motions
 from imuhinge.body.lumbar import lumbar_series
+from imuhinge.body.neck import neck_series
+from imuhinge.coaching.dowel import contact_coverage
 from imuhinge.coaching.summary import summarize
 from imuhinge.coaching.tempo import DEFAULT_TEMPO, parse_hold, parse_tempo
 from imuhinge.coaching.verdicts import judge_reps
@@ -32,7 +34,16 @@ from imuhinge.reps.metrics import build_reps
 from imuhinge.reps.sagittal import sagittal_only
 from imuhinge.reps.segment import RepBounds, SegmenterConfig
 from imuhinge.reps.stream import RepStream
-from imuhinge.signal.clock_align import ClockAlignment, align_streams, check_pair, same_clock, shared_clock
+from imuhinge.signal.calibrate import resting_up
+from imuhinge.signal.clock_align import (
+    MEASURES,
+    NECK_TIMING_S,
+    ClockAlignment,
+    align_streams,
+    check_pair,
+    same_clock,
+    shared_clock,
+)
 from imuhinge.signal.resample import UniformStream, to_uniform
 
 
@@ -69,9 +80,23 @@ def parse_exercise(text: str) -> Exercise:
         raise InputError(f"unknown exercise {text!r}; expected one of: {valid}") from None
 
 
+# Segments measured against the trunk (the upper back), each aligned to its clock.
+COMPANIONS = ("sacrum", "head")
+
+
 def trunk_placement(placements: Sequence[str]) -> str:
     """The sensor whose angle drives segmentation: upper_back when present, else the first."""
     return "upper_back" if "upper_back" in placements else placements[0]
+
+
+def companion_note(placement: str, trunk_name: str, why: str | None = None) -> str:
+    """Why a second sensor is not used: its clock could not be matched (``why``), or there is no
+    upper-back sensor to measure it against."""
+    if why is None:
+        why = (
+            f"{MEASURES[placement]} needs an upper_back sensor beside it; the reps come from the {trunk_name}"
+        )
+    return f"{placement} sensor not used ({why}); {MEASURES[placement]} not measured"
 
 
 def segment_stream(
@@ -99,7 +124,11 @@ class BodyAngles:
     alignment : ClockAlignment or None
         Sacrum clock to trunk clock.
     notes : list of str
-        Why the sacrum was not used, when it was not.
+        Why the sacrum (or the head) was not used, when it was not.
+    head : SegmentAngles or None
+        The head, when there is one beside the upper back and its stream could be used.
+    head_alignment : ClockAlignment or None
+        Head clock to trunk clock.
     """
 
     trunk: SegmentAngles
@@ -107,6 +136,8 @@ class BodyAngles:
     sacrum: UniformStream | None = None
     alignment: ClockAlignment | None = None
     notes: list[str] = field(default_factory=list)
+    head: SegmentAngles | None = None
+    head_alignment: ClockAlignment | None = None
 
     @property
     def lumbar_flexion_deg(self) -> np.ndarray | None:
@@ -115,13 +146,27 @@ class BodyAngles:
             return None
         return lumbar_series(self.trunk, self.pelvis, self.alignment)
 
+    @property
+    def neck_timing_s(self) -> float:
+        """How far the head's clock may be off: nothing on a shared clock, else ``NECK_TIMING_S``."""
+        shared = self.head_alignment is not None and self.head_alignment.method == same_clock().method
+        return 0.0 if shared else NECK_TIMING_S
+
+    @property
+    def neck_flexion_deg(self) -> np.ndarray | None:
+        """The neck angle at the trunk's sample times, None without a usable head sensor."""
+        if self.head is None or self.head_alignment is None:
+            return None
+        return neck_series(self.trunk, self.head, self.head_alignment)
+
 
 def body_angles(recording: Recording, lockout_reference: bool = False) -> BodyAngles:
-    """Calibrate each sensor and compute the segments' angles (offline), the sacrum's clock aligned.
+    """Calibrate each sensor and compute the segments' angles (offline), the sacrum's and the head's
+    clocks each aligned to the upper back's.
 
-    The pelvis takes its standing reference and the sign of its flexion from the trunk. When the
-    sacrum stream cannot be used (no pair, clocks that cannot be matched), the trunk's angles stand
-    on their own and ``notes`` says why.
+    The pelvis and the head take their standing reference and the sign of their flexion from the
+    trunk. When a second stream cannot be used (no upper back beside it, clocks that cannot be
+    matched), the other angles stand on their own and ``notes`` says why.
 
     Parameters
     ----------
@@ -138,31 +183,45 @@ def body_angles(recording: Recording, lockout_reference: bool = False) -> BodyAn
     # The streams on their uniform grids are passed along explicitly, and the trunk's is let go once
     # its angles and the clock alignment have it, before the sacrum's orientation is computed.
     trunk_uni = to_uniform(recording.sensors[trunk_name], fs)
-    pair: tuple[UniformStream, ClockAlignment] | None = None
+    pairs: dict[str, tuple[UniformStream, ClockAlignment]] = {}
     notes = []
-    if "sacrum" in recording.sensors and trunk_name != "sacrum":
+    for placement in COMPANIONS:
+        if placement not in recording.sensors or placement == trunk_name:
+            continue
+        if trunk_name != "upper_back":
+            notes.append(companion_note(placement, trunk_name))
+            continue
         try:
-            check_pair(recording)
-            sacrum_uni = to_uniform(recording.sensors["sacrum"], fs)
+            check_pair(recording, placement)
+            uni = to_uniform(recording.sensors[placement], fs)
             one_clock = recording.metadata.get("clock") == "shared" or shared_clock(
-                recording.sensors[trunk_name], recording.sensors["sacrum"]
+                recording.sensors[trunk_name], recording.sensors[placement]
             )
-            pair = sacrum_uni, same_clock() if one_clock else align_streams(trunk_uni, sacrum_uni, fs)
+            turns = resting_up(uni.acc_mps2, uni.still) if placement in TURNS_ON_ITS_OWN else None
+            alignment = (
+                same_clock()
+                if one_clock
+                else align_streams(trunk_uni, uni, fs, placement=placement, own_turn_axis=turns)
+            )
+            pairs[placement] = uni, alignment
         except AlignmentError as exc:
             # The upper-back analysis stands on its own: keep it, and say why the spine is unmeasured.
-            notes.append(f"sacrum sensor not used ({exc}); lumbar flexion not measured")
+            notes.append(companion_note(placement, trunk_name, str(exc)))
     trunk = uniform_angles(trunk_uni, trunk_name, lockout_reference=lockout_reference)
     del trunk_uni
-    if pair is None:
-        return BodyAngles(trunk, notes=notes)
-    sacrum, alignment = pair
-    guide = StandingGuide(
-        [tuple(alignment.to_pelvis_time(np.array(span))) for span in trunk.calibration.reference_s],
-        alignment.to_pelvis_time(trunk.time_s),
-        trunk.flexion_deg,
-    )
-    pelvis = uniform_angles(sacrum, "sacrum", False, guide, lockout_reference)
-    return BodyAngles(trunk, pelvis, sacrum, alignment, notes)
+    body = BodyAngles(trunk, notes=notes)
+    for placement, (uni, alignment) in pairs.items():
+        guide = StandingGuide(
+            [tuple(alignment.to_pelvis_time(np.array(span))) for span in trunk.calibration.reference_s],
+            alignment.to_pelvis_time(trunk.time_s),
+            trunk.flexion_deg,
+        )
+        angles = uniform_angles(uni, placement, False, guide, lockout_reference)
+        if placement == "sacrum":
+            body.pelvis, body.sacrum, body.alignment = angles, uni, alignment
+        else:
+            body.head, body.head_alignment = angles, alignment
+    return body
 
 
 def analyze(
@@ -222,6 +281,8 @@ def analyze(
     log.debug("orientation, calibration and angles: %.2f s", time.perf_counter() - started)
     warnings = [*trunk.calibration.warnings, *body.notes]
     hips = None
+    if body.head is not None:
+        warnings += body.head.calibration.warnings
     if body.pelvis is not None:
         warnings += body.pelvis.calibration.warnings
         sacrum, pelvis, alignment = body.sacrum, body.pelvis, body.alignment
@@ -239,10 +300,13 @@ def analyze(
         trunk.twist_deg,
         body.lumbar_flexion_deg,
         seg.unmeasured_s,
+        body.neck_flexion_deg,
+        body.neck_timing_s,
     )
     references = {trunk.placement: trunk.calibration.reference}
-    if body.pelvis is not None:
-        references[body.pelvis.placement] = body.pelvis.calibration.reference
+    for segment in (body.pelvis, body.head):
+        if segment is not None:
+            references[segment.placement] = segment.calibration.reference
     reps, others = measure_reps(seg.reps, ex, series, hips)
     log.info("%d reps, %d partial movements, %d other movements", len(reps), len(seg.partials), len(others))
     log.debug("analysis done in %.2f s", time.perf_counter() - started)
@@ -320,19 +384,29 @@ def set_report(
     judge_reps(reps, exercise, tempo, targets)
     summary, cues = summarize(reps, exercise, tempo, targets, len(partials))
     warnings = list(context.warnings)
+    head_only = bool(context.sensors) and trunk_placement(context.sensors) in TURNS_ON_ITS_OWN
+    if head_only:
+        warnings.append(
+            "reps measured from the head sensor: its angle includes the neck's, and its own turns hide "
+            "the trunk's twists (wear a sensor on the upper back for the trunk)"
+        )
     if not reps:
         shallow = f" ({len(partials)} partial movements shallower than {targets.min_depth_deg:g}°)"
         warnings.append("no full rep found" + (shallow if partials else ""))
+    lumbar_measured = series.lumbar_flexion_deg is not None
+    neck_measured = series.neck_flexion_deg is not None
     measured = {
         "trunk_flexion": True,
         "tempo": not exercise.ballistic,
-        "lumbar_flexion": series.lumbar_flexion_deg is not None,
+        "lumbar_flexion": lumbar_measured,
         "hip_travel": context.hip_travel,
         "lockout_lean_back": not exercise.lockout_reference,
-        "lateral_tilt_and_twist": True,
+        "lateral_tilt_and_twist": not head_only,
         "foot_pressure": False,
         "core_bracing": False,
         "rep_speed": any(r.concentric_mean_speed_dps is not None for r in reps),
+        "neck_flexion": neck_measured,
+        "upper_back_curve": False,
     }
     if exercise.lockout_reference:
         measured["lockout"] = True
@@ -355,6 +429,8 @@ def set_report(
         time_s=series.time_s,
         trunk_flexion_deg=series.trunk_flexion_deg,
         lumbar_flexion_deg=series.lumbar_flexion_deg,
+        neck_flexion_deg=series.neck_flexion_deg,
+        contact_points=contact_coverage(context.sensors, neck_measured, lumbar_measured),
     )
 
 

@@ -4,6 +4,12 @@ Flexion is the rotation of the earth's up direction about the calibrated sagitta
 standing posture (0 deg standing, positive forward). It uses inclination only, so the slow heading drift
 of 6D fusion does not touch it. Lateral tilt is the lean out of the sagittal plane (positive to the
 right of the lifter), twist the rotation of the left-right axis about the vertical (positive to the left).
+
+The head turns on its own: a lifter looks around, and a turn about the neck's axis while bent over
+moves the up direction sideways in the head's frame, which the sagittal projection reads as less
+flexion (a 45 deg look to the side at 70 deg reads 7 deg less). The head's flexion is therefore the
+tilt of its standing axis, whatever the turn about it, once the head is well forward
+(``head_flexion_deg``).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from imuhinge.body.standing import (
     choose_lockout,
     choose_standing,
     flexion_lowers,
+    longest_posture,
     top_samples,
 )
 from imuhinge.model import Recording
@@ -35,15 +42,30 @@ log = logging.getLogger(__name__)
 
 BLOCK_SAMPLES = 16_384
 # Placements far above the hip joints: flexion lowers them, which fixes the sign of flexion.
-ABOVE_THE_HIPS = ("upper_back",)
+ABOVE_THE_HIPS = ("upper_back", "head")
+# Placements that turn on their own (looking around): flexion tolerant of turns, standing taken as the
+# posture they hold longest while the trunk stands.
+TURNS_ON_ITS_OWN = ("head",)
+# Below this flexion a lateral component of up is a tilt of the head (a turn about an upright axis
+# cannot make one); beyond TURN_FULL_DEG it is taken as a turn.
+TURN_FROM_DEG = 5.0
+TURN_FULL_DEG = 20.0
+# The head's own turn axis, from its turns while the trunk stands (``own_turn_axis``).
+TURN_AXIS_MIN_DPS = 20.0
+TURN_AXIS_MIN_S = 0.5
+TURN_AXIS_RATIO = 4.0
+TURN_AXIS_MAX_DEG = 30.0
 START_S = 0.5
+GUIDE_STANDING_DEG = 5.0  # trunk flexion within this of standing: where a guided segment's base is read
 GAP_MARGIN_S = 0.15  # the smoothing's reach (HALF_WIDTH_S) and a little more
 
 
 @dataclass
 class AngleSeries:
-    """Angles on one time base; ``lumbar_flexion_deg`` is None with one sensor; ``unmeasured_s``
-    are the gaps the data does not cover (``reps.bridge``)."""
+    """Angles on one time base; ``lumbar_flexion_deg`` is None without a sacrum sensor and
+    ``neck_flexion_deg`` without a head sensor (both need the upper back's beside them), and
+    ``neck_timing_s`` is how far the head's clock may be off (``body.neck``); ``unmeasured_s`` are
+    the gaps the data does not cover (``reps.bridge``)."""
 
     time_s: np.ndarray
     trunk_flexion_deg: np.ndarray
@@ -51,6 +73,8 @@ class AngleSeries:
     twist_deg: np.ndarray
     lumbar_flexion_deg: np.ndarray | None = None
     unmeasured_s: list[tuple[float, float]] = field(default_factory=list)
+    neck_flexion_deg: np.ndarray | None = None
+    neck_timing_s: float = 0.0
 
     def unmeasured(self, start_s: float, end_s: float) -> bool:
         """True when a gap the data does not cover overlaps ``[start_s, end_s]``, or lies so close that
@@ -90,25 +114,48 @@ class SagittalFrame:
         Flexion axis in the sensor frame (unit, perpendicular to ``up0``, hinging positive).
     quat0 : ndarray, shape (4,)
         Orientation while standing, for twist.
+    turn_tolerant : bool
+        Flexion by ``head_flexion_deg`` (a segment that turns about its own axis), not the sagittal
+        projection.
+    turn_axis : ndarray, shape (3,), optional
+        The axis a turn-tolerant segment turns about, in the sensor frame (``own_turn_axis``); its
+        standing up, ``up0``, without one.
     """
 
     up0: np.ndarray
     axis: np.ndarray
     quat0: np.ndarray
+    turn_tolerant: bool = False
+    turn_axis: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_forward", np.cross(self.up0, self.axis))
         east0, north0 = sensor_axis_in_earth(self.quat0[None, :], self.axis)[0, :2]
         object.__setattr__(self, "_ref", (float(east0), float(north0)))
+        turn = self.up0 if self.turn_axis is None else orthogonal_axis(self.turn_axis, self.axis)
+        turn_forward = np.cross(turn, self.axis)
+        offset_deg = float(np.degrees(np.arctan2(self.up0 @ turn_forward, self.up0 @ turn)))
+        object.__setattr__(self, "_turn", (turn, turn_forward, offset_deg))
 
     def flexion_tilt_deg(self, up: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Flexion and lateral tilt (deg) of up-vectors ``up`` (N, 3)."""
-        flex = np.degrees(np.arctan2(up @ self._forward, up @ self.up0))  # type: ignore[attr-defined]
-        tilt = np.degrees(np.arcsin(np.clip(up @ self.axis, -1.0, 1.0)))
-        return flex, tilt
+        """Flexion and lateral tilt (deg) of up-vectors ``up`` (N, 3).
+
+        A turn-tolerant segment's tilt is the part of its side component a turn cannot explain: all
+        of it near upright, none of it once the segment is well forward (``head_flexion_deg``).
+        """
+        forward, side, along = up @ self._forward, up @ self.axis, up @ self.up0  # type: ignore[attr-defined]
+        tilt = np.degrees(np.arcsin(np.clip(side, -1.0, 1.0)))
+        if not self.turn_tolerant:
+            return np.degrees(np.arctan2(forward, along)), tilt
+        turn, turn_forward, offset_deg = self._turn  # type: ignore[attr-defined]
+        flex, turned = head_flexion_deg(forward, side, along, (up @ turn_forward, up @ turn, offset_deg))
+        return flex, (1.0 - turned) * tilt
 
     def twist_deg(self, quat: np.ndarray) -> np.ndarray:
-        """Rotation of the left-right axis about the vertical since standing (deg)."""
+        """Rotation of the left-right axis about the vertical since standing (deg); NaN for a segment
+        that turns on its own (its twist is its own turns)."""
+        if self.turn_tolerant:
+            return np.full(len(quat), np.nan)
         east, north = sensor_axis_in_earth(quat, self.axis)[:, :2].T
         east0, north0 = self._ref  # type: ignore[attr-defined]
         return np.degrees(np.arctan2(east0 * north - north0 * east, east0 * east + north0 * north))
@@ -133,6 +180,37 @@ class SagittalFrame:
             if tilt is not None and twist is not None:
                 tilt[a:b], twist[a:b] = t, self.twist_deg(q)
         return flex, tilt, twist
+
+
+def head_flexion_deg(
+    forward: np.ndarray,
+    side: np.ndarray,
+    along: np.ndarray,
+    turn: tuple[np.ndarray, np.ndarray, float] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Flexion (deg) of a segment that turns about its own axis, from earth's up in its frame, and how
+    much of its side component is taken as a turn (0 to 1).
+
+    ``forward``, ``side`` and ``along`` are the components of up along the segment's forward, flexion
+    (left-right) and standing axes. A turn (looking around) moves up about the turn axis, from its
+    forward component into ``side``, and leaves its component along that axis alone: the tilt of the
+    turn axis from upright, ``arccos`` of that component signed by the forward one, less the tilt it
+    has standing, does not see the turn. ``turn`` gives up's forward and along components for a turn
+    axis other than the standing axis (in the sagittal plane), and the angle from it to the standing
+    axis; without it the segment turns about its standing axis. A sideways tilt (ear to shoulder)
+    moves up into ``side`` too, and ``arcsin(forward)`` does not see that. Near upright a turn cannot
+    move up sideways, so up to ``TURN_FROM_DEG`` of flexion the side component is taken as tilt,
+    beyond ``TURN_FULL_DEG`` as a turn, and in between the two readings are blended.
+    """
+    turn_forward, turn_along, offset_deg = (forward, along, 0.0) if turn is None else turn
+    tilt_free = np.degrees(np.arctan2(forward, np.hypot(side, along)))
+    turn_free = (
+        np.degrees(np.arctan2(np.copysign(np.hypot(turn_forward, side), turn_forward), turn_along))
+        - offset_deg
+    )
+    plain = np.abs(np.degrees(np.arctan2(forward, along)))
+    weight = np.clip((plain - TURN_FROM_DEG) / (TURN_FULL_DEG - TURN_FROM_DEG), 0.0, 1.0)
+    return (1.0 - weight) * tilt_free + weight * turn_free, weight
 
 
 def _mean_quat(quat: np.ndarray) -> np.ndarray:
@@ -265,14 +343,20 @@ def calibrate_frame(
         ups[int(np.argmax([b - a for a, b in still]))] if ups else _mean_unit(up_in_sensor(quat[pick]))
     )
     quat_ref = quat[np.flatnonzero(finite)[0]]
-    frame = SagittalFrame(first_ref, orthogonal_axis(raw_axis, first_ref), quat_ref)
+    turns = placement in TURNS_ON_ITS_OWN
+    frame = SagittalFrame(first_ref, orthogonal_axis(raw_axis, first_ref), quat_ref, turns)
     flex_pick, _ = frame.flexion_tilt_deg(up_in_sensor(quat[pick]))
     period_flex = frame.flexion_tilt_deg(np.array(ups).reshape(-1, 3))[0]
     low, high = np.nanpercentile(flex_pick, [1, 99])
     if guide is not None:
+        # The segment tips with the trunk: measured from where it is while the trunk stands, its
+        # flexion grows with the trunk's. Weighed by the trunk's own flexion, a head that nods while
+        # the trunk stands (trunk at 0) does not count.
         trunk = np.interp(time_s[pick], guide.time_s, guide.flexion_deg, left=np.nan, right=np.nan)
         ok = np.isfinite(trunk) & np.isfinite(flex_pick)
-        flip = bool(ok.sum() > 2 and np.corrcoef(flex_pick[ok], trunk[ok])[0, 1] < 0)
+        standing = ok & (np.abs(trunk) < GUIDE_STANDING_DEG)
+        base = float(np.median(flex_pick[standing if standing.any() else ok])) if ok.any() else 0.0
+        flip = bool(ok.sum() > 2 and np.sum((flex_pick[ok] - base) * trunk[ok]) < 0)
     else:
         lowers = None
         if placement in ABOVE_THE_HIPS and not lockout_reference:
@@ -285,7 +369,7 @@ def calibrate_frame(
         # Flexion is the long way from a hinge set's start (standing), the short way from a hip thrust's.
         flip = not lowers if lowers is not None else long_way_down == lockout_reference
     if flip:
-        frame = SagittalFrame(first_ref, -frame.axis, quat_ref)
+        frame = SagittalFrame(first_ref, -frame.axis, quat_ref, turns)
         flex_pick, period_flex = -flex_pick, -period_flex
         low, high = -high, -low
     lengths = np.array([time_s[b - 1] - time_s[a] for a, b in still])
@@ -295,6 +379,10 @@ def calibrate_frame(
             for a, b in still
         ]
         choice = StandingChoice([i for i, o in enumerate(overlap) if o > 0.5 * lengths[i]], "")
+        if turns and choice.periods:
+            # A head looks down or up now and then while the trunk stands: its standing is the
+            # posture it holds longest then.
+            choice = StandingChoice(longest_posture(period_flex, lengths, np.array(choice.periods)), "")
     elif lockout_reference:
         speed_pick = np.gradient(np.nan_to_num(flex_pick), time_s[pick])
         tops = flex_pick[top_samples(time_s[pick], flex_pick, speed_pick, low, high)]
@@ -321,8 +409,34 @@ def calibrate_frame(
             next_time = "stand still for 2 s before the first rep next time"
         warnings.append(f"{placement}: {missing}; calibrated to the reps' top positions ({next_time})")
     up0 = _mean_unit(up_in_sensor(quat[idx]))
-    frame = SagittalFrame(up0, orthogonal_axis(frame.axis, up0), _mean_quat(quat[idx]))
+    frame = SagittalFrame(up0, orthogonal_axis(frame.axis, up0), _mean_quat(quat[idx]), turns)
+    if turns and guide is not None:
+        axis = own_turn_axis(uni.gyr_rads, time_s, guide, frame)
+        frame = SagittalFrame(frame.up0, frame.axis, frame.quat0, turns, axis)
     return frame, Calibration(uni.gyro_bias_rads, frame.up0, frame.axis, spans, how, warnings)
+
+
+def own_turn_axis(
+    gyr_rads: np.ndarray, time_s: np.ndarray, guide: StandingGuide, frame: SagittalFrame
+) -> np.ndarray | None:
+    """The axis a segment turns about on its own (the head looking around), in its sensor frame.
+
+    While the trunk stands, the head's rate, less its part about the flexion axis (nods), is mostly
+    its turns: their principal axis, when it clearly dominates (``TURN_AXIS_RATIO``), there are
+    ``TURN_AXIS_MIN_S`` of them, and it lies within ``TURN_AXIS_MAX_DEG`` of the standing up;
+    None otherwise (the standing up serves).
+    """
+    trunk = np.interp(time_s, guide.time_s, guide.flexion_deg, left=np.nan, right=np.nan)
+    w = gyr_rads[np.abs(np.nan_to_num(trunk, nan=np.inf)) < GUIDE_STANDING_DEG]
+    w = w - (w @ frame.axis)[:, None] * frame.axis
+    w = w[np.linalg.norm(w, axis=1) > np.radians(TURN_AXIS_MIN_DPS)]
+    if len(w) < TURN_AXIS_MIN_S / max(float(np.median(np.diff(time_s))), 1e-9):
+        return None
+    values, vecs = np.linalg.eigh(w.T @ w)
+    axis = vecs[:, -1] * np.sign(vecs[:, -1] @ frame.up0)
+    if values[-1] < TURN_AXIS_RATIO * values[-2] or axis @ frame.up0 < np.cos(np.radians(TURN_AXIS_MAX_DEG)):
+        return None
+    return axis
 
 
 def _describe(spans: list[tuple[float, float]], posture: str) -> str:

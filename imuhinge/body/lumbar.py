@@ -12,6 +12,20 @@ from imuhinge.errors import AnalysisError, InputError
 from imuhinge.signal.clock_align import ClockAlignment
 
 
+def flexion_on_trunk_clock(
+    trunk_time_s: np.ndarray,
+    other_time_s: np.ndarray,
+    other_flexion_deg: np.ndarray,
+    alignment: ClockAlignment,
+) -> np.ndarray:
+    """A second segment's flexion (pelvis or head, on its own sensor's clock) at trunk clock times.
+
+    NaN where the second stream does not cover the time, or has a gap there.
+    """
+    at = alignment.to_pelvis_time(trunk_time_s)
+    return np.interp(at, other_time_s, other_flexion_deg, left=np.nan, right=np.nan)
+
+
 def lumbar_series(trunk: SegmentAngles, pelvis: SegmentAngles, alignment: ClockAlignment) -> np.ndarray:
     """Lumbar flexion (deg) at the trunk's sample times: trunk minus clock-aligned pelvis flexion.
 
@@ -28,9 +42,9 @@ def lumbar_series(trunk: SegmentAngles, pelvis: SegmentAngles, alignment: ClockA
         Positive when the lower back rounds; NaN where either sensor has a gap too long to fill or
         the sacrum stream does not cover the trunk's time.
     """
-    pelvis_t = alignment.to_pelvis_time(trunk.time_s)
-    pel = np.interp(pelvis_t, pelvis.time_s, pelvis.flexion_deg, left=np.nan, right=np.nan)
-    return trunk.flexion_deg - pel
+    return trunk.flexion_deg - flexion_on_trunk_clock(
+        trunk.time_s, pelvis.time_s, pelvis.flexion_deg, alignment
+    )
 
 
 def lumbar_limit_from_range(max_lumbar_deg: float, percent: float) -> float:

@@ -57,7 +57,17 @@ def choose_standing(
     top = np.flatnonzero(period_flexion_deg <= low_deg + LEANING_FRACTION * rom)
     if not len(top):
         return StandingChoice([], "every still period is deep in the movement (leaning, not standing)")
-    order = top[np.argsort(period_flexion_deg[top])]
+    return StandingChoice(longest_posture(period_flexion_deg, period_length_s, top), "")
+
+
+def longest_posture(
+    period_flexion_deg: np.ndarray, period_length_s: np.ndarray, candidates: np.ndarray
+) -> list[int]:
+    """Of some still periods (indices ``candidates``, at least one), those of the posture held longest.
+
+    Periods within ``POSTURE_DEG`` of one another, in order of flexion, form a posture.
+    """
+    order = candidates[np.argsort(period_flexion_deg[candidates])]
     groups: list[list[int]] = [[int(order[0])]]
     for i in order[1:]:
         if period_flexion_deg[i] - period_flexion_deg[groups[-1][-1]] <= POSTURE_DEG:
@@ -65,7 +75,7 @@ def choose_standing(
         else:
             groups.append([int(i)])
     best = max(groups, key=lambda g: float(np.sum(period_length_s[g])))
-    return StandingChoice(sorted(best), "")
+    return sorted(best)
 
 
 def choose_lockout(period_flexion_deg: np.ndarray, lockout_deg: float | None) -> StandingChoice:

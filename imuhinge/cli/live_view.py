@@ -72,7 +72,11 @@ def rep_line(rep: Rep, exercise: Exercise, spine_measured: bool) -> str:
     speed = "" if rep.concentric_mean_speed_dps is None else f", up {rep.concentric_mean_speed_dps:.0f}°/s"
     if speed and rep.speed_loss_pct is not None:
         speed += f" ({-rep.speed_loss_pct:+.0f} %)"
-    return f"rep {rep.index}: {tempo} s down/pause/up, depth {depth}{verdict}{speed}{spine}{cues}"
+    neck = ""
+    if rep.peak_neck_flexion_deg is not None and rep.peak_neck_extension_deg is not None:
+        neck = f", neck {rep.peak_neck_flexion_deg:+.0f}/-{rep.peak_neck_extension_deg:.0f}°"
+        neck += "" if rep.neck_ok else " head OFF the dowel"
+    return f"rep {rep.index}: {tempo} s down/pause/up, depth {depth}{verdict}{speed}{spine}{neck}{cues}"
 
 
 def revised_line(rep: Rep, exercise: Exercise) -> str:

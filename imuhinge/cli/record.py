@@ -34,6 +34,7 @@ EXAMPLE = """examples:
   imuhinge record --sensors upper_back,sacrum --profile diy --log        (two DIY sensors, found by scan)
   imuhinge record --simulate --speed 10 --reps 8 --out set.csv           (no hardware: emulated sensor)
   imuhinge record --simulate --speed 10 --disconnect-at-s 30 --lifter-tempo 2-0-1   (a dropout, rushing)
+  imuhinge record --simulate --speed 10 --sensors upper_back,sacrum,head   (the virtual dowel: three sensors)
   imuhinge record --phone phyphox --address 192.168.1.23:8080             (a phone running phyphox)
   imuhinge record --phone sensorlogger --listen 0.0.0.0:8000              (Sensor Logger pushing to us)
   imuhinge record --phone sensorlogger --sacrum WT901BLE                  (phone up the back, BLE sensor low)
@@ -45,7 +46,7 @@ Ctrl-C ends the set; the recording is kept (NAME.partial while recording).
 def _targets(args: argparse.Namespace) -> list[SensorTarget]:
     from imuhinge.sources.ble.supervisor import SensorTarget
 
-    chosen = {"upper_back": args.upper_back, "sacrum": args.sacrum}
+    chosen = {"upper_back": args.upper_back, "sacrum": args.sacrum, "head": args.head}
     # With phones, BLE sensors are only those named for a placement.
     placements = [] if args.phone else [p.strip() for p in args.sensors.split(",") if p.strip()]
     placements += [p for p, v in chosen.items() if v and p not in placements]
@@ -135,7 +136,7 @@ def _phone_faults(args: argparse.Namespace) -> PhoneFaults:
 def run(args: argparse.Namespace) -> int:
     """Record, then print the same summary ``analyze`` gives for the saved file."""
     check_log_options(args)
-    targets_needed = not args.phone or args.upper_back or args.sacrum
+    targets_needed = not args.phone or args.upper_back or args.sacrum or args.head
     if targets_needed:
         require_ble()
     import asyncio
@@ -209,7 +210,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "record",
         help="record a set from BLE sensors or phones with a live view",
-        description="Record a set from one or two BLE sensors or phones (phyphox, Sensor Logger): live "
+        description="Record a set from one to three BLE sensors or phones (phyphox, Sensor Logger): live "
         "rep count, phase, tempo and cues, a crash-safe CSV, and at the end the same summary as "
         "`imuhinge analyze`.",
         epilog=EXAMPLE,
@@ -228,6 +229,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--upper-back", metavar="NAME|ADDRESS", help="sensor for the upper back (default: first found)"
     )
     p.add_argument("--sacrum", metavar="NAME|ADDRESS", help="sensor for the sacrum (adds the placement)")
+    p.add_argument(
+        "--head", metavar="NAME|ADDRESS", help="sensor on the back of the head (adds the placement)"
+    )
     p.add_argument("--profile", help="only sensors of this profile (as `imuhinge scan` names them)")
     p.add_argument("--duration-s", type=float, help="stop after this long (default: Ctrl-C)")
     p.add_argument("--load-kg", type=load_kg, metavar="KG", help="load, for the training log")

@@ -20,6 +20,7 @@ EXAMPLE = """examples:
   imuhinge simulate --lifter-tempo 2-0-1 --out rushed.csv     (a lifter rushing the 3-1-2 target)
   imuhinge simulate --exercise hinge_hold --reps 3 --hold-s 10-20 --lifter-hold-s 8 --out hold.csv
   imuhinge simulate --exercise hip_thrust --sensors upper_back,sacrum --arch 4:18 --fatigue 0.03 --out t.csv
+  imuhinge simulate --sensors upper_back,sacrum,head --head-drop 3:20 --look-around --out head.csv
 """
 
 
@@ -71,6 +72,9 @@ def add_motion_options(parser: argparse.ArgumentParser, *lifter_tempo_aliases: s
     g.add_argument("--depth-deg", type=float, help="trunk flexion at the bottom")
     g.add_argument("--round", default="", metavar="REP:DEG,...", help="lumbar rounding on chosen reps")
     g.add_argument("--lean-back", default="", metavar="REP:DEG,...", help="lean-back at lockout")
+    g.add_argument("--head-drop", default="", metavar="REP:DEG,...", help="neck flexion at the bottom")
+    g.add_argument("--neck-crane", default="", metavar="REP:DEG,...", help="neck extension at the bottom")
+    g.add_argument("--look-around", action="store_true", help="the head turns on its own between and in reps")
     g.add_argument("--partial-after", default="", metavar="REP:DEG,...", help="partial reps")
     g.add_argument(
         "--arch", default="", metavar="REP:DEG,...", help="hip thrust: lower back arching at the top"
@@ -105,7 +109,7 @@ def config_from_args(args: argparse.Namespace) -> SimConfig:
     sensors = tuple(s.strip() for s in args.sensors.split(",") if s.strip())
     bad = [s for s in sensors if s not in PLACEMENTS]
     if bad or not sensors or len(set(sensors)) != len(sensors):
-        raise InputError(f"--sensors: expected one or two of {', '.join(PLACEMENTS)}, got {args.sensors!r}")
+        raise InputError(f"--sensors: expected one to three of {', '.join(PLACEMENTS)}, got {args.sensors!r}")
     if args.reps < 1:
         raise InputError(f"--reps: must be at least 1, got {args.reps}")
     if not 0.0 <= args.packet_loss < 0.5:
@@ -130,6 +134,9 @@ def config_from_args(args: argparse.Namespace) -> SimConfig:
         tempo_sd_fraction=args.variability,
         rounded_reps=_rep_values(args.round, "--round", args.reps),
         lean_back_reps=_rep_values(args.lean_back, "--lean-back", args.reps),
+        head_drop_reps=_rep_values(args.head_drop, "--head-drop", args.reps),
+        neck_crane_reps=_rep_values(args.neck_crane, "--neck-crane", args.reps),
+        look_around=args.look_around,
         partial_after=_rep_values(args.partial_after, "--partial-after", args.reps),
         arched_reps=_rep_values(args.arch, "--arch", args.reps),
         incomplete_reps=_rep_values(args.short, "--short", args.reps),

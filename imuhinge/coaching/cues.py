@@ -25,6 +25,7 @@ class CueKind(StrEnum):
     LOCKOUT = "lockout"
     SPEED = "speed"
     HOLD = "hold"
+    NECK = "neck"
 
 
 class Unit(StrEnum):
@@ -58,6 +59,8 @@ class CueCode(StrEnum):
     SQUAT_PATTERN = "squat_pattern"
     INCOMPLETE_LOCKOUT = "incomplete_lockout"
     SPEED_LOSS = "speed_loss"
+    HEAD_DROPPED = "head_dropped"
+    NECK_CRANED = "neck_craned"
     # per set
     SQUATTING_SET = "squatting_set"
     DESCENT_SPED_UP = "descent_sped_up"
@@ -91,6 +94,8 @@ _KIND_AND_UNIT = {
     CueCode.SQUAT_PATTERN: (CueKind.PATTERN, Unit.METRES),
     CueCode.INCOMPLETE_LOCKOUT: (CueKind.LOCKOUT, Unit.DEGREES),
     CueCode.SPEED_LOSS: (CueKind.SPEED, Unit.PERCENT),
+    CueCode.HEAD_DROPPED: (CueKind.NECK, Unit.DEGREES),
+    CueCode.NECK_CRANED: (CueKind.NECK, Unit.DEGREES),
     CueCode.SQUATTING_SET: (CueKind.PATTERN, Unit.REPS),
     CueCode.DESCENT_SPED_UP: (CueKind.TEMPO, Unit.SECONDS),
     CueCode.DEPTH_DROPPED: (CueKind.DEPTH, Unit.DEGREES),
@@ -114,7 +119,8 @@ class Cue:
         change allowed (drift, inconsistent depth), the speed loss allowed; None where a rule, not a
         number, decided (``squat_pattern``).
     phase : Phase or None
-        The phase concerned: the phase off target, or where the lower back rounded most.
+        The phase concerned: the phase off target, or where the lower back rounded (or the neck bent)
+        most.
     reference_rep : int or None
         The rep a change is measured from: the fastest of the first reps (``speed_loss``).
     """

@@ -9,6 +9,7 @@ from __future__ import annotations
 from statistics import median
 
 from imuhinge.coaching.cues import Cue, CueCode
+from imuhinge.coaching.dowel import neck_cues
 from imuhinge.coaching.speed import judge_speed
 from imuhinge.model import Exercise, Phase, Rep, Targets, Tempo
 
@@ -99,8 +100,8 @@ def _depth_cues(depth_deg: float | None, median_deg: float, targets: Targets) ->
 
 
 def _form_cues(rep: Rep, exercise: Exercise, targets: Targets) -> list[Cue]:
-    """Lean-back or an incomplete lockout, the lower back (two sensors) and the hips' pattern; sets
-    ``spine_ok``.
+    """Lean-back or an incomplete lockout, the lower back (two sensors), the neck (with a head sensor)
+    and the hips' pattern; sets ``spine_ok`` and ``neck_ok``.
 
     A set measured from its own lockout (hip thrust) is judged on how far short of it each rep stops,
     and its lower back only on arching at the top (``Rep.lockout_lumbar_extension_deg``, against the
@@ -124,6 +125,7 @@ def _form_cues(rep: Rep, exercise: Exercise, targets: Targets) -> list[Cue]:
             cues.append(Cue(CueCode.ROUNDED_BACK, lumbar, targets.lumbar_flexion_max_deg, where))
         if overextended and extension is not None:
             cues.append(Cue(CueCode.OVEREXTENDED, extension, targets.lumbar_extension_max_deg))
+    cues += neck_cues(rep, targets)
     if rep.hip_pattern == "squat":
         cues.append(Cue(CueCode.SQUAT_PATTERN, rep.hip_drop_low_m or 0.0))
     return cues
@@ -162,5 +164,5 @@ def judge_reps(reps: list[Rep], exercise: Exercise, tempo: Tempo, targets: Targe
 
 
 def rep_flagged(rep: Rep) -> bool:
-    """True when a rep has any cue, missed the tempo or failed the spine check."""
-    return bool(rep.cues) or rep.tempo_ok is False or rep.spine_ok is False
+    """True when a rep has any cue, missed the tempo or failed the spine or neck check."""
+    return bool(rep.cues) or rep.tempo_ok is False or rep.spine_ok is False or rep.neck_ok is False

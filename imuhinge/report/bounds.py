@@ -1,10 +1,10 @@
 """Physical bounds of a reported rep: results no body can produce are never given as results.
 
-A lower back flexes or extends by a few tens of degrees, never beyond 90; the hips of a hinge or a
-squat move by tens of centimetres, never a metre; a trunk turns at most half a turn, and slower than a
-gyroscope's range (2000 °/s); a phase lasts a finite, non-negative time. A rep beyond these bounds
-comes from data that is not what it claims to be (a sensor on the wrong segment, values that are not
-accelerations), and the set is refused instead of reported.
+A lower back or a neck flexes or extends by a few tens of degrees, never beyond 90; the hips of a
+hinge or a squat move by tens of centimetres, never a metre; a trunk turns at most half a turn, and
+slower than a gyroscope's range (2000 °/s); a phase lasts a finite, non-negative time. A rep beyond
+these bounds comes from data that is not what it claims to be (a sensor on the wrong segment, values
+that are not accelerations), and the set is refused instead of reported.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from imuhinge.report.rep_table import rep_rows
 # key: (words, largest magnitude, unit)
 LIMITS = {
     "peak_lumbar_flexion_deg": ("lumbar flexion", 90.0, "°"),
+    "peak_neck_flexion_deg": ("neck flexion", 90.0, "°"),
+    "peak_neck_extension_deg": ("neck extension", 90.0, "°"),
     "lockout_lumbar_extension_deg": ("lumbar extension at lockout", 90.0, "°"),
     "hip_drop_m": ("hip travel", 1.0, " m"),
     "hip_drop_low_m": ("hip travel", 1.0, " m"),

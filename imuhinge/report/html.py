@@ -24,7 +24,7 @@ from imuhinge.report.plots import (
     plot_timeline,
 )
 from imuhinge.report.rep_table import rep_rows
-from imuhinge.report.wording import cue_texts, describe_target, speed_text, stop_text
+from imuhinge.report.wording import coverage_text, cue_texts, describe_target, speed_text, stop_text
 
 # What each ``SetReport.measured`` key means, in words, when measured and when not.
 MEASURED_WORDS = {
@@ -50,6 +50,16 @@ MEASURED_WORDS = {
         "Foot pressure (weight on heels or toes): back-worn IMUs cannot see it.",
     ),
     "core_bracing": ("Core bracing", "Core bracing: back-worn IMUs cannot see it."),
+    "neck_flexion": (
+        "Neck angle (head against upper back): the head dropping or craning off the dowel",
+        "Neck angle: needs a sensor on the back of the head beside the upper-back one, so the head's "
+        "contact with the dowel was not checked.",
+    ),
+    "upper_back_curve": (
+        "Upper-back curve",
+        "Upper-back curve (rounding between the shoulder blades): one upper-back sensor gives its "
+        "angle, not its curve, so it is not measured.",
+    ),
 }
 COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("index", "rep", "{}"),
@@ -62,6 +72,8 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("lockout_extension_deg", "lean-back °", "{:.1f}"),
     ("concentric_mean_speed_dps", "speed up °/s", "{:.0f}"),
     ("speed_loss_pct", "speed loss %", "{:.0f}"),
+    ("peak_neck_flexion_deg", "neck drop °", "{:.1f}"),
+    ("peak_neck_extension_deg", "neck crane °", "{:.1f}"),
 )
 # Measured from the set's lockout (hip thrust): arching at the top and the lockout's shortfall instead.
 LOCKOUT_COLUMNS = {
@@ -150,10 +162,12 @@ def _measured(report: SetReport) -> str:
     for key, value in report.measured.items():
         yes, no = MEASURED_WORDS.get(key, (key.replace("_", " "), key.replace("_", " ")))
         (measured if value else missing).append(yes if value else no)
+    dowel = [coverage_text(point, coverage) for point, coverage in report.contact_points.items()]
     return (
         "<h2>What this set measured / could not measure</h2>"
         + _list("Measured", measured, "h3")
         + _list("Not measured", missing, "h3")
+        + _list("The dowel's contact points", dowel, "h3")
     )
 
 

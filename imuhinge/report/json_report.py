@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from imuhinge.coaching.dowel import NEEDS
 from imuhinge.model import SetReport
 from imuhinge.report.rep_table import rep_rows
-from imuhinge.report.wording import cue_texts, describe_target
+from imuhinge.report.wording import coverage_text, cue_texts, describe_target
 
 FORMAT = "imuhinge-report/1"
 
@@ -28,7 +29,8 @@ def report_to_dict(report: SetReport) -> dict[str, object]:
     """The report as JSON-ready data; unmeasurable fields are None (null), never invented.
 
     ``cues`` (per rep and per set) are sentences; ``cue_codes`` beside them are the same cues as data:
-    ``code``, ``phase``, ``value``, ``limit`` and ``units``.
+    ``code``, ``phase``, ``value``, ``limit`` and ``units``. ``contact_points`` says which contact
+    points of the dowel drill the set's sensors could check.
     """
     t = report.tempo
     return {
@@ -73,6 +75,14 @@ def report_to_dict(report: SetReport) -> dict[str, object]:
         "cue_codes": [cue.to_dict() for cue in report.cues],
         "warnings": list(report.warnings),
         "measured": dict(report.measured),
+        "contact_points": {
+            point.value: {
+                "status": coverage.value,
+                "needs": list(NEEDS[point]),
+                "words": coverage_text(point, coverage),
+            }
+            for point, coverage in report.contact_points.items()
+        },
         "gaps": [
             {
                 "sensor": g.sensor,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from imuhinge.coaching.dowel import rep_contacts
 from imuhinge.model import Exercise, Rep, SetReport
 from imuhinge.report.wording import cue_texts
 
@@ -36,6 +37,11 @@ REP_KEYS = (
     "concentric_peak_speed_dps",
     "hip_snap_dps",
     "speed_loss_pct",
+    "peak_neck_flexion_deg",
+    "peak_neck_extension_deg",
+    "neck_flexion_phase",
+    "neck_extension_phase",
+    "neck_ok",
 )
 
 
@@ -46,11 +52,14 @@ def _round(value: object) -> object:
 def rep_row(rep: Rep, exercise: Exercise) -> dict[str, object]:
     """One rep as a flat dict with stable keys (floats rounded to 3 decimals, None kept).
 
-    ``cues`` are the cues in words; ``cue_codes`` the same cues as data (``Cue.to_dict``).
+    ``cues`` are the cues in words; ``cue_codes`` the same cues as data (``Cue.to_dict``); ``dowel``
+    what a dowel along the back showed at each contact point (``held``, how it came off, or None when
+    not measured).
     """
     row = {key: _round(getattr(rep, key)) for key in REP_KEYS}
     row["cues"] = cue_texts(rep.cues, exercise)
     row["cue_codes"] = [cue.to_dict() for cue in rep.cues]
+    row["dowel"] = {p.value: None if s is None else s.value for p, s in rep_contacts(rep).items()}
     row["data_gaps_s"] = [[round(a, 3), round(b, 3)] for a, b in rep.data_gaps_s]
     return row
 

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from imuhinge.model import SetReport
-from imuhinge.report.wording import cue_texts, describe_target, speed_text, spine_unmeasured_text, stop_text
+from imuhinge.model import Rep, SetReport
+from imuhinge.report.wording import (
+    coverage_text,
+    cue_texts,
+    describe_target,
+    dowel_lines,
+    speed_text,
+    spine_unmeasured_text,
+    stop_text,
+)
 
 
 def _s(value: float | None) -> str:
@@ -22,6 +30,14 @@ def _ok(value: bool | None) -> str:
     return "-" if value is None else ("ok" if value else "NO")
 
 
+def _neck_deg(rep: Rep) -> float | None:
+    """The neck's larger excursion of the rep, signed: positive dropped, negative craned."""
+    flexion, extension = rep.peak_neck_flexion_deg, rep.peak_neck_extension_deg
+    if flexion is None or extension is None:
+        return None
+    return flexion if flexion >= extension else -extension
+
+
 def format_report(report: SetReport, title: str | None = None) -> str:
     """Readable multi-line text of a set report."""
     lines = []
@@ -35,13 +51,18 @@ def format_report(report: SetReport, title: str | None = None) -> str:
     lines.append(f"target  {target} (tolerance ±{report.targets.tempo_tolerance_s:g} s)")
     if not report.measured.get("lumbar_flexion"):
         lines.append(f"spine   {spine_unmeasured_text(report.exercise)}")
+    for point, coverage in report.contact_points.items():
+        lines.append(f"dowel   {coverage_text(point, coverage)}")
+    neck = bool(report.measured.get("neck_flexion"))
     lines.append("")
     # Measured from the set's lockout (hip thrust): the lower back's arching and the lockout's
     # shortfall take the places of lumbar flexion and lean-back.
     lockout = report.exercise.lockout_reference
     spine_head, top_head = ("  arch°", "short°") if lockout else ("lumbar°", " lean°")
     lines.append(
-        f" rep   down  bottom    up    top  depth° {spine_head} {top_head}  tempo spine °/s up loss%  cues"
+        f" rep   down  bottom    up    top  depth° {spine_head} {top_head}"
+        + ("  neck°" if neck else "")
+        + "  tempo spine °/s up loss%  cues"
     )
     for r in report.reps:
         spine, top = (
@@ -52,7 +73,8 @@ def format_report(report: SetReport, title: str | None = None) -> str:
         lines.append(
             f"{r.index:4d}  {_s(r.eccentric_s)}  {_s(r.bottom_s)}  {_s(r.concentric_s)}  {_s(r.top_s)}"
             f"  {_deg(r.peak_trunk_flexion_deg)}  {_deg(spine)}  {_deg(top)}"
-            f"  {_ok(r.tempo_ok):>5} {_ok(r.spine_ok):>5}  {_deg(r.concentric_mean_speed_dps)}  "
+            + (f"  {_deg(_neck_deg(r))}" if neck else "")
+            + f"  {_ok(r.tempo_ok):>5} {_ok(r.spine_ok):>5}  {_deg(r.concentric_mean_speed_dps)}  "
             f"{_pct(r.speed_loss_pct)}  " + "; ".join(cue_texts(r.cues, report.exercise))
         )
     s = report.summary
@@ -80,6 +102,9 @@ def format_report(report: SetReport, title: str | None = None) -> str:
         lines.append(f"set: {cue}")
     if s.stop is not None:
         lines.append(f"set: {stop_text(s.stop, report.exercise)}")
+    dowel = dowel_lines(report.reps)
+    if dowel:
+        lines.append("dowel   " + dowel)
     for r in report.reps:
         for a, b in r.data_gaps_s:
             lines.append(

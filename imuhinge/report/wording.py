@@ -7,12 +7,13 @@ the training log's advice.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from imuhinge.coaching.cues import Cue, CueCode
+from imuhinge.coaching.dowel import NEEDS, ContactPoint, ContactState, Coverage, rep_contacts
 from imuhinge.coaching.set_summary import SpeedSummary, StopAdvice
-from imuhinge.model import Exercise, Phase, Targets, Tempo
+from imuhinge.model import Exercise, Phase, Rep, Targets, Tempo
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,16 @@ def cue_text(cue: Cue, exercise: Exercise) -> str:
         case CueCode.SPEED_LOSS:
             since = "" if cue.reference_rep is None else f" since rep {cue.reference_rep}"
             return f"speed down {value:.0f} %{since}: form usually goes next"
+        case CueCode.HEAD_DROPPED:
+            return (
+                f"head came off the dowel: it dropped {value:.0f}° toward the chest (limit {limit:g}°) "
+                f"during the {_during(cue)}; keep the back of the head on the dowel"
+            )
+        case CueCode.NECK_CRANED:
+            return (
+                f"neck craned: the head tipped back {value:.0f}° (limit {limit:g}°) during the "
+                f"{_during(cue)}; keep the chin tucked and the gaze down"
+            )
         case CueCode.SQUAT_PATTERN:
             return (
                 f"knee-dominant (squatting) pattern: hips dropped at least {100 * value:.0f} cm; "
@@ -221,6 +232,92 @@ def stop_text(stop: StopAdvice, exercise: Exercise) -> str:
     return f"stop after rep {stop.after_rep} next time: from rep {stop.after_rep + 1} {listed}"
 
 
+def _during(cue: Cue) -> str:
+    return "rep" if cue.phase is None else PHASE_WORDS[cue.phase].movement
+
+
 def cue_texts(cues: Iterable[Cue], exercise: Exercise) -> list[str]:
     """``cue_text`` of each cue, in order."""
     return [cue_text(cue, exercise) for cue in cues]
+
+
+CONTACT_WORDS = {
+    ContactPoint.HEAD: "back of the head",
+    ContactPoint.SHOULDER_BLADES: "between the shoulder blades",
+    ContactPoint.TAILBONE: "above the tailbone",
+}
+_CHECKS = {
+    ContactPoint.HEAD: "the head dropping or craning, from the neck angle",
+    ContactPoint.TAILBONE: "the lower back rounding or arching, from lumbar flexion",
+}
+_SHORT = {
+    ContactPoint.HEAD: "head",
+    ContactPoint.SHOULDER_BLADES: "upper back",
+    ContactPoint.TAILBONE: "tailbone",
+}
+_STATE_WORDS = {
+    ContactState.HELD: "on",
+    ContactState.DROPPED: "off (head dropped)",
+    ContactState.CRANED: "off (neck craned)",
+    ContactState.ROUNDED: "off (lower back rounded)",
+    ContactState.ARCHED: "off (lower back arched)",
+}
+
+
+def _sensor_names(placements: Iterable[str]) -> str:
+    """``an upper-back and a head``."""
+    words = [p.replace("_", "-") for p in placements]
+    return " and ".join(("an " if w[0] in "aeiou" else "a ") + w for w in words)
+
+
+def coverage_text(point: ContactPoint, coverage: Coverage) -> str:
+    """Whether a set could check a contact point of the dowel drill, and why not when it could not.
+
+    For example ``back of the head: checked (the head dropping or craning, from the neck angle)``.
+    """
+    name = CONTACT_WORDS[point]
+    needs = NEEDS[point]
+    match coverage:
+        case Coverage.CHECKED:
+            return f"{name}: checked ({_CHECKS[point]})"
+        case Coverage.MISSING_SENSOR:
+            return f"{name}: not checked, it needs {_sensor_names(needs)} sensor"
+        case Coverage.STREAM_NOT_USED:
+            unused = needs[-1].replace("_", "-")
+            return f"{name}: not checked, the {unused} sensor could not be used (see the notes)"
+        case Coverage.NOT_OBSERVABLE:
+            return (
+                f"{name}: not measured; the upper back's curve needs sensors along it, one upper-back "
+                "sensor gives its angle only (rounding above it shows in the neck angle, below it in the "
+                "lower back's)"
+            )
+    raise ValueError(f"no wording for coverage {coverage!r}")
+
+
+def dowel_text(contacts: Mapping[ContactPoint, ContactState | None]) -> str:
+    """A rep's dowel contacts in a few words, the measured ones only: ``head on, tailbone off (...)``."""
+    return ", ".join(f"{_SHORT[p]} {_STATE_WORDS[s]}" for p, s in contacts.items() if s is not None)
+
+
+def dowel_lines(reps: Iterable[Rep]) -> str:
+    """What the dowel showed over a set, in one line: the reps that lost a contact, then the rest.
+
+    For example ``rep 3: head off (head dropped); rep 4: tailbone off (lower back rounded); the
+    other 6 reps kept every contact checked (head, tailbone)``; empty when no contact was measured.
+    """
+    lost, held, checked = [], 0, set()
+    for rep in reps:
+        contacts = rep_contacts(rep)
+        checked |= {p for p, s in contacts.items() if s is not None}
+        off = {p: s for p, s in contacts.items() if s not in (None, ContactState.HELD)}
+        if off:
+            lost.append(f"rep {rep.index}: {dowel_text(off)}")
+        elif any(s is not None for s in contacts.values()):
+            held += 1
+    if not checked:
+        return ""
+    names = ", ".join(_SHORT[p] for p in ContactPoint if p in checked)
+    if held:
+        rest = "the other " if lost else ""
+        lost.append(f"{rest}{held} rep{'s' if held > 1 else ''} kept every contact checked ({names})")
+    return "; ".join(lost)

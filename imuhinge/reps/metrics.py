@@ -11,13 +11,16 @@ from __future__ import annotations
 import numpy as np
 
 from imuhinge.body.angles import AngleSeries
+from imuhinge.body.neck import neck_peaks_deg
 from imuhinge.model import Exercise, Rep
 from imuhinge.reps.segment import RepBounds
 from imuhinge.reps.speed import concentric_speeds_dps, hip_snap_dps
+from imuhinge.signal.calibrate import runs
 
 LOCKOUT_WINDOW_S = 1.5
 DEEP_FRACTION = 0.75
 BOTTOM_WINDOW_S = 0.2  # before the rise: the lower back's shape at the bottom
+NECK_HOLE_S = 0.25  # the longest hole in the neck angle a rep's neck peaks are read across
 
 
 def _signed_peak(x: np.ndarray) -> float | None:
@@ -111,6 +114,8 @@ def build_reps(bounds: list[RepBounds], exercise: Exercise, series: AngleSeries)
                 bottom_lumbar = float(np.mean(before)) if np.isfinite(before).all() else None
         if lumbar is not None:
             _lumbar_metrics(rep, lumbar[rep_win], lumbar[lock], series.time_s[rep_win], bottom_lumbar)
+        if series.neck_flexion_deg is not None:
+            _neck_metrics(rep, series, rep_win)
         reps.append(rep)
     return reps
 
@@ -133,6 +138,44 @@ def _lumbar_metrics(
     neutral = 0.0 if bottom_deg is None else bottom_deg
     if np.isfinite(least) and np.isfinite(neutral):
         rep.lockout_lumbar_extension_deg = max(0.0, neutral - float(least))
+
+
+def _bridged(x: np.ndarray, fs_hz: float) -> np.ndarray | None:
+    """``x`` with its holes (NaN) filled by straight lines, or None when one is longer than
+    ``NECK_HOLE_S`` or all of it is. A straight line never goes beyond its ends, so a peak inside a
+    hole can only be missed, never made up."""
+    ok = np.isfinite(x)
+    if ok.all():
+        return x
+    if not ok.any() or max((b - a for a, b in runs(~ok)), default=0) > NECK_HOLE_S * fs_hz:
+        return None
+    idx = np.arange(len(x))
+    return np.interp(idx, idx[ok], x[ok])
+
+
+def _neck_metrics(rep: Rep, series: AngleSeries, rep_win: slice) -> None:
+    """Peak neck flexion and extension over the rep (and their phases), only when the neck angle is
+    known through the rep but for short holes: the head moves on its own, so a longer hole could
+    hide its peak. Each is the smallest some head clock offset within ``series.neck_timing_s``
+    gives (``body.neck.neck_peaks_deg``)."""
+    assert series.neck_flexion_deg is not None
+    time_s = series.time_s[rep_win]
+    if len(time_s) < 2:
+        return
+    fs_hz = (len(time_s) - 1) / (time_s[-1] - time_s[0])
+    reach = round(series.neck_timing_s * fs_hz)
+    first = rep_win.start or 0
+    # The rep and ``reach`` samples either side, the ends repeated where the series ends.
+    around = np.clip(np.arange(first - reach, first + len(time_s) + reach), 0, len(series.time_s) - 1)
+    neck = _bridged(series.neck_flexion_deg[around], fs_hz)
+    trunk = _bridged(series.trunk_flexion_deg[around], fs_hz)
+    if neck is None or trunk is None:
+        return
+    flexion, at_flex, extension, at_ext = neck_peaks_deg(neck, trunk, reach)
+    rep.peak_neck_flexion_deg = flexion
+    rep.peak_neck_extension_deg = max(0.0, extension)
+    rep.neck_flexion_phase = _phase_at(rep, float(time_s[at_flex]))
+    rep.neck_extension_phase = _phase_at(rep, float(time_s[at_ext]))
 
 
 def _phase_at(rep: Rep, t: float) -> str:

@@ -28,6 +28,7 @@ AXIS_MIN_RATE_DPS = 3.0
 PLANE_MIN_SPREAD = float(np.sin(np.radians(8.0)) ** 2)
 PLANE_MIN_RATIO = 5.0
 AXIS_MAX_SAMPLES = 20_000
+RESTING_POSTURE_DEG = 5.0
 
 
 @dataclass
@@ -130,6 +131,20 @@ def still_periods(
     if valid is not None:
         mask &= valid
     return [(a, b) for a, b in runs(mask) if b - a >= STILL_MIN_S * fs_hz]
+
+
+def resting_up(acc_mps2: np.ndarray, still: list[tuple[int, int]]) -> np.ndarray | None:
+    """Earth's up in the sensor frame in the posture held still longest (unit), None without a still
+    period: the still periods within ``RESTING_POSTURE_DEG`` of one another count together."""
+    if not still:
+        return None
+    ups = np.array([acc_mps2[a:b].mean(axis=0) for a, b in still])
+    ups /= np.linalg.norm(ups, axis=1, keepdims=True)
+    lengths = np.array([b - a for a, b in still], dtype=float)
+    near = ups @ ups.T >= np.cos(np.radians(RESTING_POSTURE_DEG))
+    held = near[int(np.argmax(near @ lengths))]
+    up = (lengths[held, None] * ups[held]).sum(axis=0)
+    return up / np.linalg.norm(up)
 
 
 def longest(periods: list[tuple[int, int]]) -> tuple[int, int] | None:

@@ -1,10 +1,13 @@
-"""Clock alignment of the upper-back and sacrum streams, each recorded on its own sensor clock.
+"""Clock alignment of a second sensor's stream (sacrum or head) to the upper back's, each recorded on
+its own sensor clock.
 
 Two sensors in one file share a time axis only as far as their clocks agree: the streams can start
-up to half a second apart and run at rates that differ by about 100 ppm. Lumbar flexion is the
-difference of two angles that move at up to 60 deg/s, so every 10 ms of misalignment costs up to
-0.6 deg. The file's times are the first guess; the refinement cross-correlates the two sensors'
-angular rates, which the trunk and pelvis share while they hinge together. A coarse search over the
+up to half a second apart and run at rates that differ by about 100 ppm. Lumbar flexion (and the
+neck angle) is the difference of two angles that move at up to 60 deg/s, so every 10 ms of
+misalignment costs up to 0.6 deg. The file's times are the first guess; the refinement
+cross-correlates the two sensors' angular rates, which the trunk and the pelvis (or the head) share
+while they hinge together. With three sensors, the sacrum and the head are each aligned to the upper
+back. A coarse search over the
 whole recording correlates the rate magnitudes (independent of how either sensor is strapped on).
 Windows spread across the movement then give local lags with sub-sample precision (parabola through
 the similarity peak), comparing the 3-D rates up to the fixed rotation between the sensor frames,
@@ -26,6 +29,8 @@ from imuhinge.signal.resample import UniformStream, to_uniform
 from imuhinge.signal.smoothing import kernels
 
 MAX_OFFSET_S = 1.0
+# What each second placement gives beside the upper back, for the messages.
+MEASURES = {"sacrum": "lumbar flexion", "head": "the neck angle"}
 SAME_TIME_S = 1e-6
 SHARED_FRACTION = 0.5
 # Crystal drift is within ~100 ppm, but streamed recordings carry the error of each sensor's clock fit
@@ -52,8 +57,42 @@ SPAN_MARGIN_S = 1.0
 
 
 @dataclass(frozen=True)
+class PairRules:
+    """How a second sensor's clock is found against the upper back's.
+
+    Attributes
+    ----------
+    window_s, max_windows : float, int
+        Length and largest number of the windows whose lags the line is fitted to.
+    min_drift_span_s : float
+        How far apart in time the windows must lie before a drift is fitted (else an offset only).
+    max_timing_s : float or None
+        The largest timing error the measure allows for; None: judged in degrees instead, the
+        timing error times how fast the second segment turns (``MAX_TIMING_ERROR_DEG``).
+    """
+
+    window_s: float = WINDOW_S
+    max_windows: int = MAX_WINDOWS
+    min_drift_span_s: float = MIN_DRIFT_SPAN_S
+    max_timing_s: float | None = None
+
+
+# The head's own neck movement (a drop or a crane over a rep's way down) rides on the trunk's rates
+# and pulls a window's lag by up to tens of milliseconds, always the same way for the same movement.
+# Short windows, one movement or two each, let the line fit drop the pulled ones; a drift is only
+# fitted over a span long enough for it to exceed that pull (100 ppm over a minute is 6 ms); and what
+# remains is allowed for in the neck angle itself (``body.neck``): NECK_TIMING_S.
+NECK_TIMING_S = 0.1
+RULES = {
+    "sacrum": PairRules(),
+    "head": PairRules(window_s=4.0, max_windows=40, min_drift_span_s=60.0, max_timing_s=NECK_TIMING_S),
+}
+
+
+@dataclass(frozen=True)
 class ClockAlignment:
-    """Affine map from the pelvis (sacrum) clock to the trunk (upper-back) clock.
+    """Affine map from the pelvis (sacrum) clock to the trunk (upper-back) clock; the head's clock is
+    mapped the same way ("pelvis" then stands for the head).
 
     Attributes
     ----------
@@ -103,35 +142,37 @@ def _duration_s(stream: SensorStream) -> float:
     return float(stream.time_s[-1] - stream.time_s[0]) if len(stream) > 1 else 0.0
 
 
-def check_pair(recording: Recording) -> None:
-    """Reject a recording whose two streams cannot give lumbar flexion.
+def check_pair(recording: Recording, placement: str = "sacrum") -> None:
+    """Reject a recording whose upper-back stream and ``placement`` stream cannot be compared.
 
     Parameters
     ----------
     recording : Recording
+    placement : str
+        The second sensor: ``sacrum`` (lumbar flexion) or ``head`` (the neck angle).
 
     Raises
     ------
     AlignmentError
-        No or an empty sacrum (or upper-back) stream, both streams labelled with the same placement,
-        a stream shorter than half the other, or streams whose times do not overlap by half.
+        No or an empty stream of either, both streams labelled with the same placement, a stream
+        shorter than half the other, or streams whose times do not overlap by half.
     """
-    for placement in ("upper_back", "sacrum"):
-        stream = recording.sensors.get(placement)
+    measure = MEASURES[placement]
+    for name in ("upper_back", placement):
+        stream = recording.sensors.get(name)
         if stream is None:
-            raise AlignmentError(
-                f"lumbar flexion needs an upper_back and a sacrum sensor; no {placement} stream"
-            )
+            raise AlignmentError(f"{measure} needs an upper_back and a {placement} sensor; no {name} stream")
         if len(stream) < 2:
-            raise AlignmentError(f"the {placement} stream is empty ({len(stream)} samples)")
-    trunk, pelvis = recording.sensors["upper_back"], recording.sensors["sacrum"]
+            raise AlignmentError(f"the {name} stream is empty ({len(stream)} samples)")
+    trunk, pelvis = recording.sensors["upper_back"], recording.sensors[placement]
     if trunk.placement == pelvis.placement or trunk is pelvis:
+        where = placement.replace("_", " ")
         raise AlignmentError(
-            f"both sensor streams are placed on the {trunk.placement}; lumbar flexion needs one on the "
-            "upper back and one on the sacrum"
+            f"both sensor streams are placed on the {trunk.placement}; {measure} needs one on the "
+            f"upper back and one on the {where}"
         )
     d_trunk, d_pelvis = _duration_s(trunk), _duration_s(pelvis)
-    for name, short, long_ in (("sacrum", d_pelvis, d_trunk), ("upper_back", d_trunk, d_pelvis)):
+    for name, short, long_ in ((placement, d_pelvis, d_trunk), ("upper_back", d_trunk, d_pelvis)):
         if short < MIN_DURATION_FRACTION * long_:
             raise AlignmentError(
                 f"the {name} stream lasts {short:.1f} s, less than half of the other sensor's "
@@ -140,7 +181,7 @@ def check_pair(recording: Recording) -> None:
     overlap = min(trunk.time_s[-1], pelvis.time_s[-1]) - max(trunk.time_s[0], pelvis.time_s[0])
     if overlap < MIN_DURATION_FRACTION * d_trunk:
         raise AlignmentError(
-            f"the sacrum stream ({pelvis.time_s[0]:.1f}-{pelvis.time_s[-1]:.1f} s) and the upper_back "
+            f"the {placement} stream ({pelvis.time_s[0]:.1f}-{pelvis.time_s[-1]:.1f} s) and the upper_back "
             f"stream ({trunk.time_s[0]:.1f}-{trunk.time_s[-1]:.1f} s) overlap by {max(overlap, 0.0):.1f} s "
             "only"
         )
@@ -331,18 +372,26 @@ def align_streams(
     pelvis: UniformStream | SensorStream,
     fs_hz: float,
     max_offset_s: float = MAX_OFFSET_S,
+    placement: str = "sacrum",
+    own_turn_axis: np.ndarray | None = None,
 ) -> ClockAlignment:
-    """Find offset and drift of the pelvis (sacrum) clock against the trunk (upper-back) clock.
+    """Find offset and drift of the pelvis (sacrum) or head clock against the trunk (upper-back) clock.
 
     Parameters
     ----------
     trunk, pelvis : UniformStream or SensorStream
         The two sensors' samples, each with times on its own clock (raw streams are put on their
-        uniform grids first).
+        uniform grids first); ``pelvis`` is the second sensor, on the sacrum or the head.
     fs_hz : float
         Nominal sample rate of both sensors.
     max_offset_s : float
         Largest clock offset searched around the file's times.
+    placement : str
+        Where the second sensor is (``sacrum`` or ``head``), for the messages.
+    own_turn_axis : ndarray, shape (3,), optional
+        An axis, in the second sensor's frame, about which its segment also turns on its own (the
+        head looking around, about its upright axis): that part of its rate is left out, since the
+        trunk has nothing to match it.
 
     Returns
     -------
@@ -360,12 +409,15 @@ def align_streams(
     d_tr, d_pe = t_tr[-1] - t_tr[0], t_pe[-1] - t_pe[0]
     if d_pe < MIN_DURATION_FRACTION * d_tr:
         raise AlignmentError(
-            f"the sacrum stream lasts {d_pe:.1f} s, less than half of the upper_back stream's {d_tr:.1f} s"
+            f"the {placement} stream lasts {d_pe:.1f} s, less than half of the upper_back stream's "
+            f"{d_tr:.1f} s"
         )
     # The rates are low-passed at RATE_CUTOFF_HZ, so a coarser grid loses nothing; the lag keeps its
     # sub-sample precision from the interpolated correlation peak, at a fraction of the cost.
     step = max(int(fs_hz // ALIGN_RATE_HZ), 1)
     w_tr, w_pe = angular_rate_dps(trunk_u, step), angular_rate_dps(pelvis_u, step)
+    if own_turn_axis is not None:
+        w_pe -= (w_pe @ own_turn_axis)[:, None] * own_turn_axis
     t_tr, t_pe, fs_hz = t_tr[::step], t_pe[::step], fs_hz / step
     x, y = np.linalg.norm(w_tr, axis=1), np.linalg.norm(w_pe, axis=1)
     moving = _moving_span(t_tr, x)
@@ -376,47 +428,55 @@ def align_streams(
         )
     if not np.nanmax(y, initial=0.0) > PELVIS_MIN_DPS:
         raise AlignmentError(
-            f"the sacrum sensor never turns faster than {PELVIS_MIN_DPS:g} deg/s while the upper back "
+            f"the {placement} sensor never turns faster than {PELVIS_MIN_DPS:g} deg/s while the upper back "
             "hinges; is it strapped on?"
         )
     covered = min(moving[1], t_pe[-1]) - max(moving[0], t_pe[0])
     if covered < MIN_DURATION_FRACTION * (moving[1] - moving[0]):
         raise AlignmentError(
-            f"the sacrum stream ({t_pe[0]:.1f}-{t_pe[-1]:.1f} s) does not cover the upper back's "
+            f"the {placement} stream ({t_pe[0]:.1f}-{t_pe[-1]:.1f} s) does not cover the upper back's "
             f"movement ({moving[0]:.1f}-{moving[1]:.1f} s)"
         )
     guess_s = _coarse_lag_s(t_tr, x, t_pe, y, fs_hz, max_offset_s)
     if abs(guess_s) >= max_offset_s - 1.0 / fs_hz:
         raise AlignmentError(
-            f"the sacrum and upper_back clocks differ by {max_offset_s:g} s or more (or the streams are "
+            f"the {placement} and upper_back clocks differ by {max_offset_s:g} s or more (or the streams are "
             "not of the same set); the sensors' clocks must agree to within that"
         )
     span = (
         max(moving[0] - SPAN_MARGIN_S, t_tr[0], t_pe[0] + guess_s),
         min(moving[1] + SPAN_MARGIN_S, t_tr[-1], t_pe[-1] + guess_s),
     )
-    lags, tried = _window_lags(t_tr, x, w_tr, t_pe, w_pe, guess_s, span, fs_hz)
+    rules = RULES.get(placement, PairRules())
+    lags, tried = _window_lags(t_tr, x, w_tr, t_pe, w_pe, guess_s, span, fs_hz, rules)
     # Parts where the trunk bends sideways or twists while the pelvis stays do not match; what the
     # clock needs is a few parts that do, and agree (the line fit drops the far-off ones).
     if len(lags) < min(MIN_MATCHING_PARTS, tried):
         raise AlignmentError(
-            f"the sacrum and upper_back angular rates do not match (similarity {MIN_CORRELATION:g} or "
+            f"the {placement} and upper_back angular rates do not match (similarity {MIN_CORRELATION:g} or "
             f"more in {len(lags)} of {tried} parts of the set); are both streams from the same set?"
         )
-    alignment = _fit_line(lags, MIN_DRIFT_SPAN_S, fs_hz)
+    alignment = _fit_line(lags, rules.min_drift_span_s, fs_hz)
     if abs(alignment.drift_ppm) > MAX_DRIFT_PPM:
         # Few windows over a short set cannot tell a drift from the scatter of their lags: an offset
         # alone explains them as well.
         alignment = _fit_line(lags, np.inf, fs_hz)
+    if rules.max_timing_s is not None:
+        if alignment.residual_s > rules.max_timing_s:
+            raise AlignmentError(
+                f"the {placement} and upper_back clocks match only to {1e3 * alignment.residual_s:.0f} ms, "
+                f"more than the {1e3 * rules.max_timing_s:.0f} ms {MEASURES[placement]} allows for"
+            )
+        return alignment
     # A slowly turning pelvis pins the lag down loosely, and needs it loosely: what matters is how far
     # the pelvis turns within the timing error, which is what lumbar flexion is off by.
     pelvis_dps = float(np.nanpercentile(y, 95))
     lumbar_error_deg = alignment.residual_s * pelvis_dps
     if lumbar_error_deg > MAX_TIMING_ERROR_DEG:
         raise AlignmentError(
-            f"the sacrum and upper_back clocks match only to {1e3 * alignment.residual_s:.0f} ms, which "
-            f"puts lumbar flexion off by up to {lumbar_error_deg:.1f}° (the pelvis turns at up to "
-            f"{pelvis_dps:.0f} deg/s)"
+            f"the {placement} and upper_back clocks match only to {1e3 * alignment.residual_s:.0f} ms, "
+            f"which puts {MEASURES[placement]} off by up to {lumbar_error_deg:.1f}° (the {placement} "
+            f"turns at up to {pelvis_dps:.0f} deg/s)"
         )
     return alignment
 
@@ -437,6 +497,7 @@ def _window_lags(
     guess_s: float,
     span: tuple[float, float],
     fs_hz: float,
+    rules: PairRules,
 ) -> tuple[list[tuple[float, float, float]], int]:
     """(trunk time, lag, peak similarity) of every window with a clear similarity peak, and the
     number of windows with movement that were tried.
@@ -446,7 +507,7 @@ def _window_lags(
     rounded rep). The time of a window is the centroid of its rate energy, where its lag holds.
     """
     length = span[1] - span[0]
-    n_win = int(np.clip(length // WINDOW_S, 1, MAX_WINDOWS))
+    n_win = int(np.clip(length // rules.window_s, 1, rules.max_windows))
     win_s = min(length / n_win, MAX_WINDOW_S)
     centres = span[0] + (np.arange(n_win) + 0.5) * length / n_win
     mid = 0.5 * (span[0] + span[1])
@@ -498,15 +559,19 @@ def _fit_line(
     return ClockAlignment(float(scale), float(intercept), float(np.median(r)), len(data), float(resid.max()))
 
 
-def align_recording(recording: Recording, max_offset_s: float = MAX_OFFSET_S) -> ClockAlignment:
-    """Check a two-sensor recording and align its sacrum clock to its upper-back clock.
+def align_recording(
+    recording: Recording, max_offset_s: float = MAX_OFFSET_S, placement: str = "sacrum"
+) -> ClockAlignment:
+    """Check a recording and align its sacrum (or head) clock to its upper-back clock.
 
     Parameters
     ----------
     recording : Recording
-        With ``upper_back`` and ``sacrum`` streams.
+        With an ``upper_back`` stream and a ``placement`` stream.
     max_offset_s : float
         Largest clock offset searched around the file's times.
+    placement : str
+        The stream to align: ``sacrum`` or ``head``.
 
     Returns
     -------
@@ -517,7 +582,11 @@ def align_recording(recording: Recording, max_offset_s: float = MAX_OFFSET_S) ->
     AlignmentError
         See ``check_pair`` and ``align_streams``.
     """
-    check_pair(recording)
+    check_pair(recording, placement)
     return align_streams(
-        recording.sensors["upper_back"], recording.sensors["sacrum"], recording.sample_rate_hz, max_offset_s
+        recording.sensors["upper_back"],
+        recording.sensors[placement],
+        recording.sample_rate_hz,
+        max_offset_s,
+        placement,
     )

@@ -3,8 +3,9 @@
 Used by the benchmarks and the tests on simulated and stress sets; the truth is a list of rep dicts
 with ``start_s``/``end_s``, phase durations (``eccentric_s``...), ``peak_trunk_flexion_deg`` and,
 where known, ``peak_lumbar_flexion_deg``, ``rounded``, ``hip_drop_m``, the rise's speeds
-(``concentric_mean_speed_dps``, ``concentric_peak_speed_dps``) and, for a hip thrust,
-``lockout_short_deg`` and ``lockout_lumbar_extension_deg`` (arching at the top).
+(``concentric_mean_speed_dps``, ``concentric_peak_speed_dps``), ``peak_neck_flexion_deg`` and
+``peak_neck_extension_deg`` and, for a hip thrust, ``lockout_short_deg`` and
+``lockout_lumbar_extension_deg`` (arching at the top).
 """
 
 from __future__ import annotations
@@ -55,6 +56,12 @@ class SetScore:
     short_flagged: int = 0
     full_reps: int = 0
     full_flagged: int = 0
+    neck_errors_deg: list[float] = field(default_factory=list)
+    neck_unmeasured: int = 0
+    neck_off_reps: int = 0  # the head dropped or craned ROUNDED_MIN_DEG or more
+    neck_off_flagged: int = 0
+    neck_neutral_reps: int = 0  # neither beyond NEUTRAL_MAX_DEG
+    neck_neutral_flagged: int = 0
     pattern_counts: dict[str, int] = field(default_factory=dict)
     set_pattern: str | None = None
     details: list[dict[str, Any]] = field(default_factory=list)
@@ -113,6 +120,25 @@ def _score_lockout(score: SetScore, truth: dict[str, Any], rep: Rep, two_sensors
     elif arch <= NEUTRAL_MAX_DEG:
         score.flat_reps += 1
         score.flat_flagged += _has(rep, CueCode.OVEREXTENDED)
+
+
+def _score_neck(score: SetScore, truth: dict[str, Any], rep: Rep, detail: dict[str, Any]) -> None:
+    """The rep's neck peaks against the truth, and its head cues against how far the neck went."""
+    flexion, extension = truth["peak_neck_flexion_deg"], truth["peak_neck_extension_deg"]
+    if rep.peak_neck_flexion_deg is None or rep.peak_neck_extension_deg is None:
+        score.neck_unmeasured += 1
+        return
+    errors = (rep.peak_neck_flexion_deg - flexion, rep.peak_neck_extension_deg - extension)
+    score.neck_errors_deg.append(max(abs(e) for e in errors))
+    detail["neck"] = errors
+    cued = {c.code for c in rep.cues}
+    for value, code in ((flexion, CueCode.HEAD_DROPPED), (extension, CueCode.NECK_CRANED)):
+        if value >= ROUNDED_MIN_DEG:
+            score.neck_off_reps += 1
+            score.neck_off_flagged += code in cued
+    if max(flexion, extension) <= NEUTRAL_MAX_DEG:
+        score.neck_neutral_reps += 1
+        score.neck_neutral_flagged += bool(cued & {CueCode.HEAD_DROPPED, CueCode.NECK_CRANED})
 
 
 def score_set(report: SetReport, truth: dict[str, Any]) -> SetScore:
@@ -181,6 +207,8 @@ def score_set(report: SetReport, truth: dict[str, Any]) -> SetScore:
             elif lumbar <= NEUTRAL_MAX_DEG:
                 score.neutral_reps += 1
                 score.neutral_flagged += flagged
+        if "peak_neck_flexion_deg" in t and report.measured.get("neck_flexion"):
+            _score_neck(score, t, r, detail)
         pattern = r.hip_pattern or "not measured"
         score.pattern_counts[pattern] = score.pattern_counts.get(pattern, 0) + 1
         score.details.append(detail)

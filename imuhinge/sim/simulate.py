@@ -6,6 +6,9 @@ knee-dominant squat pattern), and each sensor sits on a lever arm on its segment
 reads gravity plus tangential and centripetal acceleration and its gyroscope the segment's angular
 rate. Motion channels are sums of minimum-jerk steps with analytic derivatives (``kinematics``).
 
+A head sensor sits on a head that flexes at the neck and turns on its own (``sim.head``); the neck
+channel is the ground truth of the neck angle.
+
 Ground truth applies the phase rule, as written in ``reference_rule`` (apart from the analyser's
 phase code), to the noise-free trunk flexion at 1 kHz. The planner adjusts each movement and pause
 until that rule measures the requested tempo, since a bell-shaped speed profile spends its first and
@@ -25,6 +28,7 @@ import numpy as np
 from imuhinge.coaching.tempo import DEFAULT_TEMPO, parse_tempo
 from imuhinge.io.output import output_file
 from imuhinge.model import G_MPS2, MIN_DEPTH_DEG, PLACEMENTS, Exercise, Recording, SensorStream, Tempo
+from imuhinge.sim.head import head_rng, head_state, look_around, neck_channel
 from imuhinge.sim.kinematics import Channel, Oscillation, euler_zxy, rot_x, rot_y, rot_z
 from imuhinge.sim.reference_rule import movement_span_s
 
@@ -67,9 +71,14 @@ class SimConfig:
 
     ``tempo`` is what the simulated lifter does; ``target_tempo`` is the prescription written into the
     recording's metadata, the one ``analyze`` judges against. Rep numbers in ``rounded_reps``,
-    ``lean_back_reps``, ``partial_after``, ``arched_reps`` and ``incomplete_reps`` are 1-based. Mounting
-    rotations are Z-X-Y Euler angles in degrees from the sensor frame to the segment frame; without
-    one, ``random_mounting`` draws a random rotation, else the sensor sits flat on the back.
+    ``lean_back_reps``, ``partial_after``, ``arched_reps``, ``incomplete_reps``, ``head_drop_reps``
+    and ``neck_crane_reps`` are 1-based. Mounting rotations are Z-X-Y Euler angles in degrees from the
+    sensor frame to the segment frame; without one, ``random_mounting`` draws a random rotation, else
+    the sensor sits flat on the back.
+
+    The head drops (neck flexion, deg) or cranes (neck extension, deg) by those amounts at the bottom
+    of those reps, nods by ``neck_sd_deg`` (standard deviation) in every rep, and with
+    ``look_around`` turns on its own (``sim.head.look_around``).
 
     A hip thrust starts with the hips down and the upper back on the bench; ``arched_reps`` extend the
     lower back at the top by that many degrees (the trunk tips past the lockout by half of it, the
@@ -93,6 +102,10 @@ class SimConfig:
     incomplete_reps: dict[int, float] = field(default_factory=dict)
     fatigue_per_rep: float = 0.0
     eccentric_drift_s: float = 0.0
+    head_drop_reps: dict[int, float] = field(default_factory=dict)
+    neck_crane_reps: dict[int, float] = field(default_factory=dict)
+    neck_sd_deg: float = 1.0
+    look_around: bool = False
     squat: bool = False
     hold_s: float = 15.0
     side: str = "right"
@@ -125,6 +138,7 @@ class SimulatedSet:
     truth_time_s: np.ndarray
     trunk_flexion_deg: np.ndarray
     pelvis_flexion_deg: np.ndarray
+    neck_flexion_deg: np.ndarray
 
     @property
     def lumbar_flexion_deg(self) -> np.ndarray:
@@ -162,6 +176,8 @@ class _Motion:
     bounce: Channel
     heading_rad: float
     bench: bool = False
+    neck: Channel = field(default_factory=Channel)
+    head_turn: Channel = field(default_factory=Channel)
 
 
 Phases = tuple[float, float, float, float]
@@ -362,7 +378,7 @@ def _build_motion(
         twist.step(w0, 1.5, 180.0)
         walk.step(w0 + 1.0, cfg.walk_out_s - 1.0, -1.1 * (cfg.walk_out_s - 1.0))
         _gait(trunk, tilt, twist, bounce, w0 + 1.0, t_end_s, step_hz)
-    return _Motion(
+    motion = _Motion(
         trunk,
         pelvis,
         tilt,
@@ -374,6 +390,13 @@ def _build_motion(
         float(rng.uniform(-np.pi, np.pi)),
         cfg.exercise.lockout_reference,
     )
+    head = head_rng(cfg.seed)
+    motion.neck = neck_channel(
+        moves, cfg.head_drop_reps, cfg.neck_crane_reps, cfg.neck_sd_deg, cfg.exercise.floor_start, head
+    )
+    if cfg.look_around:
+        motion.head_turn = look_around(moves, motion.neck, cfg.walk_in_s, head)
+    return motion
 
 
 def _gait(
@@ -426,6 +449,8 @@ def _segment_state(motion: _Motion, placement: str, t: np.ndarray):
     body_forward = np.stack([np.cos(heading), np.sin(heading), np.zeros(len(t))], -1)
     hip = walk[:, None] * forward0 - back[:, None] * body_forward
     hip[:, 2] += HIP_HEIGHT_M - drop + bob
+    if placement == "head":
+        return head_state(rot, omega, hip, motion.neck, motion.head_turn, t)
     pos = hip + rot @ LEVER_M[placement]
     return rot, omega, pos
 
@@ -492,6 +517,7 @@ def _truth(
     pelvis: np.ndarray,
     pelvis_speed: np.ndarray,
     hip_drop_m: np.ndarray,
+    neck: np.ndarray,
 ) -> tuple[list[dict], list[dict]]:
     bounds = _measure_movements(moves, t, trunk, speed)
     lumbar = trunk - pelvis
@@ -565,6 +591,8 @@ def _truth(
                 "lockout_extension_deg": round(max(0.0, float(-trunk[lock].min())), 3),
                 "lockout_lumbar_extension_deg": round(max(0.0, float(-lumbar[lock].min())), 3),
                 "lumbar_rounding_deg": cfg.rounded_reps.get(k, 0.0),
+                "peak_neck_flexion_deg": round(float(neck[seg].max()), 3),
+                "peak_neck_extension_deg": round(max(0.0, float(-neck[seg].min())), 3),
                 "hip_drop_m": round(float(np.diff(np.interp(low, t, hip_drop_m))[0]), 4),
                 "concentric_mean_speed_dps": round(_middle_speed_dps(t[up], trunk[up]), 3),
                 "concentric_peak_speed_dps": round(float(np.max(-speed[up])), 3),
@@ -607,7 +635,7 @@ def simulate(cfg: SimConfig | None = None) -> SimulatedSet:
     -------
     SimulatedSet
         The recording (sensor clock times, SI units), the ground truth (JSON-ready dict) and the
-        noise-free trunk and pelvis flexion at 1 kHz.
+        noise-free trunk and pelvis flexion and neck angle at 1 kHz.
     """
     cfg = cfg or SimConfig()
     cfg.exercise = Exercise(cfg.exercise)
@@ -628,7 +656,8 @@ def simulate(cfg: SimConfig | None = None) -> SimulatedSet:
     trunk, trunk_speed, _ = motion.trunk.evaluate(t)
     pelvis, pelvis_speed, _ = motion.pelvis.evaluate(t)
     hip_drop, _, _ = motion.hip_drop.evaluate(t)
-    reps, partials = _truth(cfg, moves, t, trunk, trunk_speed, pelvis, pelvis_speed, hip_drop)
+    neck, _, _ = motion.neck.evaluate(t)
+    reps, partials = _truth(cfg, moves, t, trunk, trunk_speed, pelvis, pelvis_speed, hip_drop, neck)
 
     streams, mounts = {}, {}
     for placement in cfg.sensors:
@@ -666,7 +695,7 @@ def simulate(cfg: SimConfig | None = None) -> SimulatedSet:
         "reps": reps,
         "partials": partials,
     }
-    return SimulatedSet(recording, truth, t, trunk, pelvis)
+    return SimulatedSet(recording, truth, t, trunk, pelvis, neck)
 
 
 def truth_path(csv_path: Path) -> Path:

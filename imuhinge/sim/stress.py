@@ -17,7 +17,10 @@ is built apart from it and from the analyser, to find what they do not show:
   timestamps (jitter, millisecond stamps, late bursts);
 - truth from the noise-free motion only: flexion angles from the segment orientations on a 1 kHz
   grid, phase boundaries from ``reference_rule`` (not the analyser's phase code), hip travel from
-  the hip joint path, lumbar flexion as trunk minus pelvis flexion.
+  the hip joint path, lumbar flexion as trunk minus pelvis flexion, the neck angle from the trunk's
+  and the head's rotations;
+- a head (``sim.stress_head``), in ``dowel`` sets or wherever asked for: it flexes at the neck, turns
+  and rolls on its own, and is drawn from its own generator.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ CATEGORIES = (
     "hold",
     "jitter",
     "hip_thrust",
+    "dowel",
 )
 TWO = ("upper_back", "sacrum")
 
@@ -630,6 +634,7 @@ def _truth_reps(
     exercise: Exercise,
     placements: tuple[str, ...],
     gaps_s: list[tuple[float, float]],
+    neck: np.ndarray | None = None,
 ) -> list[dict[str, Any]]:
     """Ground truth of every rep from the noise-free trunk flexion, by ``reference_rule``.
 
@@ -637,7 +642,7 @@ def _truth_reps(
     from onset to offset) and its peak (``docs/method.md``). A hip thrust, measured from its lockout,
     adds how far each top stopped short of the lockout (the pelvis's when there is a sacrum sensor,
     else the trunk's) and the lower back's extension at the top against its flexion where the rise
-    started.
+    started. The neck's peaks too when there is a head.
     """
     floor_start = exercise.floor_start
     speed = np.gradient(trunk, 1.0 / FINE_HZ)
@@ -690,6 +695,9 @@ def _truth_reps(
             driving = trunk - lumbar if "sacrum" in placements else trunk
             reps[-1]["lockout_short_deg"] = max(0.0, float(np.min(driving[on_top])))
             reps[-1]["lockout_lumbar_extension_deg"] = max(0.0, float(lumbar[up0] - np.min(lumbar[on_top])))
+        if neck is not None:
+            reps[-1]["peak_neck_flexion_deg"] = float(np.max(neck[i0:i1]))
+            reps[-1]["peak_neck_extension_deg"] = max(0.0, float(-np.min(neck[i0:i1])))
     for k, rep in enumerate(reps):
         lower, rise = rep["lower"], rep["rise"]
         nxt = reps[k + 1] if k + 1 < len(reps) else None
@@ -770,7 +778,7 @@ def _phone_csv(
     return "\n".join([*head, *(line for _, line in rows)]) + "\n"
 
 
-def stress_set(category: str, seed: int, jitter: float = 0.3) -> StressSet:
+def stress_set(category: str, seed: int, jitter: float = 0.3, head: bool | None = None) -> StressSet:
     """One randomised set of a category (see ``CATEGORIES``) with its ground truth.
 
     Parameters
@@ -781,6 +789,9 @@ def stress_set(category: str, seed: int, jitter: float = 0.3) -> StressSet:
         Everything is drawn from it.
     jitter : float
         For ``jitter`` sets: how late a phone stamps a sample, at most, in sample periods.
+    head : bool, optional
+        Add a head sensor (default: in ``dowel`` sets only, with the upper back and the sacrum).
+        Everything else in the set is drawn as it is without one.
 
     Returns
     -------
@@ -793,8 +804,10 @@ def stress_set(category: str, seed: int, jitter: float = 0.3) -> StressSet:
         raise ValueError(f"unknown stress category {category!r}")
     rng = np.random.default_rng(seed)
     exercise = _exercise(category, rng)
-    two = category in ("swing", "squat", "rounding", "still_pelvis", "seated") or rng.random() < 0.5
+    two = category in ("swing", "squat", "rounding", "still_pelvis", "seated", "dowel") or rng.random() < 0.5
     placements = TWO if two else ("upper_back",)
+    if category == "dowel" if head is None else head:
+        placements = (*placements, "head")
     geo = Geometry.draw(rng, chest=rng.random() < 0.15, bench=exercise.lockout_reference)
     t = np.arange(0.0, 260.0, 1.0 / FINE_HZ)
     body = Body.at(t)
@@ -855,6 +868,32 @@ def stress_set(category: str, seed: int, jitter: float = 0.3) -> StressSet:
         "sacrum": hips + np.einsum("nij,j->ni", pelvis_rot, geo.sacrum_m),
     }
     segments = {"upper_back": trunk_rot, "sacrum": pelvis_rot}
+    draws = dict.fromkeys(placements, rng)
+    neck_deg, head_drawn = None, {}
+    if "head" in placements:
+        # Imported here: the head's module builds on this one's tracks and rotations.
+        from imuhinge.sim.stress_head import (
+            HeadGeometry,
+            head_case,
+            head_rng,
+            head_rotations,
+            head_script,
+            neck_truth_deg,
+        )
+
+        draws["head"] = head_rng(seed)
+        head_geo = HeadGeometry.draw(draws["head"], geo.trunk_stand_deg)
+        head_motion = head_script(t, script.reps, exercise.floor_start, quiet_s, draws["head"])
+        head_rot = head_rotations(trunk_rot, head_motion, head_geo)
+        neck_deg = neck_truth_deg(trunk_rot, head_rot, head_geo)
+        positions["head"] = (
+            hips
+            + np.einsum("nij,j->ni", pelvis_rot, geo.lumbar_joint_m)
+            + np.einsum("nij,j->ni", trunk_rot, head_geo.neck_base_m)
+            + np.einsum("nij,j->ni", head_rot, head_geo.sensor_m)
+        )
+        segments["head"] = head_rot
+        head_drawn = head_case(head_geo, head_motion)
 
     fs = float(rng.choice(RATES_HZ))
     shared_clock = category == "jitter" or rng.random() < 0.3
@@ -883,16 +922,19 @@ def stress_set(category: str, seed: int, jitter: float = 0.3) -> StressSet:
         "upper_back_lever_m": geo.upper_back_m.round(3).tolist(),
         "quiet_before_s": quiet_s,
     }
+    case |= head_drawn
     for placement in placements:
-        errors = SensorErrors.draw(rng)
-        gyr_fine, acc_fine = _sensor_signals(segments[placement], positions[placement], geo, errors, rng)
-        drift = 0.0 if (shared_clock or placement == "upper_back") else float(rng.uniform(-1e-4, 1e-4))
-        offset = 0.0 if (shared_clock or placement == "upper_back") else float(rng.uniform(-0.4, 0.4))
+        r = draws[placement]
+        errors = SensorErrors.draw(r)
+        gyr_fine, acc_fine = _sensor_signals(segments[placement], positions[placement], geo, errors, r)
+        drift = 0.0 if (shared_clock or placement == "upper_back") else float(r.uniform(-1e-4, 1e-4))
+        offset = 0.0 if (shared_clock or placement == "upper_back") else float(r.uniform(-0.4, 0.4))
         seq, true_s, clock_s = _sensor_times(t[-1], fs, 0.0, drift, offset)
+        case.setdefault("clocks", {})[placement] = {"offset_s": offset, "drift_ppm": drift * 1e6}
         gyr, acc = _add_errors(
-            _sample(t, gyr_fine, true_s, fs), _sample(t, acc_fine, true_s, fs), fs, errors, rng
+            _sample(t, gyr_fine, true_s, fs), _sample(t, acc_fine, true_s, fs), fs, errors, r
         )
-        kept = _packet_loss(len(seq), rng, loss)
+        kept = _packet_loss(len(seq), r, loss)
         for g0, g1 in gaps_true:
             kept &= (true_s < g0) | (true_s > g1)
         if category == "jitter":
@@ -915,6 +957,7 @@ def stress_set(category: str, seed: int, jitter: float = 0.3) -> StressSet:
             exercise,
             placements,
             gaps_true,
+            neck_deg,
         ),
         "others": script.others,
         "gaps_s": gaps_true,
@@ -922,6 +965,8 @@ def stress_set(category: str, seed: int, jitter: float = 0.3) -> StressSet:
         "trunk_flexion_deg": trunk_deg[::10],
         "lumbar_flexion_deg": (trunk_deg - pelvis_deg)[::10],
     }
+    if neck_deg is not None:
+        truth["neck_flexion_deg"] = neck_deg[::10]
     metadata = {"exercise": exercise.value, "source": f"imuhinge stress {category} {seed}"}
     for placement in placements:
         metadata[f"device.{placement}"] = "stress generator"
