@@ -40,6 +40,9 @@ class LiveStatus:
     """What the live view shows after each block.
 
     ``spine_measured`` is False with one sensor: the live line then says the spine is not measured.
+    ``rep_start_s`` is the start of the rep under way once it is deep enough to be a rep (the phase
+    rule on the data so far); ``busy`` is True while the lifter is away from the top or a finished
+    rep is still to be reported (a rest cannot start then).
     """
 
     time_s: float
@@ -48,6 +51,8 @@ class LiveStatus:
     rep_count: int
     new_reps: list[Rep]
     spine_measured: bool = False
+    rep_start_s: float | None = None
+    busy: bool = False
 
 
 @dataclass
@@ -147,7 +152,14 @@ class LiveAnalyzer:
         new = self._report_ready(final=False)
         now = float(time_s[-1]) if len(time_s) else 0.0
         return LiveStatus(
-            now, self._stream.last_angle_deg, self._phase(), len(self.reps), new, self.pelvis is not None
+            now,
+            self._stream.last_angle_deg,
+            self._phase(),
+            len(self.reps),
+            new,
+            self.pelvis is not None,
+            self._stream.rep_onset_s(),
+            self._stream.busy or bool(self._waiting),
         )
 
     def _pelvis_catch_up(self) -> None:

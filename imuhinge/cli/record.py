@@ -6,11 +6,20 @@ import argparse
 import contextlib
 import signal
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from imuhinge.cli.analyze import add_log_options, check_log_options, log_report
+from imuhinge.cli.record_session import (
+    SessionView,
+    add_session_options,
+    check_options,
+    load_option,
+    metronome,
+    session_metadata,
+)
 from imuhinge.cli.simulate import add_motion_options, config_from_args
 from imuhinge.coaching.tempo import DEFAULT_TEMPO, parse_tempo
 from imuhinge.errors import ImuhingeError, InputError
@@ -21,7 +30,7 @@ from imuhinge.sources.ble import require_ble
 
 if TYPE_CHECKING:
     from imuhinge.analysis.live import LiveAnalyzer, LiveStatus
-    from imuhinge.recorder import RecordOptions, Sources
+    from imuhinge.recorder import Listener, RecordOptions, Sources
     from imuhinge.sources.ble.supervisor import SensorStatus, SensorTarget
     from imuhinge.sources.emulated.ble import Faults
     from imuhinge.sources.emulated.phone import PhoneFaults
@@ -37,6 +46,8 @@ EXAMPLE = """examples:
   imuhinge record --phone sensorlogger --listen 0.0.0.0:8000              (Sensor Logger pushing to us)
   imuhinge record --phone sensorlogger --sacrum WT901BLE                  (phone up the back, BLE sensor low)
   imuhinge record --simulate --phone sensorlogger --wifi-drop-at-s 20     (an emulated phone, 2 s Wi-Fi drop)
+  imuhinge record --session --load-kg 60 --log --metronome                (a whole session, sets logged)
+  imuhinge record --simulate --session --reps 8,10,6 --walk-between-s 30 --load-kg 60,60,62.5 --speed 20
 Ctrl-C ends the set; the recording is kept (NAME.partial while recording).
 """
 
@@ -144,7 +155,11 @@ def _phones(args: argparse.Namespace, taken: list[str]) -> list[PhoneTarget]:
 
 
 async def _record_hardware(
-    opts: RecordOptions, view: LiveView, max_outage_s: float
+    opts: RecordOptions,
+    view: LiveView,
+    on_live: Callable[[LiveStatus], None],
+    max_outage_s: float,
+    listeners: list[Listener],
 ) -> tuple[Path | None, LiveAnalyzer | None, Sources]:
     import asyncio
 
@@ -154,7 +169,14 @@ async def _record_hardware(
     loop = asyncio.get_running_loop()
     with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows: Ctrl-C raises instead
         loop.add_signal_handler(signal.SIGINT, stop.set)
-    return await record(opts, until=stop, on_status=view.status, on_live=view.live, max_outage_s=max_outage_s)
+    return await record(
+        opts,
+        until=stop,
+        on_status=view.status,
+        on_live=on_live,
+        max_outage_s=max_outage_s,
+        listeners=listeners,
+    )
 
 
 def _ble_faults(args: argparse.Namespace) -> Faults:
@@ -198,10 +220,12 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--profile: unknown {args.profile!r} (known: {', '.join(PROFILES)})")
     if args.simulate and args.profile is None:
         args.profile = "diy"
-    out = Path(args.out or datetime.now().strftime("set-%Y%m%d-%H%M%S.csv"))
-    check_output(out, recording=True, force_option=None)
-    metadata = {"load_kg": f"{args.load_kg:g}"} if args.load_kg is not None else {}
     exercise = Exercise(args.exercise)
+    kind = "session" if args.session else "set"
+    out = Path(args.out or datetime.now().strftime(f"{kind}-%Y%m%d-%H%M%S.csv"))
+    check_output(out, recording=True, force_option=None)
+    check_options(args, exercise, out)
+    metadata = session_metadata(args, load_option(args))
     targets = _targets(args) if targets_needed else []
     phones = _phones(args, [t.placement for t in targets])
     opts = RecordOptions(
@@ -209,6 +233,10 @@ def run(args: argparse.Namespace) -> int:
     )
     view = LiveView(sys.stdout.isatty(), args.beep, exercise)
     print(f"recording {exercise.value} to {out}; target {describe_tempo(parse_tempo(args.target_tempo))}")
+    sets = SessionView(args, out, sys.stdout.isatty(), view) if args.session else None
+    cues = metronome(args, exercise)
+    listeners: list[Listener] = [*([sets.recorder] if sets else []), *([cues] if cues else [])]
+    on_live = sets.live if sets else view.live
     try:
         if args.simulate:
             if phones:
@@ -221,11 +249,12 @@ def run(args: argparse.Namespace) -> int:
                 args.speed,
                 _phone_faults(args) if phones else None,
                 on_status=view.status,
-                on_live=view.live,
+                on_live=on_live,
                 max_outage_s=args.max_outage_s,
+                listeners=listeners,
             )
         else:
-            session = _record_hardware(opts, view, args.max_outage_s)
+            session = _record_hardware(opts, view, on_live, args.max_outage_s, listeners)
         path, _, sup = asyncio.run(session)
     except KeyboardInterrupt:
         path, sup = (out if out.exists() else None), None
@@ -239,6 +268,11 @@ def run(args: argparse.Namespace) -> int:
     if sup is not None and sup.gaps:
         missing = sum(g.missing_samples for g in sup.gaps)
         print(f"{len(sup.gaps)} gaps during the set ({missing} samples missing); no rep is joined across one")
+    if cues is not None and args.metronome_wav is not None:
+        print(f"wrote {args.metronome_wav} ({len(cues.metronome.cues)} cues)")
+    if sets is not None:
+        print(sets.summary(path))
+        return 0
     report = analyze(load_recording(path))
     check_physical_bounds(report)
     print(format_report(report, title=f"{path} (replayed)"))
@@ -267,7 +301,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--sacrum", metavar="NAME|ADDRESS", help="sensor for the sacrum (adds the placement)")
     p.add_argument("--profile", help="only sensors of this profile (as `imuhinge scan` names them)")
     p.add_argument("--duration-s", type=float, help="stop after this long (default: Ctrl-C)")
-    p.add_argument("--load-kg", type=float, help="load, for the training log")
+    p.add_argument(
+        "--load-kg",
+        metavar="KG[,KG...]",
+        help="load, for the training log (with --session: one per set, the last for the sets after)",
+    )
     p.add_argument(
         "--max-outage-s",
         type=float,
@@ -296,6 +334,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         choices=PLACEMENTS,
         help="where the phone is worn (default: upper_back, or the placement no sensor has)",
     )
+    add_session_options(p)
     add_log_options(p)
     sim = p.add_argument_group("no hardware: --simulate streams a simulated set through emulated sensors")
     sim.add_argument("--simulate", action="store_true", help="record from emulated sensors (Bumble)")

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from imuhinge.coaching.tempo import DEFAULT_TEMPO
-from imuhinge.model import Exercise, SetReport
+from imuhinge.model import Exercise, Recording, SetReport
 
 EXAMPLE = """example:
   imuhinge report recordings/rdl_two_sensors.csv -o rdl.html
@@ -28,11 +28,17 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
 def analyze_path(path: Path, args: argparse.Namespace) -> SetReport:
     """Load and analyse one recording or export with the ``--exercise`` / ``--tempo`` options; results
     beyond physical bounds are refused (shared by ``analyze``, ``report`` and ``plot``)."""
-    from imuhinge.analysis.replay import analyze
     from imuhinge.io.load import load_any
+
+    return analyze_recording(load_any(path), args)
+
+
+def analyze_recording(recording: Recording, args: argparse.Namespace) -> SetReport:
+    """``analyze_path`` of a recording already loaded."""
+    from imuhinge.analysis.replay import analyze
     from imuhinge.report.bounds import check_physical_bounds
 
-    report = analyze(load_any(path), args.exercise, args.tempo)
+    report = analyze(recording, args.exercise, args.tempo)
     check_physical_bounds(report)
     return report
 

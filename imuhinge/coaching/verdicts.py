@@ -6,9 +6,10 @@ every phase that misses its target has a cue saying how. ``imuhinge.report.wordi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from statistics import median
 
-from imuhinge.coaching.cues import Cue, CueCode
+from imuhinge.coaching.cues import Cue, CueCode, CueKind
 from imuhinge.model import Exercise, Phase, Rep, Targets, Tempo
 
 NO_PAUSE_S = 0.3  # a prescribed pause held for less than this was no pause at all
@@ -110,6 +111,14 @@ def judge_reps(reps: list[Rep], exercise: Exercise, tempo: Tempo, targets: Targe
         if len(depths) >= DEPTH_REFERENCE_REPS:
             cues += _depth_cues(rep.peak_trunk_flexion_deg, median_deg, targets)
         rep.cues = cues + _form_cues(rep, targets)
+
+
+FORM_KINDS = (CueKind.TEMPO, CueKind.SPINE, CueKind.LEAN_BACK)  # a rep with none of these held its form
+
+
+def held_form(cues: Iterable[Cue]) -> bool:
+    """True when a rep's cues show it on tempo, with a neutral spine and no lean-back at lockout."""
+    return not any(cue.kind in FORM_KINDS for cue in cues)
 
 
 def rep_flagged(rep: Rep) -> bool:

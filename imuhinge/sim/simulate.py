@@ -48,6 +48,7 @@ DEFAULT_MOUNT_DEG = (0.0, 0.0, -90.0)
 HIP_HEIGHT_M = 0.95
 _ONSET_FRACTION = 0.0593  # where a minimum-jerk speed profile crosses 5 % of its peak
 SHARP_PAUSE_S = 0.3  # pauses shorter than this are planned as continuous reversals
+REST_STAND_S = 4.0  # between sets, the lifter stands this long before walking off and after coming back
 
 
 @dataclass
@@ -55,14 +56,19 @@ class SimConfig:
     """Everything that shapes a simulated set.
 
     ``tempo`` is what the simulated lifter does; ``target_tempo`` is the prescription written into the
-    recording's metadata, the one ``analyze`` judges against. Rep numbers in ``rounded_reps``,
-    ``lean_back_reps`` and ``partial_after`` are 1-based. Mounting rotations are Z-X-Y Euler angles
-    in degrees from the sensor frame to the segment frame; without one, ``random_mounting`` draws a
-    random rotation, else the sensor sits flat on the back.
+    recording's metadata, the one ``analyze`` judges against. ``sets`` makes a whole session: the reps
+    of each set, the lifter resting about ``rest_between_s`` between one set's last rep and the next
+    set's first (standing, and walking about for ``walk_between_s`` of it). Rep numbers in
+    ``rounded_reps``, ``lean_back_reps`` and ``partial_after`` are 1-based, counted over the session.
+    Mounting rotations are Z-X-Y Euler angles in degrees from the sensor frame to the segment frame;
+    without one, ``random_mounting`` draws a random rotation, else the sensor sits flat on the back.
     """
 
     exercise: Exercise = Exercise.RDL
     reps: int = 8
+    sets: tuple[int, ...] = ()
+    rest_between_s: float = 60.0
+    walk_between_s: float = 0.0
     tempo: str = DEFAULT_TEMPO
     target_tempo: str = DEFAULT_TEMPO
     top_pause_s: float = 1.0
@@ -94,6 +100,11 @@ class SimConfig:
     clock_offset_s: dict[str, float] = field(default_factory=dict)
     seed: int = 0
 
+    @property
+    def set_reps(self) -> tuple[int, ...]:
+        """Reps of each set: ``sets``, or one set of ``reps``."""
+        return tuple(self.sets) or (self.reps,)
+
 
 @dataclass
 class SimulatedSet:
@@ -113,7 +124,7 @@ class SimulatedSet:
 
 @dataclass
 class _Movement:
-    """One planned flexion movement: a trunk step and the rep it belongs to."""
+    """One planned flexion movement: a trunk step, the rep (over the session) and set it belongs to."""
 
     rep: int | None
     kind: str  # "lower", "rise", "setup", "standup", "partial_lower", "partial_rise"
@@ -125,6 +136,7 @@ class _Movement:
     target_pause_s: float | None = None
     start_s: float = 0.0
     shape: tuple[int, int] = (2, 2)
+    set_number: int = 1
 
 
 @dataclass
@@ -145,7 +157,7 @@ class _Motion:
 Phases = tuple[float, float, float, float]
 
 
-def _phase_seconds(cfg: SimConfig, rng: np.random.Generator) -> list[Phases]:
+def _phase_seconds(cfg: SimConfig, rng: np.random.Generator, reps: int) -> list[Phases]:
     """Requested (eccentric, bottom, concentric, top) seconds per rep, with rep-to-rep variability."""
     if cfg.exercise.ballistic:
         base = list(SWING_PHASES_S)
@@ -159,7 +171,7 @@ def _phase_seconds(cfg: SimConfig, rng: np.random.Generator) -> list[Phases]:
             vals[1] = cfg.hold_s
         base = vals
     out = []
-    for _ in range(cfg.reps):
+    for _ in range(reps):
         jitter = 1.0 + cfg.tempo_sd_fraction * rng.standard_normal(4)
         e, b, c, t = (float(x * j) for x, j in zip(base, jitter, strict=True))
         out.append((e, b, c, t))
@@ -167,13 +179,44 @@ def _phase_seconds(cfg: SimConfig, rng: np.random.Generator) -> list[Phases]:
 
 
 def _plan(cfg: SimConfig, rng: np.random.Generator) -> list[_Movement]:
-    """The sequence of flexion movements, with the durations the phase rules should measure."""
+    """The sequence of flexion movements of every set, with the durations the phase rules should
+    measure; the last movement of a set pauses for the rest before the next."""
+    moves: list[_Movement] = []
+    first = 1
+    for number, reps in enumerate(cfg.set_reps, start=1):
+        if moves:
+            moves[-1].pause_after_s = cfg.rest_between_s
+        set_moves = _set_moves(cfg, rng, first, reps)
+        for mv in set_moves:
+            mv.set_number = number
+        moves += set_moves
+        first += reps
+    for prev, mv in pairwise(moves):
+        if prev.target_pause_s is not None and prev.target_pause_s < SHARP_PAUSE_S:
+            prev.shape = (prev.shape[0], 1)
+            mv.shape = (1, mv.shape[1])
+    for mv in moves:
+        # A lone sharp end lets the other end be gentler still (exponent 4), as a real reversal is.
+        if mv.shape in ((1, 2), (2, 1)):
+            mv.shape = (1, 4) if mv.shape[0] == 1 else (4, 1)
+        # Initial guess: a minimum-jerk move measures ~88 % of its duration under the 5 % rule.
+        mv.duration_s = mv.target_s / (1.0 - 2.0 * _ONSET_FRACTION)
+    for prev, mv in pairwise(moves):
+        if prev.target_pause_s is not None:
+            lead = _ONSET_FRACTION * (prev.duration_s + mv.duration_s)
+            prev.pause_after_s = max(prev.target_pause_s - lead, 0.0)
+    return moves
+
+
+def _set_moves(cfg: SimConfig, rng: np.random.Generator, first: int, reps: int) -> list[_Movement]:
+    """The movements of one set of ``reps`` reps numbered from ``first``."""
     ex = cfg.exercise
     depth = cfg.depth_deg or (SQUAT_DEPTH_DEG if cfg.squat else DEFAULT_DEPTH_DEG[ex])
-    phases = _phase_seconds(cfg, rng)
-    depths = [max(depth + cfg.depth_sd_deg * rng.standard_normal(), 1.0) for _ in range(cfg.reps)]
+    phases = _phase_seconds(cfg, rng, reps)
+    depths = [max(depth + cfg.depth_sd_deg * rng.standard_normal(), 1.0) for _ in range(reps)]
     neutral = 1.0 - cfg.lumbar_neutral_fraction
     moves: list[_Movement] = []
+    final = first + reps - 1
 
     def pelvis_for(rep: int, amp: float) -> float:
         rounding = cfg.rounded_reps.get(rep, 0.0)
@@ -183,24 +226,24 @@ def _plan(cfg: SimConfig, rng: np.random.Generator) -> list[_Movement]:
         # The back rounds at the floor: the lowering before rep k leaves the pelvis behind by the
         # rounding of rep k, and rep k's rise takes it back.
         floor = depths[0]
-        rounding = cfg.rounded_reps.get(1, 0.0)
+        rounding = cfg.rounded_reps.get(first, 0.0)
         moves.append(_Movement(None, "setup", floor, 2.0, 1.5, floor * neutral - rounding, 2.0, 1.5))
-        for k, (ecc, bot, con, top) in enumerate(phases, start=1):
+        for k, (ecc, bot, con, top) in enumerate(phases, start=first):
             lean = cfg.lean_back_reps.get(k, 0.0)
             moves.append(_Movement(k, "rise", -floor - lean, con, top, -floor * neutral + rounding, con, top))
-            last = k == cfg.reps
-            nxt = depths[k - 1] if last else depths[k]
+            last = k == final
+            nxt = depths[k - first] if last else depths[k - first + 1]
             rounding = 0.0 if last else cfg.rounded_reps.get(k + 1, 0.0)
             pause = 1.5 if last else bot
             moves.append(_Movement(k, "lower", nxt + lean, ecc, pause, nxt * neutral - rounding, ecc, pause))
             floor = nxt
         moves.append(_Movement(None, "standup", -floor, 2.0, 0.0, -floor * neutral, 2.0, None))
     else:
-        for k, (ecc, bot, con, top) in enumerate(phases, start=1):
-            d = depths[k - 1]
+        for k, (ecc, bot, con, top) in enumerate(phases, start=first):
+            d = depths[k - first]
             lean = cfg.lean_back_reps.get(k, 0.0)
             moves.append(_Movement(k, "lower", d, ecc, bot, pelvis_for(k, d), ecc, bot))
-            last = k == cfg.reps
+            last = k == final
             moves.append(
                 _Movement(
                     k,
@@ -219,20 +262,6 @@ def _plan(cfg: SimConfig, rng: np.random.Generator) -> list[_Movement]:
                 p = cfg.partial_after[k]
                 moves.append(_Movement(None, "partial_lower", p, 0.9, 0.3, p * neutral, 0.9, None))
                 moves.append(_Movement(None, "partial_rise", -p, 0.9, 1.2, -p * neutral, 0.9, None))
-    for prev, mv in pairwise(moves):
-        if prev.target_pause_s is not None and prev.target_pause_s < SHARP_PAUSE_S:
-            prev.shape = (prev.shape[0], 1)
-            mv.shape = (1, mv.shape[1])
-    for mv in moves:
-        # A lone sharp end lets the other end be gentler still (exponent 4), as a real reversal is.
-        if mv.shape in ((1, 2), (2, 1)):
-            mv.shape = (1, 4) if mv.shape[0] == 1 else (4, 1)
-        # Initial guess: a minimum-jerk move measures ~88 % of its duration under the 5 % rule.
-        mv.duration_s = mv.target_s / (1.0 - 2.0 * _ONSET_FRACTION)
-    for prev, mv in pairwise(moves):
-        if prev.target_pause_s is not None:
-            lead = _ONSET_FRACTION * (prev.duration_s + mv.duration_s)
-            prev.pause_after_s = max(prev.target_pause_s - lead, 0.0)
     return moves
 
 
@@ -327,6 +356,20 @@ def _build_motion(
         twist.step(w0, 1.5, 180.0)
         walk.step(w0 + 1.0, cfg.walk_out_s - 1.0, -1.1 * (cfg.walk_out_s - 1.0))
         _gait(trunk, tilt, twist, bounce, w0 + 1.0, t_end_s, step_hz)
+    for last, nxt in pairwise(moves):
+        if last.set_number == nxt.set_number or cfg.walk_between_s <= 0:
+            continue
+        # Between sets: stand, turn round, walk away, turn back, walk back to the same spot, stand.
+        rest_start, rest_end = last.start_s + last.duration_s, nxt.start_s
+        leg_s = min(cfg.walk_between_s, rest_end - rest_start - 2 * REST_STAND_S - 3.0) / 2.0
+        if leg_s <= 1.0:
+            continue
+        w0 = rest_start + REST_STAND_S
+        w1 = w0 + 1.5 + 2 * leg_s
+        for turn_s, leg_start_s, sign in ((w0, w0 + 1.0, -1.0), (w0 + 1.5 + leg_s, w0 + 2.0 + leg_s, 1.0)):
+            twist.step(turn_s, 1.5, 180.0 * sign)
+            walk.step(leg_start_s, leg_s - 0.5, sign * 1.1 * (leg_s - 0.5))
+        _gait(trunk, tilt, twist, bounce, w0 + 1.0, w1, step_hz)
     return _Motion(
         trunk,
         pelvis,
@@ -446,6 +489,7 @@ def _truth(
     bounds = _measure_movements(moves, t, trunk, speed)
     lumbar = trunk - pelvis
     by_rep: dict[int, dict[str, tuple[float, float]]] = {}
+    set_of = {mv.rep: mv.set_number for mv in moves if mv.rep is not None}
     partials = []
     for mv, b in zip(moves, bounds, strict=True):
         if mv.rep is not None and b is not None:
@@ -463,7 +507,7 @@ def _truth(
     reps: list[dict[str, Any]] = []
     for k in sorted(by_rep):
         low, rise = by_rep[k]["lower"], by_rep[k]["rise"]
-        nxt = by_rep.get(k + 1)
+        nxt = by_rep.get(k + 1) if set_of.get(k + 1) == set_of[k] else None
         top: float | None
         bottom: float | None
         if cfg.exercise.floor_start:
@@ -494,6 +538,7 @@ def _truth(
         reps.append(
             {
                 "index": len(reps) + 1,
+                "set": set_of[k],
                 "start_s": round(start, 4),
                 "end_s": round(end, 4),
                 "lower_onset_s": round(low[0], 4),
@@ -587,8 +632,22 @@ def simulate(cfg: SimConfig | None = None) -> SimulatedSet:
         "rep_count": len(reps),
         "reps": reps,
         "partials": partials,
+        "sets": _set_truth(reps),
     }
     return SimulatedSet(recording, truth, t, trunk, pelvis)
+
+
+def _set_truth(reps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each set's number, rep count and the rest before it (its first rep's start minus the previous
+    set's last rep's end), from the reps' truth."""
+    sets: list[dict[str, Any]] = []
+    for rep in reps:
+        if not sets or sets[-1]["set"] != rep["set"]:
+            rest = None if not sets else round(rep["start_s"] - sets[-1]["end_s"], 4)
+            sets.append({"set": rep["set"], "rep_count": 0, "start_s": rep["start_s"], "rest_before_s": rest})
+        sets[-1]["rep_count"] += 1
+        sets[-1]["end_s"] = rep["end_s"]
+    return sets
 
 
 def truth_path(csv_path: Path) -> Path:
