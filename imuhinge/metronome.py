@@ -10,18 +10,17 @@ emulation's, when simulated) until it is due.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from imuhinge.coaching.metronome import CueKind, Metronome
-from imuhinge.model import Tempo
 from imuhinge.recorder import Listener
 from imuhinge.sound.tones import write_cue_track
 
 if TYPE_CHECKING:
     from imuhinge.analysis.live import LiveStatus
+    from imuhinge.model import Tempo
     from imuhinge.sound.output import CueOutput
     from imuhinge.sources.timing import HostClock
 
@@ -74,10 +73,7 @@ class LiveMetronome(Listener):
         self.output.play(kind)
 
     async def finish(self) -> None:
-        """Silence the cues still waiting; write the cue track."""
-        for task in list(self._sounding):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        """Sound the cues already committed (due within ``LOOKAHEAD_S``); write the cue track."""
+        await asyncio.gather(*self._sounding)
         if self.wav is not None:
             write_cue_track(self.metronome.cues, self.wav, self.end_s)

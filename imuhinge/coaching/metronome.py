@@ -7,9 +7,11 @@ start: for ``3-1-2-1`` the bottom at 3 s, up at 4 s, the top at 6 s, and at 7 s 
 can follow a phase without a duration (explosive, or a top pause without a target): the lifter's
 next rep start is then awaited. The lifter sets the pace: every rep start the live analysis finds
 (``LiveStatus.rep_start_s``, the phase rule on the data so far) re-anchors the cues still to come,
-and what was left of the previous rep's is dropped; a go cue is dropped when the lifter is already
-moving into the next rep when it is due. Cues are committed ``LOOKAHEAD_S`` ahead, so that they can
-be played on time; one found more than ``LATE_S`` late is not sounded.
+and what was left of the previous rep's is dropped. The rep's last cues (the top, and the go cue)
+are dropped when the lifter is already moving into the next rep when they are due (lowering at over
+5 deg/s, which the live analysis sees some 0.3-0.6 s into the movement). Cues are committed
+``LOOKAHEAD_S`` ahead, so that they can be played on time; one found more than ``LATE_S`` late is
+not sounded.
 """
 
 from __future__ import annotations
@@ -43,12 +45,12 @@ PHASE_CUE = {
 
 @dataclass(frozen=True)
 class PlannedCue:
-    """A cue of the prescription: its kind and seconds after the rep's start; ``go`` for the next
-    rep's start."""
+    """A cue of the prescription: its kind and seconds after the rep's start; ``ends_rep`` for the
+    start of the rep's last phase (the top pause; at the floor, floor-start) and the go cue."""
 
     kind: CueKind
     after_s: float
-    go: bool = False
+    ends_rep: bool = False
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,8 @@ def rep_cues(tempo: Tempo, floor_start: bool = False) -> list[PlannedCue]:
     Returns
     -------
     list of PlannedCue
-        In time order; the last is the go cue when every phase has a duration.
+        In time order; the last is the next rep's start (the go cue) when every phase has a
+        duration.
     """
     order = (
         (Phase.CONCENTRIC, Phase.TOP, Phase.ECCENTRIC, Phase.BOTTOM)
@@ -94,7 +97,7 @@ def rep_cues(tempo: Tempo, floor_start: bool = False) -> list[PlannedCue]:
         following = order[(i + 1) % len(order)]
         if following.is_pause and seconds(following) == 0.0:
             continue
-        cues.append(PlannedCue(PHASE_CUE[following], at_s, go=i == len(order) - 1))
+        cues.append(PlannedCue(PHASE_CUE[following], at_s, ends_rep=i >= len(order) - 2))
     return cues
 
 
@@ -147,7 +150,7 @@ class Metronome:
             if at_s > time_s + self.lookahead_s:
                 break
             self._next += 1
-            if at_s < time_s - LATE_S or (planned.go and moving_into_rep):
+            if at_s < time_s - LATE_S or (planned.ends_rep and moving_into_rep):
                 continue
             committed.append(MetronomeCue(max(at_s, time_s), planned.kind, self._start_s))
         self.cues += committed
