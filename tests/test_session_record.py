@@ -134,16 +134,19 @@ def test_metronome_cues_within_20_ms_of_the_plan(recorded, truth):
 
 
 def test_a_session_killed_mid_set_keeps_every_set(tmp_path):
+    """Killed once the second set's first rep is in: the first set's file is whole, the session file
+    holds both sets, and no half-written set file is left."""
     out = tmp_path / "s.csv"
     argv = [sys.executable, "-m", "imuhinge", "record", "--simulate", "--session", "--speed", "10",
             "--reps", "4,4,4", "--rest-between-s", "40", "--seed", "13", "--out", str(out)]  # fmt: skip
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    seen = []
     try:
         deadline = time.monotonic() + 120
-        while not (tmp_path / "s.set1.csv").exists():
-            assert proc.poll() is None and time.monotonic() < deadline
-            time.sleep(0.05)
-        time.sleep(3.0)  # 30 s of the session later: the second set is under way
+        while not (any(line.startswith("set 1: ") for line in seen) and seen[-1].startswith("rep 1: ")):
+            assert proc.poll() is None and time.monotonic() < deadline, seen
+            if select.select([proc.stdout], [], [], 0.1)[0]:
+                seen.append(proc.stdout.readline())
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
     finally:
@@ -151,11 +154,9 @@ def test_a_session_killed_mid_set_keeps_every_set(tmp_path):
             proc.kill()
     partial = tmp_path / "s.csv.partial"
     assert partial.exists() and not out.exists()
-    first = analyze(load_recording(tmp_path / "s.set1.csv"))
-    assert first.rep_count == 4
+    assert analyze(load_recording(tmp_path / "s.set1.csv")).rep_count == 4
     sets = analyze_session(load_recording(partial))
-    assert sets[0].report.rep_count == 4
-    assert len(sets) == 2 and 1 <= sets[1].report.rep_count <= 4  # the set cut off is in the session file
+    assert [s.report.rep_count >= 1 for s in sets] == [True, True] and sets[0].report.rep_count == 4
     assert not list(tmp_path.glob("s.set2*"))
 
 
