@@ -42,7 +42,6 @@ class LiveMetronome(Listener):
 
     def __init__(self, tempo: Tempo, floor_start: bool, output: CueOutput, wav: Path | None = None) -> None:
         self.metronome = Metronome(tempo, floor_start)
-        self.floor_start = floor_start
         self.output = output
         self.wav = wav
         self.end_s = 0.0
@@ -60,8 +59,7 @@ class LiveMetronome(Listener):
         host_s = self._clock.clock_ns() / 1e9
         self._offset_s = min(self._offset_s, host_s - status.time_s)
         self.end_s = max(self.end_s, status.time_s)
-        moving = status.phase == ("rising" if self.floor_start else "lowering")
-        for cue in self.metronome.update(status.time_s, status.rep_start_s, moving):
+        for cue in self.metronome.update(status.time_s, status.rep_start_s, status.moving_since_s):
             task = asyncio.ensure_future(self._sound(cue.kind, cue.time_s + self._offset_s - host_s))
             self._sounding.add(task)
             task.add_done_callback(self._sounding.discard)

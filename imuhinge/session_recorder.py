@@ -90,6 +90,13 @@ class SessionRecorder(Listener, Generic[T]):
         ``process(cut, path)``: run in a worker thread for each set written (analysis, training log).
     show : callable
         ``show(result)``: run in the event loop with what ``process`` returned, in set order.
+
+    Attributes
+    ----------
+    cuts : list of SetCut
+        The sets cut so far.
+    results : list
+        What ``process`` returned for each set processed so far, in set order.
     """
 
     def __init__(
@@ -106,6 +113,7 @@ class SessionRecorder(Listener, Generic[T]):
         self.process = process
         self.show = show
         self.cuts: list[SetCut] = []
+        self.results: list[T] = []
         self.now_s = 0.0
         self._reps: list[Rep] = []
         self._buffer = _Buffer()
@@ -206,4 +214,5 @@ class SessionRecorder(Listener, Generic[T]):
 
     def _shown(self, future: asyncio.Future[T]) -> None:
         if not future.cancelled() and future.exception() is None:
+            self.results.append(future.result())
             self.show(future.result())

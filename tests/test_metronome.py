@@ -37,9 +37,9 @@ def test_the_cues_of_a_rep_follow_the_prescription():
     ]
 
 
-def feed(metronome, times_s, start_of=lambda t: None, moving=lambda t: False):
+def feed(metronome, times_s, start_of=lambda t: None, moving_since=lambda t: None):
     for t in times_s:
-        metronome.update(t, start_of(t), moving(t))
+        metronome.update(t, start_of(t), moving_since(t))
     return [(round(c.time_s, 3), c.kind) for c in metronome.cues]
 
 
@@ -60,7 +60,7 @@ def test_cues_are_committed_just_before_they_are_due_and_follow_each_rep_start()
 def test_a_refined_rep_start_moves_the_cues_still_to_come():
     met = Metronome(parse_tempo("3-1-2"))
     for t in np.arange(11.0, 20.0, 0.04):
-        met.update(t, 10.0 if t < 12.0 else 10.02, False)
+        met.update(t, 10.0 if t < 12.0 else 10.02, None)
     assert [round(c.time_s, 3) for c in met.cues] == [13.02, 14.02, 16.02]
 
 
@@ -73,20 +73,20 @@ def test_an_early_next_rep_drops_what_was_left_and_a_moving_lifter_hears_no_go_c
             return 10.0
         return 15.0 if 16.0 <= t < 21.0 else None  # the next rep starts 1 s before the top cue
 
-    def moving(t):
-        return 15.3 <= t < 17.0
+    def moving_since(t):
+        return 15.0 if 15.3 <= t < 17.0 else None
 
-    cues = feed(met, ticks, start_of, moving)
+    cues = feed(met, ticks, start_of, moving_since)
     # Rep 1: its top (16.0) and go (18.0) are dropped; rep 2 from 15.0: 18, 19, 21; its go at 23.
     assert cues == [(13.0, B), (14.0, U), (18.0, B), (19.0, U), (21.0, T), (23.0, D)]
 
 
 def test_a_cue_found_too_late_is_not_sounded():
     met = Metronome(parse_tempo("1-0-1-1"))
-    met.update(10.8, 10.0, False)  # first seen 0.8 s after the start: its up cue (11.0) still to come
-    met.update(11.0 + LATE_S + 0.1, 10.0, False)  # nothing in between: the up cue is past by 0.25 s
+    met.update(10.8, 10.0, None)  # first seen 0.8 s after the start: its up cue (11.0) still to come
+    met.update(11.0 + LATE_S + 0.1, 10.0, None)  # nothing in between: the up cue is past by 0.25 s
     assert met.cues == []
-    met.update(12.0 - LOOKAHEAD_S, 10.0, False)
+    met.update(12.0 - LOOKAHEAD_S, 10.0, None)
     assert [(c.time_s, c.kind) for c in met.cues] == [(12.0, T)]
 
 
@@ -110,7 +110,7 @@ def test_live_analysis_drives_the_cues_within_20_ms_of_the_plan(prescription, li
             stream.acc_mps2[block],
             stream.gyr_rads[block],
         )
-        met.update(status.time_s, status.rep_start_s, status.phase == "lowering")
+        met.update(status.time_s, status.rep_start_s, status.moving_since_s)
     plan = planned_cues(sim.truth["reps"], tempo.eccentric_s, tempo.bottom_s, tempo.concentric_s, tempo.top_s)
     score = score_cues(plan, [(c.time_s, c.kind.value) for c in met.cues])
     assert not score.missing and not score.extra

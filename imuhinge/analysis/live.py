@@ -41,8 +41,10 @@ class LiveStatus:
 
     ``spine_measured`` is False with one sensor: the live line then says the spine is not measured.
     ``rep_start_s`` is the start of the rep under way once it is deep enough to be a rep (the phase
-    rule on the data so far); ``busy`` is True while the lifter is away from the top or a finished
-    rep is still to be reported (a rest cannot start then).
+    rule on the data so far); ``moving_since_s`` when the lifter began moving the way a rep starts
+    (lowering; rising from the floor), while moving so faster than 5 deg/s; ``busy`` is True while
+    the lifter is away from the top or a finished rep is still to be reported (a rest cannot start
+    then).
     """
 
     time_s: float
@@ -52,6 +54,7 @@ class LiveStatus:
     new_reps: list[Rep]
     spine_measured: bool = False
     rep_start_s: float | None = None
+    moving_since_s: float | None = None
     busy: bool = False
 
 
@@ -159,6 +162,7 @@ class LiveAnalyzer:
             new,
             self.pelvis is not None,
             self._stream.rep_onset_s(),
+            self._stream.moving_since_s(MOVING_DPS),
             self._stream.busy or bool(self._waiting),
         )
 

@@ -147,7 +147,6 @@ class SessionView:
 
         self.tty = tty
         self.live_view = live_view
-        self.outcomes: list[SetOutcome] = []
         self.prompt = tty and sys.stdin.isatty()
         self.recorder: SessionRecorder[SetOutcome] = SessionRecorder(
             out, args.rest_s, SessionLoads(load_option(args)), lambda c, p: _process(args, c, p), self.show
@@ -173,7 +172,6 @@ class SessionView:
 
     def show(self, outcome: SetOutcome) -> None:
         """A set was written and analysed: its lines, and the prompt for the next set's load."""
-        self.outcomes.append(outcome)
         for line in outcome.lines:
             _write_line(self.tty, line)
         if self.prompt:
@@ -210,7 +208,7 @@ class SessionView:
         """The session's sets as a table (``report.session``)."""
         from imuhinge.report.session import format_session
 
-        sets = [o.analysed for o in self.outcomes if o.analysed is not None]
+        sets = [o.analysed for o in self.recorder.results if o.analysed is not None]
         return format_session(sets, title=f"{out} (sets replayed)")
 
 

@@ -8,10 +8,10 @@ can follow a phase without a duration (explosive, or a top pause without a targe
 next rep start is then awaited. The lifter sets the pace: every rep start the live analysis finds
 (``LiveStatus.rep_start_s``, the phase rule on the data so far) re-anchors the cues still to come,
 and what was left of the previous rep's is dropped. The rep's last cues (the top, and the go cue)
-are dropped when the lifter is already moving into the next rep when they are due (lowering at over
-5 deg/s, which the live analysis sees some 0.3-0.6 s into the movement). Cues are committed
-``LOOKAHEAD_S`` ahead, so that they can be played on time; one found more than ``LATE_S`` late is
-not sounded.
+are dropped when the lifter started moving into the next rep ``EARLY_S`` or more before they are
+due (the live analysis sees a lowering once it is faster than 5 deg/s, some 0.3 s into a 3 s
+descent, and dates its start back to where its speed rose). Cues are committed ``LOOKAHEAD_S``
+ahead, so that they can be played on time; one found more than ``LATE_S`` late is not sounded.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from imuhinge.model import Phase, Tempo
 
 LOOKAHEAD_S = 0.1
 LATE_S = 0.15
+EARLY_S = 0.5
 NEW_REP_S = 0.5  # a rep start that moves more than this is the next rep, not a refined estimate
 
 
@@ -122,7 +123,9 @@ class Metronome:
         self._start_s: float | None = None
         self._next = 0
 
-    def update(self, time_s: float, rep_start_s: float | None, moving_into_rep: bool) -> list[MetronomeCue]:
+    def update(
+        self, time_s: float, rep_start_s: float | None, moving_since_s: float | None
+    ) -> list[MetronomeCue]:
         """Take the live analysis after a block; returns the cues committed now.
 
         Parameters
@@ -131,8 +134,9 @@ class Metronome:
             The latest sample's time.
         rep_start_s : float or None
             Start of the rep under way, when one is (``LiveStatus.rep_start_s``).
-        moving_into_rep : bool
-            The lifter is moving the way a rep starts (lowering; rising from the floor).
+        moving_since_s : float or None
+            When the lifter began moving the way a rep starts (lowering; rising from the floor),
+            while so moving (``LiveStatus.moving_since_s``).
 
         Returns
         -------
@@ -150,7 +154,8 @@ class Metronome:
             if at_s > time_s + self.lookahead_s:
                 break
             self._next += 1
-            if at_s < time_s - LATE_S or (planned.ends_rep and moving_into_rep):
+            early = moving_since_s is not None and moving_since_s <= at_s - EARLY_S
+            if at_s < time_s - LATE_S or (planned.ends_rep and early):
                 continue
             committed.append(MetronomeCue(max(at_s, time_s), planned.kind, self._start_s))
         self.cues += committed

@@ -32,8 +32,9 @@ def speed_threshold_dps(
     return max(fraction * abs(peak_speed_dps), floor_dps)
 
 
-def _crossing_time(t_below: float, t_above: float, s_below: float, s_above: float, thr: float) -> float:
-    """Sub-sample time where the speed crosses ``thr`` between a sample below it and its neighbour."""
+def crossing_time(t_below: float, t_above: float, s_below: float, s_above: float, thr: float) -> float:
+    """Sub-sample time where the speed crosses ``thr`` between a sample below it and its neighbour
+    (linear between the two; the sample below when the speed does not rise towards the other)."""
     if s_above <= s_below:
         return float(t_below)
     frac = (thr - s_below) / (s_above - s_below)
@@ -69,7 +70,7 @@ def movement_onset_s(
     if not len(onsets):
         return None
     i_on = int(onsets[-1])
-    return _crossing_time(
+    return crossing_time(
         time_s[i_on], time_s[i_on + 1], sign * speed_dps[i_on], sign * speed_dps[i_on + 1], thr
     )
 
@@ -117,7 +118,7 @@ def movement_bounds(
     if onset_s is None or not len(offsets):
         return None
     i_off = int(offsets[0])
-    offset_s = _crossing_time(
+    offset_s = crossing_time(
         time_s[i_off], time_s[i_off - 1], sign * speed_dps[i_off], sign * speed_dps[i_off - 1], thr
     )
     return onset_s, offset_s

@@ -22,6 +22,7 @@ from imuhinge.reps.phase_rule import (
     SPEED_FLOOR_DPS,
     SPEED_FRACTION,
     Zone,
+    crossing_time,
     movement_bounds,
     movement_onset_s,
 )
@@ -315,6 +316,19 @@ class Segmenter:
         return movement_onset_s(
             self._t, self._a, self._v, j1 - b, on1, lo - b, self.cfg.speed_fraction, self.cfg.speed_floor_dps
         )
+
+    def moving_since_s(self, moving_dps: float) -> float | None:
+        """When the movement under way in a rep's first direction (lowering; rising from the floor)
+        began: where its speed last rose through the phase rule's floor. None unless the angle now
+        moves that way faster than ``moving_dps``."""
+        along = self.sign * self._v
+        if not len(along) or along[-1] <= moving_dps:
+            return None
+        slow = np.flatnonzero(along < self.cfg.speed_floor_dps)
+        if not len(slow):
+            return None
+        i = int(slow[-1])
+        return crossing_time(self._t[i], self._t[i + 1], along[i], along[i + 1], self.cfg.speed_floor_dps)
 
     def _trim(self) -> None:
         keep = [self._pos - self._max_onset]
