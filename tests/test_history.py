@@ -95,6 +95,49 @@ def test_round_trip(db):
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
 
+SCHEMA_1 = """
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+CREATE TABLE sets (
+    id INTEGER PRIMARY KEY, date_utc TEXT NOT NULL, logged_at_utc TEXT NOT NULL, exercise TEXT NOT NULL,
+    load_kg REAL, sensors_json TEXT NOT NULL, target_tempo TEXT NOT NULL, target_json TEXT NOT NULL,
+    rep_count INTEGER NOT NULL, tempo_ok_reps INTEGER NOT NULL, tempo_missed_reps INTEGER NOT NULL,
+    spine_ok_reps INTEGER NOT NULL, spine_failed_reps INTEGER NOT NULL, flagged_reps INTEGER NOT NULL,
+    reps_json TEXT NOT NULL, summary_json TEXT NOT NULL, measured_json TEXT NOT NULL,
+    cues_json TEXT NOT NULL, warnings_json TEXT NOT NULL, source TEXT, content_hash TEXT NOT NULL UNIQUE
+);
+CREATE INDEX sets_by_exercise_date ON sets (exercise, date_utc);
+INSERT INTO schema_version (version) VALUES (1);
+"""
+
+
+def test_a_version_1_log_is_read_as_it_is_and_upgraded_by_the_first_set_logged(db):
+    """The log as imuhinge wrote it before sessions (schema version 1, in docs/training-log.md)."""
+    old = report_of("2026-11-20", seed=1)
+    row = {k: v for k, v in history._row(old).items() if k not in history.SESSION_COLUMNS}
+    db.parent.mkdir()
+    with sqlite3.connect(db) as conn:
+        conn.executescript(SCHEMA_1)
+        conn.execute(
+            f"INSERT INTO sets ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())
+        )
+    conn.close()
+    before = db.read_bytes()
+    (read,) = load_sessions(db)
+    assert read.rep_count == 4 and read.session_id is None and read.set_number is None
+    assert history.check_log(db) == (1, [])
+    assert db.read_bytes() == before  # reading changes nothing
+    log_set(report_of("2026-11-23", seed=2, session=("c0ffee", 1)), db)
+    first, second = load_sessions(db)
+    assert first.id == read.id and first.reps == read.reps and first.session_id is None
+    assert (second.session_id, second.set_number, second.rest_before_s) == ("c0ffee", 1, 90.0)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    conn.close()
+    with pytest.raises(DuplicateSetError):  # the same set of the same session, from another file
+        log_set(report_of("2026-11-23", seed=3, session=("c0ffee", 1)), db)
+
+
 def test_filters_and_order(db):
     log_set(report_of("2026-11-23", seed=2), db)
     log_set(report_of("2026-11-20", seed=1), db)

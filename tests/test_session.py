@@ -1,10 +1,13 @@
 """Whole sessions: rests split the reps into sets, each cut and analysed on its own; the replay of a
 session recording and its JSON, CSV and training-log rows; the options of `record --session`."""
 
+import base64
 import csv
+import io
 import json
 import sqlite3
 
+import matplotlib.image as mpimg
 import pytest
 from conftest import hand_rep, sim_set
 
@@ -180,3 +183,35 @@ def test_record_session_refuses_set_files_of_an_earlier_session(tmp_path, capsys
     assert status == 2 and "s.set1.csv is there from an earlier session" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.set1.csv"]
     assert load_recording(earlier).sensors  # untouched
+
+
+def test_html_of_a_session_recording_and_of_the_training_log(session_sim, tmp_path, capsys):
+    rec = session_sim.recording
+    path = tmp_path / "session.csv"
+    meta = {
+        **rec.metadata,
+        "session_id": "beef",
+        "session_loads_kg": "60,60,62.5",
+        "started_at": "2026-11-23T18:00:00Z",
+    }
+    save_recording(rec.__class__(rec.sensors, rec.sample_rate_hz, meta), path)
+    page = tmp_path / "session.html"
+    status, out, err = run_cli(capsys, "report", path, "-o", page)
+    assert status == 0, err
+    assert out == f"wrote {page} (3 sets, 24 reps)\n"
+    html = page.read_text()
+    table = html[html.index("<tbody>") : html.index("</tbody>")]
+    assert table.count("<tr>") == 3 and "<td>62.5 kg</td>" in table and "<td>10/10</td>" in table
+    assert html.count("<h2>set ") == 3 and "set 3: 6 reps at 62.5 kg after 0:4" in html
+    db = tmp_path / "log.sqlite"
+    assert run_cli(capsys, "analyze", path, "--log", "--db", db)[0] == 0
+    history_page = tmp_path / "history.html"
+    status, out, err = run_cli(capsys, "history", "--db", db, "--html", history_page)
+    assert status == 0, err
+    assert "2026-11-23 18:00 rdl                  3  8/10 @ 60 kg, 6 @ 62.5 kg" in out
+    html = history_page.read_text()
+    assert "<td>8/10 @ 60 kg, 6 @ 62.5 kg</td>" in html and "<td>2026-W48</td>" in html
+    # The working sets are those at 62.5 kg: one set of 6 reps, short of the programme's 2-3 of 8-12.
+    assert "rdl: hold 62.5 kg. Form held, but the load goes up after 2-3 sets of 8-12 reps" in html
+    png = base64.b64decode(html.split("data:image/png;base64,")[1].split('"')[0])
+    assert mpimg.imread(io.BytesIO(png), format="png").ndim == 3

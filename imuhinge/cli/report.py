@@ -44,13 +44,29 @@ def analyze_recording(recording: Recording, args: argparse.Namespace) -> SetRepo
 
 
 def run(args: argparse.Namespace) -> int:
-    """Analyse FILE and write the HTML report; a set without reps is still a valid report."""
+    """Analyse FILE and write the HTML report (a whole session's: its sets, then each set's); a set
+    without reps is still a valid report."""
     from imuhinge.io.output import check_output, output_file
     from imuhinge.report.html import write_html
 
     path, out = Path(args.path), Path(args.output)
     check_output(out, force=args.force, inputs=[path])
-    report = analyze_path(path, args)
+    from imuhinge.analysis.session import analyze_session, is_session
+    from imuhinge.io.load import load_any
+
+    recording = load_any(path)
+    if is_session(recording.metadata):
+        from imuhinge.report.bounds import check_physical_bounds
+        from imuhinge.report.html import session_to_html
+
+        sets = analyze_session(recording, args.exercise, args.tempo)
+        for item in sets:
+            check_physical_bounds(item.report)
+        with output_file(out, force=args.force, inputs=[path]) as temp:
+            temp.write_text(session_to_html(sets, f"{path.name}: a whole session"), encoding="utf-8")
+        print(f"wrote {out} ({len(sets)} sets, {sum(s.report.rep_count for s in sets)} reps)")
+        return 0
+    report = analyze_recording(recording, args)
     with output_file(out, force=args.force, inputs=[path]) as temp:
         write_html(report, temp, title=path.name)
     reps = f"{report.rep_count} reps" if report.reps else "no full reps found"

@@ -9,17 +9,14 @@ from html import escape
 
 from imuhinge.log.progress import rests_text, session_rows, sets_text, week_rows
 from imuhinge.log.training_log import LoggedSet, progression_advice
-from imuhinge.report.html import STYLE
+from imuhinge.report.html import html_page
+from imuhinge.report.session import percent
 
 
 def _table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     th = "".join(f"<th>{escape(h)}</th>" for h in head)
     body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in rows)
     return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _percent(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:.0f}%"
 
 
 def history_to_html(sets: Sequence[LoggedSet], title: str, trend_png: bytes | None = None) -> str:
@@ -59,8 +56,8 @@ def history_to_html(sets: Sequence[LoggedSet], title: str, trend_png: bytes | No
         [
             (f"{s.date:%Y-%m-%d %H:%M}", s.exercise, "-" if s.set_number is None else str(s.set_number),
              "-" if s.load_kg is None else f"{s.load_kg:g} kg", str(s.rep_count), rests_text([s]),
-             _percent(s.tempo_ok_fraction), "-" if s.depth_mean_deg is None else f"{s.depth_mean_deg:.0f}°",
-             _percent(s.spine_ok_fraction) if s.measured.get("lumbar_flexion") else "not measured")
+             percent(s.tempo_ok_fraction), "-" if s.depth_mean_deg is None else f"{s.depth_mean_deg:.0f}°",
+             percent(s.spine_ok_fraction) if s.measured.get("lumbar_flexion") else "not measured")
             for s in sets
         ],
     )  # fmt: skip
@@ -83,9 +80,4 @@ def history_to_html(sets: Sequence[LoggedSet], title: str, trend_png: bytes | No
         set_table,
         figure,
     ]
-    return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
-        + "\n".join(filter(None, body))
-        + "\n</body>\n</html>\n"
-    )
+    return html_page(title, body)

@@ -13,6 +13,7 @@ from datetime import datetime
 from itertools import groupby
 
 from imuhinge.log.training_log import LoggedSet, group_sessions, rep_held_form
+from imuhinge.report.session import minutes
 
 
 @dataclass(frozen=True)
@@ -107,8 +108,7 @@ def sets_text(sets: Sequence[LoggedSet]) -> str:
 
 def rests_text(sets: Sequence[LoggedSet]) -> str:
     """The rests between a session's sets: ``1:30, 2:05`` (``-`` when none was recorded)."""
-    rests = [s.rest_before_s for s in sets if s.rest_before_s is not None]
-    return ", ".join(f"{round(r) // 60}:{round(r) % 60:02d}" for r in rests) or "-"
+    return ", ".join(minutes(s.rest_before_s) for s in sets if s.rest_before_s is not None) or "-"
 
 
 def _form(held: int, reps: int) -> str:

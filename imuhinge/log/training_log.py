@@ -40,6 +40,7 @@ from imuhinge.errors import InputError
 from imuhinge.log.row_check import RowError, row_values
 from imuhinge.model import Exercise, SetReport
 from imuhinge.report.json_report import report_to_dict
+from imuhinge.report.session import percent
 from imuhinge.report.wording import cue_text
 
 log = logging.getLogger(__name__)
@@ -778,10 +779,6 @@ def progression_advice(sessions: Sequence[LoggedSet]) -> str:
     return "\n".join(_exercise_advice(ex, sets) for ex, sets in sorted(by_exercise.items()))
 
 
-def _percent(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:.0f}%"
-
-
 def format_sessions(sets: Sequence[LoggedSet]) -> str:
     """The logged sets as a text table (dates in UTC; spine ``n/m`` = not measured, one sensor)."""
     lines = [
@@ -790,9 +787,9 @@ def format_sessions(sets: Sequence[LoggedSet]) -> str:
     for s in sets:
         load = "-" if s.load_kg is None else f"{s.load_kg:g} kg"
         depth = "-" if s.depth_mean_deg is None else f"{s.depth_mean_deg:.0f}°"
-        spine = _percent(s.spine_ok_fraction) if s.measured.get("lumbar_flexion") else "n/m"
+        spine = percent(s.spine_ok_fraction) if s.measured.get("lumbar_flexion") else "n/m"
         lines.append(
             f"{s.date:%Y-%m-%d %H:%M} {s.exercise:<17} {load:>8} {s.rep_count:>4} "
-            f"{_percent(s.tempo_ok_fraction):>6} {depth:>6} {spine:>6}"
+            f"{percent(s.tempo_ok_fraction):>6} {depth:>6} {spine:>6}"
         )
     return "\n".join(lines)

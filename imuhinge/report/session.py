@@ -29,7 +29,8 @@ def load_text(load_kg: float | None) -> str:
     return "-" if load_kg is None else f"{load_kg:g} kg"
 
 
-def _percent(value: float | None) -> str:
+def percent(value: float | None) -> str:
+    """``85%``, or ``-`` for None."""
     return "-" if value is None else f"{100 * value:.0f}%"
 
 
@@ -74,11 +75,11 @@ def format_session(sets: Sequence[SessionSet], title: str | None = None) -> str:
         r = s.report
         held = sum(held_form(rep.cues) for rep in r.reps)
         depth = "-" if r.summary.depth_deg.mean is None else f"{r.summary.depth_deg.mean:.0f}°"
-        spine = _percent(r.summary.spine_ok_fraction) if r.measured.get("lumbar_flexion") else "n/m"
+        spine = percent(r.summary.spine_ok_fraction) if r.measured.get("lumbar_flexion") else "n/m"
         lines.append(
             f"{s.cut.number:>3} {r.rep_count:>4} {load_text(s.cut.load_kg):>8} "
             f"{minutes(s.cut.rest_before_s):>5} {f'{held}/{r.rep_count}':>7} "
-            f"{_percent(r.summary.tempo_ok_fraction):>6} {depth:>6} {spine:>6}"
+            f"{percent(r.summary.tempo_ok_fraction):>6} {depth:>6} {spine:>6}"
         )
     return "\n".join(lines)
 
