@@ -30,10 +30,8 @@ class LiveMetronome(Listener):
 
     Parameters
     ----------
-    tempo : Tempo
-        The prescription.
-    floor_start : bool
-        Reps start at the floor (deadlift).
+    tempo, floor_start
+        As for ``coaching.metronome.Metronome``.
     output : CueOutput
         Where cues are heard (``sound.output.open_output``).
     wav : Path, optional

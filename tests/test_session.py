@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import sqlite3
+from dataclasses import replace
 
 import matplotlib.image as mpimg
 import pytest
@@ -120,16 +121,16 @@ def test_a_rest_just_over_the_threshold_splits_and_one_under_does_not():
         assert len(analyze_session(sim.recording)) == n_sets
 
 
+def save_session(sim, path, session_id):
+    """The simulated session as `record --session` writes it: with its id, loads and start."""
+    rec = sim.recording
+    extra = {"session_id": session_id, "session_loads_kg": "60,60,62.5", "started_at": "2026-11-23T18:00:00Z"}
+    save_recording(replace(rec, metadata={**rec.metadata, **extra}), path)
+    return path
+
+
 def test_cli_analyze_of_a_session_recording(session_sim, tmp_path, capsys):
-    rec = session_sim.recording
-    path = tmp_path / "session.csv"
-    meta = {
-        **rec.metadata,
-        "session_id": "f00d",
-        "session_loads_kg": "60,60,62.5",
-        "started_at": "2026-11-23T18:00:00Z",
-    }
-    save_recording(rec.__class__(rec.sensors, rec.sample_rate_hz, meta), path)
+    path = save_session(session_sim, tmp_path / "session.csv", "f00d")
     db = tmp_path / "log.sqlite"
     js, reps_csv = tmp_path / "s.json", tmp_path / "reps.csv"
     status, out, err = run_cli(capsys, "analyze", path, "--json", js, "--csv", reps_csv, "--log", "--db", db)
@@ -186,15 +187,7 @@ def test_record_session_refuses_set_files_of_an_earlier_session(tmp_path, capsys
 
 
 def test_html_of_a_session_recording_and_of_the_training_log(session_sim, tmp_path, capsys):
-    rec = session_sim.recording
-    path = tmp_path / "session.csv"
-    meta = {
-        **rec.metadata,
-        "session_id": "beef",
-        "session_loads_kg": "60,60,62.5",
-        "started_at": "2026-11-23T18:00:00Z",
-    }
-    save_recording(rec.__class__(rec.sensors, rec.sample_rate_hz, meta), path)
+    path = save_session(session_sim, tmp_path / "session.csv", "beef")
     page = tmp_path / "session.html"
     status, out, err = run_cli(capsys, "report", path, "-o", page)
     assert status == 0, err

@@ -46,7 +46,7 @@ def history_to_html(sets: Sequence[LoggedSet], title: str, trend_png: bytes | No
     week_table = _table(
         ("week", "exercise", "sessions", "sets", "reps", "volume", "form (reps on target)"),
         [
-            (w.week, w.exercise, str(len(w.sessions)), str(w.sets), str(w.reps),
+            (w.week, w.exercise, str(w.sessions), str(len(w.sets)), str(w.reps),
              "-" if w.volume_kg is None else f"{w.volume_kg:g} kg", f"{w.held_form}/{w.reps}")
             for w in week_rows(sessions)
         ],

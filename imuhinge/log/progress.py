@@ -16,17 +16,14 @@ from imuhinge.log.training_log import LoggedSet, group_sessions, rep_held_form
 from imuhinge.report.session import minutes
 
 
-@dataclass(frozen=True)
-class SessionRow:
-    """One training session of one exercise."""
+class _Totals:
+    """Totals over a run of logged sets."""
 
-    date: datetime
-    exercise: str
     sets: tuple[LoggedSet, ...]
 
     @property
     def reps(self) -> int:
-        """Full reps over the session's sets."""
+        """Full reps over the sets."""
         return sum(s.rep_count for s in self.sets)
 
     @property
@@ -40,6 +37,15 @@ class SessionRow:
         loaded = [s.rep_count * s.load_kg for s in self.sets if s.load_kg is not None]
         return sum(loaded) if loaded else None
 
+
+@dataclass(frozen=True)
+class SessionRow(_Totals):
+    """One training session of one exercise."""
+
+    date: datetime
+    exercise: str
+    sets: tuple[LoggedSet, ...]
+
     @property
     def week(self) -> str:
         """The ISO week of the session: ``2026-W48``."""
@@ -48,33 +54,13 @@ class SessionRow:
 
 
 @dataclass(frozen=True)
-class WeekRow:
-    """The sessions of one exercise in one ISO week."""
+class WeekRow(_Totals):
+    """The sessions of one exercise in one ISO week, and their sets."""
 
     week: str
     exercise: str
-    sessions: tuple[SessionRow, ...]
-
-    @property
-    def sets(self) -> int:
-        """Sets over the week's sessions."""
-        return sum(len(s.sets) for s in self.sessions)
-
-    @property
-    def reps(self) -> int:
-        """Full reps over the week."""
-        return sum(s.reps for s in self.sessions)
-
-    @property
-    def held_form(self) -> int:
-        """Reps that held form over the week."""
-        return sum(s.held_form for s in self.sessions)
-
-    @property
-    def volume_kg(self) -> float | None:
-        """Reps x load over the week (None when no set has a load)."""
-        volumes = [v for v in (s.volume_kg for s in self.sessions) if v is not None]
-        return sum(volumes) if volumes else None
+    sessions: int
+    sets: tuple[LoggedSet, ...]
 
 
 def session_rows(sets: Sequence[LoggedSet]) -> list[SessionRow]:
@@ -93,8 +79,11 @@ def _week_key(row: SessionRow) -> tuple[str, str]:
 
 def week_rows(sessions: Sequence[SessionRow]) -> list[WeekRow]:
     """The sessions by ISO week and exercise, oldest first."""
-    ordered = sorted(sessions, key=_week_key)
-    return [WeekRow(week, ex, tuple(group)) for (week, ex), group in groupby(ordered, key=_week_key)]
+    rows = []
+    for (week, exercise), group in groupby(sorted(sessions, key=_week_key), key=_week_key):
+        in_week = list(group)
+        rows.append(WeekRow(week, exercise, len(in_week), tuple(s for r in in_week for s in r.sets)))
+    return rows
 
 
 def sets_text(sets: Sequence[LoggedSet]) -> str:
@@ -147,7 +136,7 @@ def format_progress(sets: Sequence[LoggedSet]) -> str:
     ]
     for w in week_rows(sessions):
         lines.append(
-            f"{w.week:<9} {w.exercise:<17} {len(w.sessions):>8} {w.sets:>4} {w.reps:>5} "
+            f"{w.week:<9} {w.exercise:<17} {w.sessions:>8} {len(w.sets):>4} {w.reps:>5} "
             f"{_volume(w.volume_kg):>10} {_form(w.held_form, w.reps):>7}"
         )
     return "\n".join(lines)
