@@ -8,7 +8,8 @@ sample rate, then the totals:
 - lumbar peak error per rep (deg, median and worst) against the simulator's truth, and the worst
   error when the file's times are taken as they are (no clock alignment);
 - rounded reps flagged against the default limit (flagged / should be flagged) and false flags;
-- hinge-or-squat verdict per set (correct / total);
+- hinge-or-squat verdict per set: right / wrong / not measured (a verdict only where the hip travel,
+  with the sacrum sensor's unknown place on the pelvis, allows one);
 - clock alignment error in sample periods (median and worst over sets; each set's error is the
   largest over all its sacrum samples).
 
@@ -91,7 +92,8 @@ def run_set(exercise: str, squat: bool, rate_hz: float, seed: int) -> dict:
         "should": should,
         "false": false_flags,
         "missed": missed,
-        "correct": pattern == sim.truth["pattern"],
+        "pattern": pattern,
+        "true_pattern": sim.truth["pattern"],
         "align": align_err,
     }
 
@@ -108,7 +110,7 @@ def main() -> None:
     t0 = time.perf_counter()
     print(
         f"{'exercise':<17} {'pattern':<7} {'rate':>5} {'sets':>4} {'reps':>4} {'lumbar err med':>14} "
-        f"{'worst':>6} {'unaligned':>9} {'flagged':>8} {'false':>5} {'pattern ok':>10} "
+        f"{'worst':>6} {'unaligned':>9} {'flagged':>8} {'false':>5} {'pattern r/w/nm':>14} "
         f"{'align med':>9} {'worst':>6}"
     )
     results = []
@@ -120,7 +122,7 @@ def main() -> None:
             rows.append(run_set(exercise, squat, rate, seed))
         results += rows
         print_row(exercise, "squat" if squat else "hinge", f"{rate:>5.0f}", rows)
-    print("-" * 114)
+    print("-" * 118)
     print_row("all", "", "", results)
     missed = sum(r["missed"] for r in results)
     print(f"\nreps not found by the segmentation: {missed}; {time.perf_counter() - t0:.1f} s")
@@ -131,10 +133,12 @@ def print_row(exercise: str, pattern: str, rate: str, rows: list[dict]) -> None:
     raw_worst = max(max(r["raw_errs"]) for r in rows)
     align = np.array([r["align"] for r in rows])
     flagged = f"{sum(r['flagged'] for r in rows)}/{sum(r['should'] for r in rows)}"
-    correct = f"{sum(r['correct'] for r in rows)}/{len(rows)}"
+    right = sum(r["pattern"] == r["true_pattern"] for r in rows)
+    wrong = sum(r["pattern"] is not None and r["pattern"] != r["true_pattern"] for r in rows)
+    correct = f"{right}/{wrong}/{len(rows) - right - wrong}"
     print(
         f"{exercise:<17} {pattern:<7} {rate:>5} {len(rows):>4} {len(errs):>4} {np.median(errs):>14.2f} "
-        f"{errs.max():>6.2f} {raw_worst:>9.1f} {flagged:>8} {sum(r['false'] for r in rows):>5} {correct:>10} "
+        f"{errs.max():>6.2f} {raw_worst:>9.1f} {flagged:>8} {sum(r['false'] for r in rows):>5} {correct:>14} "
         f"{np.median(align):>9.3f} {align.max():>6.3f}"
     )
 

@@ -186,6 +186,9 @@ class Targets:
     lockout_lean_back_max_deg: float = 5.0
     depth_consistency_deg: float = 10.0
     min_depth_deg: float = MIN_DEPTH_DEG
+    hold_min_s: float = 10.0
+    hold_max_s: float = 20.0
+    hold_steady_max_deg: float = 3.0
 
 
 @dataclass

@@ -21,10 +21,10 @@ import numpy as np
 
 from imuhinge.analysis.live import LiveAnalyzer, LiveStatus
 from imuhinge.analysis.replay import trunk_placement
-from imuhinge.coaching.tempo import DEFAULT_TEMPO
+from imuhinge.coaching.tempo import DEFAULT_TEMPO, parse_hold
 from imuhinge.errors import InputError
 from imuhinge.io import RecordingWriter
-from imuhinge.model import G_MPS2, Exercise, Gap
+from imuhinge.model import G_MPS2, Exercise, Gap, Targets
 from imuhinge.sources.ble.clock import SampleBlock
 from imuhinge.sources.phone import PhoneTarget, phone_source
 from imuhinge.sources.timing import HostClock, RealClock
@@ -225,7 +225,11 @@ class _Sink:
             **self.opts.metadata,
         }
         placements = self.opts.placements
-        self.live = LiveAnalyzer(rate_hz, self.opts.exercise, self.opts.tempo, tuple(placements))
+        targets = Targets()
+        if "hold_s" in self.opts.metadata:  # a hold's target, judged live as replay will
+            low, high = parse_hold(self.opts.metadata["hold_s"])
+            targets = Targets(hold_min_s=low, hold_max_s=high)
+        self.live = LiveAnalyzer(rate_hz, self.opts.exercise, self.opts.tempo, tuple(placements), targets)
         self.writer = RecordingWriter(self.opts.out, rate_hz, meta, placements)
         for listener in self.listeners:
             listener.opened(rate_hz, meta)

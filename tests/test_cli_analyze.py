@@ -98,6 +98,9 @@ def test_analyze_folder_prints_a_line_per_file(two_sensor_set, tmp_path, capsys)
         (["analyze", "{set}", "--json", "/nonexistent/dir/x.json"], "cannot write"),
         (["simulate", "--sensors", "chest", "--out", "x.csv"], "--sensors"),
         (["simulate", "--round", "six:20", "--out", "x.csv"], "--round"),
+        (["simulate", "--reps", "8", "--round", "9:20"], "rep 9 is not in the set (--reps 8: 1 to 8)"),
+        (["simulate", "--reps", "4", "--lean-back", "0:8"], "--lean-back: rep 0 is not in the set"),
+        (["record", "--simulate", "--reps", "8", "--round", "9:20"], "--round: rep 9 is not in the set"),
     ],
 )
 def test_bad_input_one_line_exit_2(args, message, two_sensor_set, capsys, tmp_path, monkeypatch):
@@ -106,6 +109,25 @@ def test_bad_input_one_line_exit_2(args, message, two_sensor_set, capsys, tmp_pa
     assert main(args) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and message in err
+    assert not list(tmp_path.iterdir()), "refused before anything was written"
+
+
+def test_tempo_is_the_target_and_lifter_tempo_what_the_lifter_does(tmp_path, capsys):
+    from imuhinge.io import load_recording
+
+    out = tmp_path / "s.csv"
+    assert main(["simulate", "--reps", "3", "--tempo", "3-2-1", "--out", str(out)]) == 0
+    assert load_recording(out).metadata["tempo"] == "3-2-1"
+    assert main(["analyze", str(out), "--json", str(tmp_path / "a.json")]) == 0
+    reps = json.loads((tmp_path / "a.json").read_text())["reps"]
+    assert [r["tempo_ok"] for r in reps] == [True] * 3, "the lifter follows the target by default"
+    assert [round(r["bottom_s"]) for r in reps] == [2, 2, 2]
+    rushed = tmp_path / "rushed.csv"
+    assert main(["simulate", "--reps", "3", "--lifter-tempo", "2-0-1", "--out", str(rushed)]) == 0
+    assert load_recording(rushed).metadata["tempo"] == "3-1-2"
+    assert main(["analyze", str(rushed), "--json", str(tmp_path / "r.json")]) == 0
+    reps = json.loads((tmp_path / "r.json").read_text())["reps"]
+    assert [round(r["eccentric_s"]) for r in reps] == [2, 2, 2] and not any(r["tempo_ok"] for r in reps)
 
 
 def test_unknown_exercise_is_an_argument_error(two_sensor_set, capsys):
@@ -122,3 +144,24 @@ def test_python_m_and_version():
         [sys.executable, "-m", "imuhinge", "analyze", "--help"], capture_output=True, text=True
     )
     assert "example" in helps.stdout and "imuhinge analyze" in helps.stdout
+
+
+def test_hinge_hold_against_its_hold_time_end_to_end(tmp_path, capsys):
+    held = tmp_path / "held.csv"
+    assert main(["simulate", "--exercise", "hinge_hold", "--reps", "2", "--out", str(held)]) == 0
+    assert main(["analyze", str(held), "--json", str(tmp_path / "held.json")]) == 0
+    text = capsys.readouterr().out
+    assert "target  hold 10-20 s at depth, steady within 3° (standard deviation)" in text
+    data = json.loads((tmp_path / "held.json").read_text())
+    assert data["target"]["hold_min_s"] == 10.0 and data["target"]["hold_max_s"] == 20.0
+    assert [r["tempo_ok"] for r in data["reps"]] == [True, True] and not any(r["cues"] for r in data["reps"])
+    assert all(abs(r["bottom_s"] - 15.0) < 0.5 and r["hold_stability_deg"] < 1.0 for r in data["reps"])
+    short = tmp_path / "short.csv"
+    args = ["simulate", "--exercise", "hinge_hold", "--reps", "2", "--hold-s", "12", "--lifter-hold-s", "8"]
+    assert main([*args, "--out", str(short)]) == 0
+    assert main(["analyze", str(short), "--json", str(tmp_path / "short.json")]) == 0
+    reps = json.loads((tmp_path / "short.json").read_text())["reps"]
+    assert [c["code"] for r in reps for c in r["cue_codes"]] == ["hold_too_short"] * 2
+    assert [c["limit"] for r in reps for c in r["cue_codes"]] == [12.0, 12.0]
+    assert main(["analyze", str(short), "--hold-s", "5-9", "--json", str(tmp_path / "again.json")]) == 0
+    assert [r["tempo_ok"] for r in json.loads((tmp_path / "again.json").read_text())["reps"]] == [True, True]

@@ -31,6 +31,7 @@ from imuhinge.log.training_log import (
 )
 from imuhinge.report import rep_rows
 from imuhinge.report.plots import plot_history
+from imuhinge.report.wording import NO_LOADS
 
 TWO = ("upper_back", "sacrum")
 
@@ -456,8 +457,36 @@ def test_history_trend_plot(db):
     assert labels == ["mean depth (°)", "tempo on target (%)", "spine ok (%)", "load (kg)"]
     rdl = next(ln for ln in fig.axes[3].lines if ln.get_label() == "rdl")
     assert list(rdl.get_ydata()) == [60.0, 62.5]
+    assert not fig.axes[3].texts, "loads were logged: no note"
+    fig.canvas.draw()
+    assert [t.get_text() for t in fig.axes[3].get_xticklabels()][:3] == ["Nov-21", "12:00", "Nov-22"]
     with pytest.raises(InputError):
         plot_history([])
+
+
+def test_history_plot_of_one_afternoon_without_loads(db):
+    sets = logged_sets(
+        db,
+        report_of("2026-11-20", seed=1, load="", time="12:48:00"),
+        report_of("2026-11-20", seed=2, load="", time="12:56:00"),
+    )
+    fig = plot_history(sets)
+    fig.canvas.draw()
+    labels = [t.get_text() for t in fig.axes[3].get_xticklabels()]
+    assert labels[:3] == ["12:48", "12:49", "12:50"], "times of day, not seconds with microseconds"
+    assert [t.get_text() for t in fig.axes[3].texts] == [NO_LOADS]
+
+
+def test_cli_load_kg_is_shown_and_logged(db, tmp_path, capsys):
+    source = save_set(tmp_path, "a", "2026-11-20", load="", seed=1)
+    status, out, err = run_cli(capsys, "analyze", source, "--load-kg", "62.5", "--log", "--db", db)
+    assert status == 0, err
+    assert ", load 62.5 kg, sensors: upper_back, sacrum" in out.splitlines()[1]
+    assert [s.load_kg for s in load_sessions(db)] == [62.5]
+    with pytest.raises(SystemExit) as exc:
+        main(["analyze", str(source), "--load-kg", "-5"])
+    assert exc.value.code == 2
+    assert capsys.readouterr().err.endswith("--load-kg: expected a load in kg (0 or more), got '-5'\n")
 
 
 def test_logged_set_properties():

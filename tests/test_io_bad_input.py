@@ -294,11 +294,28 @@ def test_unknown_placement_key(tmp_path: Path) -> None:
 
 
 def test_timestamps_no_clock_explains(tmp_path: Path) -> None:
-    """Intervals drawn at random (no steady sample clock) are refused, not put on a grid."""
+    """Intervals drawn at random (no steady sample clock, no counter) are refused, not put on a grid."""
     times = np.cumsum(np.random.default_rng(3).exponential(0.01, 100))
-    rows = [f"{t:.6f},{r.split(',', 1)[1]}" for t, r in zip(times, _rows(), strict=True)]
-    path = _write(tmp_path / "norate.csv", [HEADER[0], COLUMNS, *rows])
+    columns = COLUMNS.replace("seq,", "")
+    rows = [
+        f"{t:.6f},{','.join(np.delete(r.split(','), [0, 2]))}" for t, r in zip(times, _rows(), strict=True)
+    ]
+    path = _write(tmp_path / "norate.csv", [HEADER[0], columns, *rows])
     _assert_error(_load_error(path), path, 3, "the timestamps of sensor upper_back are irregular")
+
+
+def test_a_counter_places_samples_whose_timestamps_wobble(tmp_path: Path) -> None:
+    """With the sensor's counter, a lossy link (every other sample lost for most of the set) stamped
+    with a millisecond of wobble by a loaded host loads: the counter says which samples were lost."""
+    wobble = np.random.default_rng(4).uniform(-0.001, 0.001, 100)
+    kept = [i for i in range(100) if not (5 <= i < 95 and i % 2)]
+    rows = [f"{i / 100 + wobble[i]:.6f},{_rows()[i].split(',', 1)[1]}" for i in kept]
+    path = _write(tmp_path / "wobble.csv", [*HEADER, COLUMNS, *rows])
+    rec = load_recording(path)
+    stream = rec.sensors["upper_back"]
+    np.testing.assert_array_equal(stream.seq, kept)
+    assert sum(g.missing_samples for g in rec.gaps) == 100 - len(kept) == 45
+    assert np.all(np.diff(stream.time_s) > 0)
 
 
 def test_timestamps_that_do_not_advance(tmp_path: Path) -> None:

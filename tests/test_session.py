@@ -166,7 +166,6 @@ def test_cli_analyze_of_a_session_recording(session_sim, tmp_path, capsys):
     ("extra", "problem"),
     [
         (["--load-kg", "60,65"], "one load per set needs --session"),
-        (["--session", "--load-kg", "60,x"], "--load-kg: expected kg"),
         (["--session", "--rest-s", "5"], "--rest-s: at least 10 s"),
         (["--metronome", "--exercise", "kettlebell_swing"], "has no tempo target to cue"),
     ],
@@ -174,6 +173,14 @@ def test_cli_analyze_of_a_session_recording(session_sim, tmp_path, capsys):
 def test_record_refuses_bad_session_options(tmp_path, capsys, extra, problem):
     status, _, err = run_cli(capsys, "record", "--simulate", "--out", tmp_path / "s.csv", *extra)
     assert status == 2 and problem in err and err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_record_refuses_a_load_list_that_is_not_loads(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["record", "--simulate", "--session", "--load-kg", "60,x", "--out", str(tmp_path / "s.csv")])
+    assert stop.value.code == 2
+    assert capsys.readouterr().err.endswith("--load-kg: expected a load in kg (0 or more), got 'x'\n")
     assert list(tmp_path.iterdir()) == []
 
 

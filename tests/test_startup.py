@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 RECORDING = Path(__file__).resolve().parent.parent / "recordings" / "rdl_8reps_two_sensors.csv"
-STACKS = ("numpy", "pandas", "scipy", "matplotlib", "vqf", "bleak", "bumble", "asyncio")
+STACKS = ("numpy", "pandas", "scipy", "matplotlib", "vqf", "bleak", "bumble", "asyncio", "rich")
 
 
 def modules_after(code: str) -> set[str]:
@@ -36,7 +36,15 @@ def test_the_parser_and_version_import_no_numeric_plotting_or_ble_stack(code):
 def test_analyze_imports_the_analysis_stack_only():
     loaded = modules_after(f"from imuhinge.cli import main; main(['analyze', {str(RECORDING)!r}])")
     assert {"numpy", "pandas", "vqf", "imuhinge.analysis.replay"} <= loaded
-    assert not loaded & {"scipy", "matplotlib", "bleak", "bumble", "imuhinge.sim", "imuhinge.report.plots"}
+    assert not loaded & {
+        "scipy",
+        "matplotlib",
+        "bleak",
+        "bumble",
+        "rich",
+        "imuhinge.sim",
+        "imuhinge.report.plots",
+    }
 
 
 def test_every_public_name_resolves():

@@ -4,8 +4,9 @@ import pytest
 from conftest import hand_rep
 
 from imuhinge.coaching.cues import Cue, CueCode, CueKind, Unit
-from imuhinge.coaching.tempo import parse_tempo
+from imuhinge.coaching.tempo import parse_hold, parse_tempo
 from imuhinge.coaching.verdicts import judge_reps, rep_flagged
+from imuhinge.errors import InputError
 from imuhinge.model import Exercise, Phase, Targets
 
 TARGETS = Targets()
@@ -126,3 +127,46 @@ def test_cue_round_trips_through_its_json_form():
     assert Cue.from_dict(data) == Cue(CueCode.ROUNDED_BACK, 12.346, 10.0, Phase.BOTTOM)
     squat = Cue(CueCode.SQUAT_PATTERN, 0.3)
     assert Cue.from_dict(squat.to_dict()) == squat and squat.to_dict()["units"] == "m"
+
+
+# --- holds (hinge_hold): the time held at depth against its range, and how steady ------------------
+
+
+@pytest.mark.parametrize(
+    ("held_s", "verdict", "cue"),
+    [
+        (15.0, True, None),
+        (9.5, True, None),  # within the tolerance of 10 s
+        (9.4, False, Cue(CueCode.HOLD_TOO_SHORT, 9.4, 10.0, Phase.BOTTOM)),
+        (20.5, True, None),
+        (20.6, False, Cue(CueCode.HOLD_TOO_LONG, 20.6, 20.0, Phase.BOTTOM)),
+    ],
+)
+def test_a_hold_is_judged_on_its_time_not_on_a_tempo(held_s, verdict, cue):
+    (rep,) = judged(
+        hand_rep(ecc=1.0, bottom=held_s, con=1.0, hold_stability_deg=0.5), exercise=Exercise.HINGE_HOLD
+    )
+    assert rep.tempo_ok is verdict and rep.phase_ok == {Phase.BOTTOM: verdict}
+    assert rep.cues == ([] if cue is None else [cue])
+
+
+def test_a_wavering_hold_is_named_with_its_numbers():
+    (rep,) = judged(hand_rep(bottom=15.0, hold_stability_deg=3.4), exercise=Exercise.HINGE_HOLD)
+    assert rep.tempo_ok is True
+    assert rep.cues == [Cue(CueCode.HOLD_UNSTEADY, 3.4, 3.0, Phase.BOTTOM)]
+    assert rep.cues[0].kind is CueKind.HOLD and rep.cues[0].unit is Unit.DEGREES
+    (steady,) = judged(hand_rep(bottom=15.0, hold_stability_deg=3.0), exercise=Exercise.HINGE_HOLD)
+    assert steady.cues == []
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("15", (15.0, 15.0)), ("10-20", (10.0, 20.0)), (" 8.5-9 ", (8.5, 9.0))]
+)
+def test_hold_targets_parse(text, seconds):
+    assert parse_hold(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "0", "20-10", "ten", "1-2-3", "nan", "-5"])
+def test_malformed_hold_targets_are_refused(text):
+    with pytest.raises(InputError, match="malformed hold time"):
+        parse_hold(text)

@@ -40,6 +40,8 @@ class LiveStatus:
     """What the live view shows after each block.
 
     ``spine_measured`` is False with one sensor: the live line then says the spine is not measured.
+    ``revised_reps`` are reps reported before whose verdict changed since: a rep's top pause (its pause
+    at the floor, floor-start) is known only when the next rep begins.
     ``rep_start_s`` is the start of the rep under way once it is deep enough to be a rep (the phase
     rule on the data so far); ``moving_since_s`` when the lifter began moving the way a rep starts
     (lowering; rising from the floor), while moving so faster than 5 deg/s; ``busy`` is True while
@@ -53,6 +55,7 @@ class LiveStatus:
     rep_count: int
     new_reps: list[Rep]
     spine_measured: bool = False
+    revised_reps: list[Rep] = field(default_factory=list)
     rep_start_s: float | None = None
     moving_since_s: float | None = None
     busy: bool = False
@@ -152,7 +155,7 @@ class LiveAnalyzer:
                 self._pelvis_catch_up()
         if self._waiting and self._inbox:
             self._pelvis_catch_up()
-        new = self._report_ready(final=False)
+        new, revised = self._report_ready(final=False)
         now = float(time_s[-1]) if len(time_s) else 0.0
         return LiveStatus(
             now,
@@ -161,6 +164,7 @@ class LiveAnalyzer:
             len(self.reps),
             new,
             self.pelvis is not None,
+            revised,
             self._stream.rep_onset_s(),
             self._stream.moving_since_s(MOVING_DPS),
             self._stream.busy or bool(self._waiting),
@@ -198,8 +202,9 @@ class LiveAnalyzer:
 
     # -- reps ----------------------------------------------------------------------------------
 
-    def _report_ready(self, final: bool) -> list[Rep]:
-        """Reps whose data are all in (the sacrum's too, or it has fallen too far behind)."""
+    def _report_ready(self, final: bool) -> tuple[list[Rep], list[Rep]]:
+        """Reps whose data are all in (the sacrum's too, or it has fallen too far behind), and reps
+        reported before whose verdict or cues changed with them."""
         ready = []
         while self._waiting:
             bounds = self._waiting[0]
@@ -212,7 +217,7 @@ class LiveAnalyzer:
                     break
             ready.append(self._waiting.pop(0))
         if not ready:
-            return []
+            return [], []
         self._align(final)
         since = ready[0].first_onset_s - REP_MARGIN_S
         until = ready[-1].second_offset_s + REP_MARGIN_S
@@ -228,9 +233,12 @@ class LiveAnalyzer:
                 previous.bottom_s = reps[0].rise_onset_s - previous.lower_offset_s
             else:
                 previous.top_s = reps[0].lower_onset_s - previous.rise_offset_s
+        before = [(rep.tempo_ok, list(rep.cues)) for rep in self.reps]
         self.reps += reps
         judge_reps(self.reps, self.exercise, self.tempo, self.targets)
-        return reps
+        earlier = self.reps[: len(before)]
+        revised = [rep for rep, was in zip(earlier, before, strict=True) if (rep.tempo_ok, rep.cues) != was]
+        return reps, revised
 
     def _series(self, since_s: float = -np.inf, until_s: float = np.inf) -> AngleSeries:
         t, flex, tilt, twist = self._trunk.arrays()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -12,7 +14,7 @@ from imuhinge.body.angles import AngleSeries, SegmentAngles, StandingGuide, unif
 from imuhinge.body.hips import HipMotion, hip_motions
 from imuhinge.body.lumbar import lumbar_series
 from imuhinge.coaching.summary import summarize
-from imuhinge.coaching.tempo import DEFAULT_TEMPO, parse_tempo
+from imuhinge.coaching.tempo import DEFAULT_TEMPO, parse_hold, parse_tempo
 from imuhinge.coaching.verdicts import judge_reps
 from imuhinge.errors import AlignmentError, AnalysisError, InputError
 from imuhinge.model import (
@@ -32,6 +34,30 @@ from imuhinge.reps.segment import RepBounds, SegmenterConfig
 from imuhinge.reps.stream import RepStream
 from imuhinge.signal.clock_align import ClockAlignment, align_streams, check_pair, same_clock, shared_clock
 from imuhinge.signal.resample import UniformStream, to_uniform
+
+
+class CarriesRecording(Protocol):
+    """Anything that carries a recording, as a simulated set (``imuhinge.sim.SimulatedSet``) does."""
+
+    @property
+    def recording(self) -> Recording:
+        """The recording carried."""
+        ...
+
+
+def as_recording(data: Recording | CarriesRecording) -> Recording:
+    """The recording itself, or the one a simulated set carries; a TypeError names what was given."""
+    if isinstance(data, Recording):
+        return data
+    carried = getattr(data, "recording", None)
+    if isinstance(carried, Recording):
+        return carried
+    raise TypeError(
+        f"analyze() takes a Recording (load_recording(PATH)) or a simulated set, not {type(data).__name__}"
+    )
+
+
+log = logging.getLogger(__name__)
 
 
 def parse_exercise(text: str) -> Exercise:
@@ -138,17 +164,19 @@ def body_angles(recording: Recording) -> BodyAngles:
 
 
 def analyze(
-    recording: Recording,
+    recording: Recording | CarriesRecording,
     exercise: Exercise | str | None = None,
     tempo: str | None = None,
     targets: Targets | None = None,
     segmenter_config: SegmenterConfig | None = None,
+    hold_s: str | None = None,
 ) -> SetReport:
     """Analyse a recorded set.
 
     Parameters
     ----------
-    recording : Recording
+    recording : Recording or a simulated set
+        A loaded recording, or a simulated set (``imuhinge.sim.simulate``), whose recording is analysed.
     exercise : Exercise or str, optional
         Defaults to the recording's ``exercise`` metadata, else ``rdl``.
     tempo : str, optional
@@ -156,18 +184,40 @@ def analyze(
     targets : Targets, optional
         Thresholds for verdicts.
     segmenter_config : SegmenterConfig, optional
+    hold_s : str, optional
+        A hold's target time (``hinge_hold``), seconds or a range (``15``, ``10-20``); defaults to the
+        recording's ``hold_s`` metadata, else ``targets``' (10-20 s).
 
     Returns
     -------
     SetReport
     """
+    recording = as_recording(recording)
     ex = parse_exercise(exercise or recording.metadata.get("exercise", "rdl"))
     tempo_text = tempo or recording.metadata.get("tempo") or DEFAULT_TEMPO
     tempo_obj = parse_tempo("X" if ex.ballistic and not tempo else tempo_text)
     targets = targets or Targets()
+    hold_text = hold_s or recording.metadata.get("hold_s")
+    if hold_text:
+        low, high = parse_hold(hold_text)
+        targets = replace(targets, hold_min_s=low, hold_max_s=high)
     config = segmenter_config or SegmenterConfig(min_depth_deg=targets.min_depth_deg)
+    started = time.perf_counter()
+    log.info(
+        "%s: %s at %g Hz, %.1f s; %s, target %s",
+        recording.path or "recording",
+        " and ".join(recording.placements),
+        recording.sample_rate_hz,
+        recording.duration_s,
+        ex.value,
+        tempo_obj.notation,
+    )
     body = body_angles(recording)
     trunk = body.trunk
+    for angles in (trunk, body.pelvis):
+        if angles is not None:
+            log.info("%s: %s", angles.placement, angles.calibration.reference)
+    log.debug("orientation, calibration and angles: %.2f s", time.perf_counter() - started)
     warnings = [*trunk.calibration.warnings, *body.notes]
     hips = None
     if body.pelvis is not None:
@@ -192,6 +242,8 @@ def analyze(
     if body.pelvis is not None:
         references[body.pelvis.placement] = body.pelvis.calibration.reference
     reps, others = measure_reps(seg.reps, ex, series, hips)
+    log.info("%d reps, %d partial movements, %d other movements", len(reps), len(seg.partials), len(others))
+    log.debug("analysis done in %.2f s", time.perf_counter() - started)
     context = SetContext.of(recording, references=references, warnings=warnings, hip_travel=hips is not None)
     return set_report(context, ex, tempo_obj, targets, reps, seg.partials, others, series)
 

@@ -255,6 +255,7 @@ def analyze_session(
     tempo: str | None = None,
     loads: SessionLoads | None = None,
     rest_s: float | None = None,
+    hold_s: str | None = None,
 ) -> list[SessionSet]:
     """Analyse a session recording set by set.
 
@@ -264,7 +265,7 @@ def analyze_session(
     Parameters
     ----------
     recording : Recording
-    exercise, tempo : str, optional
+    exercise, tempo, hold_s : str, optional
         As for ``analyze`` (defaults from the metadata).
     loads : SessionLoads, optional
         Defaults to the loads in the metadata (``session_loads``).
@@ -279,7 +280,7 @@ def analyze_session(
     from imuhinge.analysis.replay import analyze
 
     meta = recording.metadata
-    whole = analyze(recording, exercise, tempo)
+    whole = analyze(recording, exercise, tempo, hold_s=hold_s)
     cuts = session_cuts(
         whole.reps,
         rest_s or rest_threshold_s(meta),
@@ -288,7 +289,7 @@ def analyze_session(
     )
     sets = []
     for cut in cuts:
-        report = analyze(cut_recording(recording, cut), exercise, tempo)
+        report = analyze(cut_recording(recording, cut), exercise, tempo, hold_s=hold_s)
         if recording.path is not None:
             report.source = f"{recording.path} (set {cut.number})"
         sets.append(SessionSet(cut, report))

@@ -199,7 +199,7 @@ def uniform_angles(
     frame, cal = calibrate_frame(uni, quat, raw_axis, time_s, pick, placement, guide)
     flex, tilt, twist = frame.angles_deg(quat, out_of_plane)
     for w in cal.warnings:
-        log.warning(w)
+        log.info(w)  # the report's notes carry them
     return SegmentAngles(placement, time_s, flex, tilt, twist, filled, quat, cal, fs)
 
 

@@ -41,6 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMAND_MODULES:
         import_module(f"imuhinge.cli.{name}").register(sub)
+    for command in sub.choices.values():
+        # After the command too (`imuhinge analyze FILE -v`); unset there, the count before it stands.
+        command.add_argument(
+            "-v", "--verbose", action="count", default=argparse.SUPPRESS, help="more log output (-vv: debug)"
+        )
     return parser
 
 
@@ -48,8 +53,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status (0 ok, 2 bad input or arguments)."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    level = logging.WARNING - 10 * min(args.verbose, 2)
-    logging.basicConfig(level=level, format="%(levelname)s: %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    # -v and -vv open up imuhinge's own log, not the libraries' (matplotlib's debug log is long).
+    logging.getLogger("imuhinge").setLevel(logging.WARNING - 10 * min(args.verbose, 2))
     logging.captureWarnings(True)
     if args.command is None:
         parser.print_help()

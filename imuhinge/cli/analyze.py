@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import argparse
-import sys
+from contextlib import closing
 from pathlib import Path
 
 from imuhinge.analysis.session import SESSION_KEY, SessionSet
-from imuhinge.cli.report import analyze_recording
+from imuhinge.cli.report import add_hold_option, analyze_any, load_kg
 from imuhinge.coaching.tempo import DEFAULT_TEMPO
 from imuhinge.errors import ImuhingeError, InputError
 from imuhinge.model import Exercise, SetReport
 
 EXAMPLE = """examples:
-  imuhinge analyze recordings/rdl_two_sensors.csv
-  imuhinge analyze set.csv --exercise rdl --tempo 3-2-1 --json set.json --csv reps.csv
-  imuhinge analyze recordings/          (every CSV in the folder, one summary line each)
-  imuhinge analyze phyphox-export.zip   (phone exports directly: phyphox, Sensor Logger, MetaWear, Polar)
-  imuhinge analyze session.csv --log    (a whole session from record --session: set by set, each logged)
+  imuhinge analyze recordings/rdl_8reps_two_sensors.csv
+  imuhinge analyze recordings/rdl_rushed_6reps.csv --exercise rdl --tempo 3-2-1 --json set.json --csv reps.csv
+  imuhinge analyze recordings/rdl_8reps_two_sensors.csv --load-kg 60 --log   (into the training log)
+  imuhinge analyze recordings/ --jobs 2   (every recording in the folder, one summary line each)
+  imuhinge analyze phyphox-export.zip     (phone exports directly: phyphox, Sensor Logger, MetaWear, Polar)
 """
 
 
@@ -46,26 +46,18 @@ def _write_outputs(
                 write_session_rep_csv(analysed, temp)
 
 
-def _analyze_file(path: Path, args: argparse.Namespace) -> SetReport | list[SessionSet]:
-    """A set's report, or for a whole-session recording each set's (``analysis.session``)."""
-    from imuhinge.analysis.session import analyze_session, is_session
-    from imuhinge.io.load import load_any
-    from imuhinge.report.bounds import check_physical_bounds
-
-    recording = load_any(path)
-    if not is_session(recording.metadata):
-        return analyze_recording(recording, args)
-    sets = analyze_session(recording, args.exercise, args.tempo)
-    for item in sets:
-        check_physical_bounds(item.report)
-    return sets
-
-
 def _inputs(path: Path, args: argparse.Namespace) -> list[Path]:
     """The files one analysis reads: the recording, and the training log with ``--log``."""
     from imuhinge.log.training_log import resolve_db_path
 
     return [path, *([resolve_db_path(args.db)] if args.log else [])]
+
+
+def _summary_lines(path: Path, analysed: SetReport | list[SessionSet]) -> list[tuple[str, SetReport]]:
+    """One line per set (a whole session's: each of its sets), with its report."""
+    if isinstance(analysed, SetReport):
+        return [(_summary_line(path, analysed), analysed)]
+    return [(_summary_line(path, s.report, f" set {s.cut.number}"), s.report) for s in analysed]
 
 
 def _summary_line(path: Path, report: SetReport, which: str = "") -> str:
@@ -80,33 +72,50 @@ def _summary_line(path: Path, report: SetReport, which: str = "") -> str:
 
 
 def _run_folder(folder: Path, args: argparse.Namespace) -> int:
+    from imuhinge.cli.folder import analyze_files, default_jobs, folder_files
     from imuhinge.io.output import check_outputs
 
-    files = sorted(p for p in folder.iterdir() if p.suffix in (".csv", ".partial", ".zip") and p.is_file())
-    if not files:
-        raise InputError("no recordings (*.csv, *.zip) in this folder", folder)
-    status = 0
-    for i, path in enumerate(files, start=1):
-        sys.stderr.write(f"\r[{'#' * (20 * i // len(files)):<20}] {i}/{len(files)} {path.name[:40]:<40}")
-        sys.stderr.flush()
+    if args.jobs is not None and args.jobs < 1:
+        raise InputError(f"--jobs: must be at least 1, got {args.jobs}")
+    files = folder_files(folder)
+
+    def outputs(path: Path) -> tuple[Path | None, Path | None]:
         stem = path.name.removesuffix(".partial").removesuffix(".csv").removesuffix(".zip")
-        json_out = args.json / f"{stem}.json" if args.json else None
-        csv_out = args.csv / f"{stem}.reps.csv" if args.csv else None
+        return (
+            args.json / f"{stem}.json" if args.json else None,
+            args.csv / f"{stem}.reps.csv" if args.csv else None,
+        )
+
+    refused = {}
+    for path in files:
         try:
-            check_outputs([json_out, csv_out], force=args.force, inputs=_inputs(path, args))
-            analysed = _analyze_file(path, args)
-            _write_outputs(analysed, json_out, csv_out, args, path)
+            check_outputs(list(outputs(path)), force=args.force, inputs=_inputs(path, args))
         except ImuhingeError as exc:
-            print(f"{path.name}: error: {exc}")
-            status = 2
-            continue
-        if isinstance(analysed, SetReport):
-            print(_summary_line(path, analysed))
-            log_report(analysed, args)
-        for item in [] if isinstance(analysed, SetReport) else analysed:
-            print(_summary_line(path, item.report, f" set {item.cut.number}"))
-            log_report(item.report, args)
-    sys.stderr.write("\n")
+            refused[path] = str(exc)
+    options = argparse.Namespace(
+        exercise=args.exercise, tempo=args.tempo, hold_target=args.hold_target, load_kg=args.load_kg
+    )
+    todo = [p for p in files if p not in refused]
+    results = analyze_files(todo, options, args.jobs or default_jobs())
+    status = 0
+    with closing(results):  # the bar ends before the command returns
+        for path in files:
+            error, report = refused.get(path), None
+            if error is None:
+                result = next(results)
+                error, report = result.error, result.report
+            if report is not None:
+                try:
+                    _write_outputs(report, *outputs(path), args, path)
+                except ImuhingeError as exc:
+                    error = str(exc)
+            if error is not None or report is None:
+                print(f"{path.name}: error: {error}")
+                status = 2
+                continue
+            for line, one in _summary_lines(path, report):
+                print(line)
+                log_report(one, args)
     return status
 
 
@@ -152,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
     from imuhinge.report import format_report
 
     check_outputs([args.json, args.csv], force=args.force, inputs=_inputs(path, args))
-    analysed = _analyze_file(path, args)
+    analysed = analyze_any(path, args, args.load_kg)
     if isinstance(analysed, SetReport):
         print(format_report(analysed, title=str(path)))
     else:
@@ -163,7 +172,7 @@ def run(args: argparse.Namespace) -> int:
             print()
         print(format_session(analysed, title=f"{path}: a whole session, split at rests"))
     _write_outputs(analysed, args.json, args.csv, args, path)
-    for report in [analysed] if isinstance(analysed, SetReport) else [s.report for s in analysed]:
+    for _, report in _summary_lines(path, analysed):
         log_report(report, args)
     return 0
 
@@ -190,9 +199,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--tempo", help=f"target tempo, e.g. 3-1-2, 3-2-1, 31X0 (default: file, else {DEFAULT_TEMPO})"
     )
+    add_hold_option(p)
+    p.add_argument(
+        "--load-kg", type=load_kg, metavar="KG", help="the load lifted (replaces the file's; for --log)"
+    )
     p.add_argument("--json", type=Path, metavar="OUT", help="write the JSON report (a folder for FOLDER)")
     p.add_argument("--csv", type=Path, metavar="OUT", help="write the per-rep CSV (a folder for FOLDER)")
     p.add_argument("--force", action="store_true", help="replace existing outputs (never a recording)")
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        metavar="N",
+        help="FOLDER: files analysed at once (default: the number of CPUs); same results, same order",
+    )
     add_log_options(p)
     p.set_defaults(func=run)
 

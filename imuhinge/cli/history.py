@@ -18,7 +18,7 @@ from imuhinge.log.training_log import (
 from imuhinge.model import Exercise
 
 EXAMPLE = """examples:
-  imuhinge analyze set.csv --log          (log a set first)
+  imuhinge analyze recordings/rdl_8reps_two_sensors.csv --load-kg 60 --log    (log a set first)
   imuhinge history
   imuhinge history --exercise rdl --plot rdl_trend.png
   imuhinge history --html training.html   (sessions, weeks, sets, advice and trends on one page)

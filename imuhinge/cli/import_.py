@@ -10,7 +10,8 @@ from imuhinge.model import PLACEMENTS
 EXAMPLE = """examples:
   imuhinge import phyphox-export.zip -o set.csv                    (phyphox, accelerometer + gyroscope)
   imuhinge import 2026-11-18_19-33-20.zip -o set.csv --placement sacrum   (Sensor Logger, phone on the sacrum)
-  imuhinge import MetaWear_..._Accelerometer_1.4.5.csv -o set.csv  (its gyroscope file is found beside it)
+  imuhinge import MetaWear_2026-11-18T19.33.20.000_C9F4A1B2C3D4_Accelerometer_1.4.5.csv -o set.csv
+                                                                   (its gyroscope file is found beside it)
   imuhinge import log.csv -o set.csv --columns time=t,acc_x=ax,acc_y=ay,acc_z=az,gyr_x=gx,gyr_y=gy,gyr_z=gz \\
       --units time=ms,acc=g,gyr=dps                                (any other CSV)
 Recognised by content: phyphox exports (zip or CSV), Sensor Logger exports (zip or folder), MetaWear

@@ -17,8 +17,8 @@ KINDS = {
     "overlay": "plot_overlay",
 }
 EXAMPLE = """examples:
-  imuhinge plot recordings/rdl_two_sensors.csv -o rdl.png
-  imuhinge plot set.csv -o tempo.svg --kind tempo
+  imuhinge plot recordings/rdl_8reps_two_sensors.csv -o rdl.png
+  imuhinge plot recordings/rdl_rushed_6reps.csv -o tempo.svg --kind tempo
 """
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from imuhinge.cli.analyze import add_log_options, check_log_options, log_report
+from imuhinge.cli.live_view import LiveView
 from imuhinge.cli.record_session import (
     SessionView,
     add_session_options,
@@ -20,82 +21,35 @@ from imuhinge.cli.record_session import (
     metronome,
     session_metadata,
 )
+from imuhinge.cli.report import add_hold_option, loads_kg
 from imuhinge.cli.simulate import add_motion_options, config_from_args
 from imuhinge.coaching.tempo import DEFAULT_TEMPO, parse_tempo
 from imuhinge.errors import ImuhingeError, InputError
-from imuhinge.model import PLACEMENTS, Exercise, Rep
-from imuhinge.report.wording import cue_texts, describe_tempo
+from imuhinge.model import PLACEMENTS, Exercise
+from imuhinge.report.wording import describe_tempo
 from imuhinge.sources import PHONE_APPS
 from imuhinge.sources.ble import require_ble
 
 if TYPE_CHECKING:
     from imuhinge.analysis.live import LiveAnalyzer, LiveStatus
     from imuhinge.recorder import Listener, RecordOptions, Sources
-    from imuhinge.sources.ble.supervisor import SensorStatus, SensorTarget
+    from imuhinge.sources.ble.supervisor import SensorTarget
     from imuhinge.sources.emulated.ble import Faults
     from imuhinge.sources.emulated.phone import PhoneFaults
     from imuhinge.sources.phone import PhoneTarget
-    from imuhinge.sources.phone.source import PhoneStatus
 
 EXAMPLE = """examples:
   imuhinge record --upper-back WT901BLE --tempo 3-1-2 --load-kg 60      (a WitMotion on the upper back)
   imuhinge record --sensors upper_back,sacrum --profile diy --log        (two DIY sensors, found by scan)
   imuhinge record --simulate --speed 10 --reps 8 --out set.csv           (no hardware: emulated sensor)
-  imuhinge record --simulate --disconnect-at-s 30 --sim-tempo 2-0-1      (a dropout, a rushed lifter)
+  imuhinge record --simulate --speed 10 --disconnect-at-s 30 --lifter-tempo 2-0-1   (a dropout, rushing)
   imuhinge record --phone phyphox --address 192.168.1.23:8080             (a phone running phyphox)
   imuhinge record --phone sensorlogger --listen 0.0.0.0:8000              (Sensor Logger pushing to us)
   imuhinge record --phone sensorlogger --sacrum WT901BLE                  (phone up the back, BLE sensor low)
-  imuhinge record --simulate --phone sensorlogger --wifi-drop-at-s 20     (an emulated phone, 2 s Wi-Fi drop)
-  imuhinge record --session --load-kg 60 --log --metronome                (a whole session, sets logged)
-  imuhinge record --simulate --session --reps 8,10,6 --walk-between-s 30 --load-kg 60,60,62.5 --speed 20
+  imuhinge record --simulate --speed 10 --phone sensorlogger --wifi-drop-at-s 20   (a Wi-Fi drop)
+  imuhinge record --simulate --speed 20 --session --reps 8,10,6 --walk-between-s 30 --load-kg 60,60,62.5
 Ctrl-C ends the set; the recording is kept (NAME.partial while recording).
 """
-
-
-def _rep_line(rep: Rep, exercise: Exercise, spine_measured: bool) -> str:
-    tempo = "/".join(
-        "-" if v is None else f"{v:.1f}" for v in (rep.eccentric_s, rep.bottom_s, rep.concentric_s)
-    )
-    verdict = {None: "", True: " on target", False: " OFF target"}[rep.tempo_ok]
-    cues = f" | {'; '.join(cue_texts(rep.cues, exercise))}" if rep.cues else ""
-    depth = "-" if rep.peak_trunk_flexion_deg is None else f"{rep.peak_trunk_flexion_deg:.0f}°"
-    if not spine_measured:
-        spine = ", spine not measured (one sensor)"
-    elif rep.peak_lumbar_flexion_deg is None:
-        spine = ", lumbar not measured (no sacrum data)"
-    else:
-        spine = f", lumbar {rep.peak_lumbar_flexion_deg:.0f}°" + ("" if rep.spine_ok else " NOT neutral")
-    return f"rep {rep.index}: {tempo} s down/pause/up, depth {depth}{verdict}{spine}{cues}"
-
-
-class LiveView:
-    """Terminal output while recording: one updating line on a terminal, plain lines otherwise."""
-
-    def __init__(self, tty: bool, beep: bool, exercise: Exercise):
-        self.tty = tty
-        self.beep = beep
-        self.exercise = exercise
-        self._phase = ""
-        self._last_rep = ""
-
-    def status(self, s: SensorStatus | PhoneStatus) -> None:
-        self._print(s.line())
-
-    def live(self, s: LiveStatus) -> None:
-        for rep in s.new_reps:
-            self._last_rep = _rep_line(rep, self.exercise, s.spine_measured)
-            self._print(self._last_rep)
-        if self.beep and s.phase != self._phase and s.phase in ("lowering", "bottom", "rising", "top"):
-            sys.stdout.write("\a")
-        self._phase = s.phase
-        if self.tty:
-            angle = "  -  " if s.trunk_flexion_deg is None else f"{s.trunk_flexion_deg:5.1f}°"
-            sys.stdout.write(f"\r{s.time_s:7.1f} s  {s.phase:<11} trunk {angle}  reps {s.rep_count}   ")
-            sys.stdout.flush()
-
-    def _print(self, line: str) -> None:
-        sys.stdout.write(("\r\033[K" if self.tty else "") + line + "\n")
-        sys.stdout.flush()
 
 
 def _targets(args: argparse.Namespace) -> list[SensorTarget]:
@@ -226,22 +180,24 @@ def run(args: argparse.Namespace) -> int:
     check_output(out, recording=True, force_option=None)
     check_options(args, exercise, out)
     metadata = session_metadata(args, load_option(args))
+    if args.hold_target is not None:
+        metadata["hold_s"] = args.hold_target
     targets = _targets(args) if targets_needed else []
     phones = _phones(args, [t.placement for t in targets])
     opts = RecordOptions(
         targets, out, exercise, args.target_tempo, args.rate_hz, metadata, args.duration_s, phones
     )
-    view = LiveView(sys.stdout.isatty(), args.beep, exercise)
-    print(f"recording {exercise.value} to {out}; target {describe_tempo(parse_tempo(args.target_tempo))}")
-    sets = SessionView(args, out, sys.stdout.isatty(), view) if args.session else None
+    if args.simulate and phones:
+        args.sensors = ",".join(p for p in PLACEMENTS if p in opts.placements)
+    cfg = config_from_args(args) if args.simulate else None
+    view = LiveView(sys.stdout.isatty(), args.beep, exercise, describe_tempo(parse_tempo(args.target_tempo)))
+    print(f"recording {exercise.value} to {out}; target {view.target}")
+    sets = SessionView(args, out, view) if args.session else None
     cues = metronome(args, exercise)
     listeners: list[Listener] = [*([sets.recorder] if sets else []), *([cues] if cues else [])]
     on_live = sets.live if sets else view.live
     try:
-        if args.simulate:
-            if phones:
-                args.sensors = ",".join(p for p in PLACEMENTS if p in opts.placements)
-            cfg = config_from_args(args)
+        if cfg is not None:
             session = record_simulated(
                 opts,
                 cfg,
@@ -255,7 +211,8 @@ def run(args: argparse.Namespace) -> int:
             )
         else:
             session = _record_hardware(opts, view, on_live, args.max_outage_s, listeners)
-        path, _, sup = asyncio.run(session)
+        with view.showing():
+            path, _, sup = asyncio.run(session)
     except KeyboardInterrupt:
         path, sup = (out if out.exists() else None), None
     except ImuhingeError:
@@ -293,8 +250,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("--out", "-o", help="recording to write (default: set-DATE-TIME.csv)")
     p.add_argument(
-        "--tempo", dest="target_tempo", default=DEFAULT_TEMPO, help=f"target tempo (default {DEFAULT_TEMPO})"
+        "--tempo",
+        dest="target_tempo",
+        metavar="TEMPO",
+        default=DEFAULT_TEMPO,
+        help=f"target tempo (default {DEFAULT_TEMPO})",
     )
+    add_hold_option(p)
     p.add_argument(
         "--upper-back", metavar="NAME|ADDRESS", help="sensor for the upper back (default: first found)"
     )
@@ -303,6 +265,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--duration-s", type=float, help="stop after this long (default: Ctrl-C)")
     p.add_argument(
         "--load-kg",
+        type=loads_kg,
         metavar="KG[,KG...]",
         help="load, for the training log (with --session: one per set, the last for the sets after)",
     )
@@ -362,5 +325,5 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     sim.add_argument("--wifi-drop-s", type=float, default=2.0, help="length of each Wi-Fi drop (default 2)")
     sim.add_argument("--mtu", type=int, choices=[23, 247], default=247, help="largest ATT MTU")
-    add_motion_options(p, lifter_tempo_flag="--sim-tempo")
+    add_motion_options(p, "--sim-tempo")
     p.set_defaults(func=run)

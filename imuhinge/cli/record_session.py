@@ -63,12 +63,7 @@ def add_session_options(p: argparse.ArgumentParser) -> None:
 
 def load_option(args: argparse.Namespace) -> tuple[float, ...]:
     """``--load-kg``: one load, or with ``--session`` one per set (``60,60,62.5``)."""
-    if args.load_kg is None:
-        return ()
-    try:
-        loads = parse_loads(args.load_kg)
-    except ValueError:
-        raise InputError(f"--load-kg: expected kg, or kg,kg,... per set; got {args.load_kg!r}") from None
+    loads: tuple[float, ...] = args.load_kg or ()
     if len(loads) > 1 and not args.session:
         raise InputError("--load-kg: one load per set needs --session")
     return loads
@@ -104,11 +99,6 @@ def session_metadata(args: argparse.Namespace, loads: tuple[float, ...]) -> dict
     return meta
 
 
-def _write_line(tty: bool, line: str) -> None:
-    sys.stdout.write(("\r\033[K" if tty else "") + line + "\n")
-    sys.stdout.flush()
-
-
 @dataclass
 class SetOutcome:
     """A set written while recording: its analysis (None when it failed) and the lines to show."""
@@ -142,16 +132,14 @@ class SessionView:
     """The live view during a session: set-relative rep numbers, the sets' lines, the rest and the
     load prompt between sets."""
 
-    def __init__(self, args: argparse.Namespace, out: Path, tty: bool, live_view: LiveView) -> None:
+    def __init__(self, args: argparse.Namespace, out: Path, live_view: LiveView) -> None:
         from imuhinge.session_recorder import SessionRecorder
 
-        self.tty = tty
         self.live_view = live_view
-        self.prompt = tty and sys.stdin.isatty()
+        self.prompt = live_view.tty and sys.stdin.isatty()
         self.recorder: SessionRecorder[SetOutcome] = SessionRecorder(
             out, args.rest_s, SessionLoads(load_option(args)), lambda c, p: _process(args, c, p), self.show
         )
-        self._rest_shown_s = -1
         self._reading = False
 
     def live(self, status: LiveStatus) -> None:
@@ -159,25 +147,29 @@ class SessionView:
         if self.prompt and not self._reading:
             self._start_prompt()
         rec = self.recorder
-        if rec.resting and rec.cuts:
+        if rec.resting:
             rest_s = int(status.time_s - rec.cuts[-1].last_rep_end_s)
-            if self.tty and rest_s != self._rest_shown_s:
-                self._rest_shown_s = rest_s
-                sys.stdout.write(f"\rrest {rest_s // 60}:{rest_s % 60:02d}, next: set {rec.set_number}   ")
-                sys.stdout.flush()
-            return
+            self.live_view.note = f"rest {rest_s // 60}:{rest_s % 60:02d}; next: set {rec.set_number}" + (
+                f", {self._load_now()} (type a load in kg and Enter to change it)" if self.prompt else ""
+            )
+        else:
+            self.live_view.note = f"set {rec.set_number}"
         first = rec.set_reps - len(status.new_reps) + 1
         reps = [replace(r, index=first + k) for k, r in enumerate(status.new_reps)] if first >= 1 else []
         self.live_view.live(replace(status, rep_count=rec.set_reps, new_reps=reps or status.new_reps))
 
+    def _load_now(self) -> str:
+        load = self.recorder.loads.load_for(self.recorder.set_number, math.inf)
+        return "no load given" if load is None else f"now {load:g} kg"
+
     def show(self, outcome: SetOutcome) -> None:
         """A set was written and analysed: its lines, and the prompt for the next set's load."""
         for line in outcome.lines:
-            _write_line(self.tty, line)
+            self.live_view.line(line)
         if self.prompt:
-            load = self.recorder.loads.load_for(self.recorder.set_number, math.inf)
-            now = "no load given" if load is None else f"now {load:g} kg"
-            _write_line(self.tty, f"rest; load for set {self.recorder.set_number}? type kg and Enter ({now})")
+            self.live_view.line(
+                f"rest; load for set {self.recorder.set_number}? type kg and Enter ({self._load_now()})"
+            )
 
     def _start_prompt(self) -> None:
         """Read loads typed at any time, in a thread that hands them to the event loop."""
@@ -199,10 +191,10 @@ class SessionView:
         try:
             (load,) = parse_loads(text)
         except ValueError:
-            _write_line(self.tty, f"not a load: {text!r}; type the load in kg, e.g. 62.5, and Enter")
+            self.live_view.line(f"not a load: {text!r}; type the load in kg, e.g. 62.5, and Enter")
             return
         first = self.recorder.type_load(load)
-        _write_line(self.tty, f"load {load:g} kg from set {first} on")
+        self.live_view.line(f"load {load:g} kg from set {first} on")
 
     def summary(self, out: Path) -> str:
         """The session's sets as a table (``report.session``)."""

@@ -6,7 +6,8 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from imuhinge.coaching.tempo import DEFAULT_TEMPO, parse_tempo
+from imuhinge.cli.report import add_hold_option
+from imuhinge.coaching.tempo import DEFAULT_TEMPO, parse_hold, parse_tempo
 from imuhinge.errors import InputError
 from imuhinge.model import PLACEMENTS, Exercise
 
@@ -15,15 +16,19 @@ if TYPE_CHECKING:
 
 MIN_REST_BETWEEN_S = 15.0  # room to stand, turn and walk between two sets
 
-EXAMPLE = """example:
+EXAMPLE = """examples:
   imuhinge simulate --exercise rdl --reps 8 --tempo 3-1-2 --sensors upper_back,sacrum --out set.csv
   imuhinge simulate --reps 8,10,6 --rest-between-s 90 --walk-between-s 40 --out session.csv
   imuhinge simulate --round 6:20,7:25 --lean-back 8:10 --packet-loss 0.05 --mounting random --out s.csv
+  imuhinge simulate --lifter-tempo 2-0-1 --out rushed.csv     (a lifter rushing the 3-1-2 target)
+  imuhinge simulate --exercise hinge_hold --reps 3 --hold-s 10-20 --lifter-hold-s 8 --out hold.csv
 """
 
 
-def _rep_values(text: str, option: str) -> dict[int, float]:
-    """Parse ``6:20,7:25`` (rep number: degrees) into a dict."""
+def _rep_values(text: str, option: str, reps: str) -> dict[int, float]:
+    """Parse ``6:20,7:25`` (rep number: degrees) into a dict; every rep must be one of ``--reps``
+    (counted over the sets of a session)."""
+    total = sum(_set_reps(reps))
     out: dict[int, float] = {}
     for item in filter(None, text.split(",")):
         try:
@@ -31,6 +36,8 @@ def _rep_values(text: str, option: str) -> dict[int, float]:
             out[int(rep)] = float(value)
         except ValueError:
             raise InputError(f"{option}: expected REP:DEGREES[,REP:DEGREES...], got {item!r}") from None
+        if not 1 <= int(rep) <= total:
+            raise InputError(f"{option}: rep {int(rep)} is not in the set (--reps {reps}: 1 to {total})")
     return out
 
 
@@ -59,11 +66,11 @@ def _sensor_values(text: str, option: str) -> dict[str, float]:
     return out
 
 
-def add_motion_options(parser: argparse.ArgumentParser, lifter_tempo_flag: str = "--tempo") -> None:
+def add_motion_options(parser: argparse.ArgumentParser, *lifter_tempo_aliases: str) -> None:
     """Options that shape simulated motion; shared by ``simulate`` and ``record --simulate``.
 
-    The tempo the simulated lifter follows is ``lifter_tempo_flag`` (``record`` keeps ``--tempo`` for
-    the prescription); each command adds its own ``target_tempo`` option.
+    ``--tempo`` is always the target (each command adds it); the tempo the simulated lifter follows is
+    ``--lifter-tempo`` (also accepted under ``lifter_tempo_aliases``), by default the target.
     """
     g = parser.add_argument_group("simulated motion")
     g.add_argument("--exercise", default="rdl", choices=[e.value for e in Exercise])
@@ -80,10 +87,11 @@ def add_motion_options(parser: argparse.ArgumentParser, lifter_tempo_flag: str =
         "--walk-between-s", type=float, default=0.0, help="walking about during each rest (default 0)"
     )
     g.add_argument(
-        lifter_tempo_flag,
+        "--lifter-tempo",
+        *lifter_tempo_aliases,
         dest="lifter_tempo",
         metavar="TEMPO",
-        help="tempo the simulated lifter follows (default: the target tempo)",
+        help="tempo the simulated lifter follows (default: the target, --tempo)",
     )
     g.add_argument("--sensors", default="upper_back", help="placements, comma separated")
     g.add_argument("--depth-deg", type=float, help="trunk flexion at the bottom")
@@ -91,7 +99,9 @@ def add_motion_options(parser: argparse.ArgumentParser, lifter_tempo_flag: str =
     g.add_argument("--lean-back", default="", metavar="REP:DEG,...", help="lean-back at lockout")
     g.add_argument("--partial-after", default="", metavar="REP:DEG,...", help="partial reps")
     g.add_argument("--squat", action="store_true", help="knee-dominant (squatting) pattern")
-    g.add_argument("--hold-s", type=float, default=15.0, help="hold time for hinge_hold")
+    g.add_argument(
+        "--lifter-hold-s", type=float, default=15.0, help="hinge_hold: how long the lifter holds (default 15)"
+    )
     g.add_argument("--side", choices=["left", "right"], default="right", help="standing leg (SL-RDL)")
     g.add_argument("--variability", type=float, default=0.04, help="rep-to-rep tempo sd (fraction)")
     g.add_argument("--walk-in-s", type=float, default=0.0)
@@ -127,6 +137,10 @@ def config_from_args(args: argparse.Namespace) -> SimConfig:
     if args.rate_hz < 10 or args.rate_hz > 1000:
         raise InputError(f"--rate-hz: must be between 10 and 1000, got {args.rate_hz}")
     parse_tempo(args.target_tempo)
+    if args.hold_target is not None:
+        parse_hold(args.hold_target)
+    if args.lifter_hold_s <= 0:
+        raise InputError(f"--lifter-hold-s: must be positive, got {args.lifter_hold_s}")
     lifter = args.lifter_tempo or args.target_tempo
     parse_tempo(lifter)
     return SimConfig(
@@ -139,11 +153,11 @@ def config_from_args(args: argparse.Namespace) -> SimConfig:
         target_tempo=args.target_tempo,
         depth_deg=args.depth_deg,
         tempo_sd_fraction=args.variability,
-        rounded_reps=_rep_values(args.round, "--round"),
-        lean_back_reps=_rep_values(args.lean_back, "--lean-back"),
-        partial_after=_rep_values(args.partial_after, "--partial-after"),
+        rounded_reps=_rep_values(args.round, "--round", args.reps),
+        lean_back_reps=_rep_values(args.lean_back, "--lean-back", args.reps),
+        partial_after=_rep_values(args.partial_after, "--partial-after", args.reps),
         squat=args.squat,
-        hold_s=args.hold_s,
+        hold_s=args.lifter_hold_s,
         side=args.side,
         quiet_before_s=args.quiet_s,
         walk_in_s=args.walk_in_s,
@@ -170,6 +184,8 @@ def run(args: argparse.Namespace) -> int:
     check_output(out, force=args.force, recording=True)
     check_output(truth_path(out), force=args.force)
     sim = simulate(config_from_args(args))
+    if args.hold_target is not None:
+        sim.recording.metadata["hold_s"] = args.hold_target
     save_recording(sim.recording, out, force=args.force)
     truth = write_truth(sim.truth, out, force=args.force)
     n = sum(len(s) for s in sim.recording.sensors.values())
@@ -191,10 +207,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     add_motion_options(p)
     p.add_argument(
-        "--target-tempo",
+        "--tempo",
+        dest="target_tempo",
+        metavar="TEMPO",
         default=DEFAULT_TEMPO,
-        help=f"prescription written into the file, what analyze judges against (default {DEFAULT_TEMPO})",
+        help=f"target tempo written into the file, what analyze judges against (default {DEFAULT_TEMPO})",
     )
+    add_hold_option(p)
     p.add_argument("--out", "-o", default="set.csv", help="output CSV (truth goes to NAME.truth.json)")
     p.add_argument(
         "--force", action="store_true", help="replace existing files that are not recordings (never one)"

@@ -21,6 +21,7 @@ class CueKind(StrEnum):
     LEAN_BACK = "lean_back"
     DEPTH = "depth"
     PATTERN = "pattern"
+    HOLD = "hold"
 
 
 class Unit(StrEnum):
@@ -40,6 +41,10 @@ class CueCode(StrEnum):
     PHASE_TOO_LONG = "phase_too_long"
     NO_PAUSE = "no_pause"
     NOT_EXPLOSIVE = "not_explosive"
+    # per rep, holds (hinge_hold): the time held at depth against its range, and how steady
+    HOLD_TOO_SHORT = "hold_too_short"
+    HOLD_TOO_LONG = "hold_too_long"
+    HOLD_UNSTEADY = "hold_unsteady"
     # per rep, form
     SHALLOW_REP = "shallow_rep"
     DEEP_REP = "deep_rep"
@@ -69,6 +74,9 @@ _KIND_AND_UNIT = {
     CueCode.PHASE_TOO_LONG: (CueKind.TEMPO, Unit.SECONDS),
     CueCode.NO_PAUSE: (CueKind.TEMPO, Unit.SECONDS),
     CueCode.NOT_EXPLOSIVE: (CueKind.TEMPO, Unit.SECONDS),
+    CueCode.HOLD_TOO_SHORT: (CueKind.HOLD, Unit.SECONDS),
+    CueCode.HOLD_TOO_LONG: (CueKind.HOLD, Unit.SECONDS),
+    CueCode.HOLD_UNSTEADY: (CueKind.HOLD, Unit.DEGREES),
     CueCode.SHALLOW_REP: (CueKind.DEPTH, Unit.DEGREES),
     CueCode.DEEP_REP: (CueKind.DEPTH, Unit.DEGREES),
     CueCode.LEAN_BACK: (CueKind.LEAN_BACK, Unit.DEGREES),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 from imuhinge.errors import InputError
 from imuhinge.model import Tempo
 
 DEFAULT_TEMPO = "3-1-2"
+DEFAULT_HOLD = "10-20"
 _PART = r"(?:\d+(?:\.\d+)?|[xX])"
 _SEPARATED = re.compile(rf"^{_PART}(?:[-:/]{_PART}){{2,3}}$")
 _COMPACT = re.compile(r"^[\dxX]{3,4}$")
@@ -51,3 +53,21 @@ def parse_tempo(text: str) -> Tempo:
     values = [None if p.upper() == "X" else float(p) for p in parts] + [None] * (4 - len(parts))
     notation = "-".join(p.upper() if p.upper() == "X" else p for p in parts)
     return Tempo(values[0], values[1], values[2], values[3], explosive, notation)
+
+
+def parse_hold(text: str) -> tuple[float, float]:
+    """A hold's target time: ``15`` (seconds) or ``10-20`` (a range), as (shortest, longest) seconds.
+
+    Raises
+    ------
+    InputError
+        For anything else, a range the wrong way round, or a time that is not positive.
+    """
+    parts = text.strip().split("-")
+    try:
+        low, high = (float(parts[0]), float(parts[-1])) if len(parts) <= 2 else (math.nan, math.nan)
+    except ValueError:
+        low = high = math.nan
+    if not (math.isfinite(low) and math.isfinite(high)) or low <= 0 or high < low:
+        raise InputError(f"malformed hold time {text!r}: expected seconds (15) or a range (10-20)")
+    return low, high

@@ -55,6 +55,40 @@ def judge_phase(rep: Rep, tempo: Tempo, targets: Targets, phase: Phase) -> tuple
     return True, None
 
 
+def judge_hold(rep: Rep, targets: Targets) -> list[Cue]:
+    """A hold at depth (the bottom pause of a ``hinge_hold`` rep) against its time range and steadiness.
+
+    The hold is on time within ``targets.tempo_tolerance_s`` of ``hold_min_s`` to ``hold_max_s``;
+    steady while the trunk angle's standard deviation over it stays at or below
+    ``hold_steady_max_deg``. Sets ``phase_ok`` of the bottom pause and ``tempo_ok`` (the hold's time).
+
+    Parameters
+    ----------
+    rep : Rep
+    targets : Targets
+
+    Returns
+    -------
+    list of Cue
+        Why the hold missed its time, and whether it wavered.
+    """
+    cues = []
+    held_s, verdict = rep.bottom_s, None
+    if held_s is not None:
+        verdict = targets.hold_min_s - targets.tempo_tolerance_s <= held_s
+        if not verdict:
+            cues.append(Cue(CueCode.HOLD_TOO_SHORT, held_s, targets.hold_min_s, Phase.BOTTOM))
+        elif held_s > targets.hold_max_s + targets.tempo_tolerance_s:
+            verdict = False
+            cues.append(Cue(CueCode.HOLD_TOO_LONG, held_s, targets.hold_max_s, Phase.BOTTOM))
+    rep.phase_ok = {Phase.BOTTOM: verdict}
+    rep.tempo_ok = verdict
+    wavered = rep.hold_stability_deg
+    if wavered is not None and wavered > targets.hold_steady_max_deg:
+        cues.append(Cue(CueCode.HOLD_UNSTEADY, wavered, targets.hold_steady_max_deg, Phase.BOTTOM))
+    return cues
+
+
 def _depth_cues(depth_deg: float | None, median_deg: float, targets: Targets) -> list[Cue]:
     """A rep much shallower or deeper than the set's median depth."""
     if depth_deg is not None and depth_deg < median_deg - targets.depth_consistency_deg:
@@ -93,7 +127,7 @@ def judge_reps(reps: list[Rep], exercise: Exercise, tempo: Tempo, targets: Targe
     ----------
     reps : list of Rep
     exercise : Exercise
-        Ballistic exercises get no tempo verdicts.
+        Ballistic exercises get no tempo verdicts; holds are judged on their time and steadiness.
     tempo : Tempo
     targets : Targets
     """
@@ -101,7 +135,9 @@ def judge_reps(reps: list[Rep], exercise: Exercise, tempo: Tempo, targets: Targe
     median_deg = median(depths) if depths else 0.0
     for rep in reps:
         cues: list[Cue] = []
-        if not exercise.ballistic:
+        if exercise.hold:
+            cues += judge_hold(rep, targets)
+        elif not exercise.ballistic:
             for phase in Tempo.PHASES:
                 rep.phase_ok[phase], cue = judge_phase(rep, tempo, targets, phase)
                 if cue is not None:
@@ -113,11 +149,13 @@ def judge_reps(reps: list[Rep], exercise: Exercise, tempo: Tempo, targets: Targe
         rep.cues = cues + _form_cues(rep, targets)
 
 
-FORM_KINDS = (CueKind.TEMPO, CueKind.SPINE, CueKind.LEAN_BACK)  # a rep with none of these held its form
+# A rep with none of these held its form (the load advice holds the load while they occur).
+FORM_KINDS = (CueKind.TEMPO, CueKind.SPINE, CueKind.LEAN_BACK, CueKind.HOLD)
 
 
 def held_form(cues: Iterable[Cue]) -> bool:
-    """True when a rep's cues show it on tempo, with a neutral spine and no lean-back at lockout."""
+    """True when a rep's cues show it on tempo (a hold: its time and steadiness), with a neutral spine
+    and no lean-back at lockout."""
     return not any(cue.kind in FORM_KINDS for cue in cues)
 
 

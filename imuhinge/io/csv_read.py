@@ -514,7 +514,7 @@ def _log_gaps(path: Path, gaps: list[Gap]) -> None:
                 f"{placement}: {len(own)} gaps, {sum(g.missing_samples for g in own)} samples missing"
             )
     longest = max(gaps, key=lambda g: g.end_s - g.start_s)
-    logger.warning(
+    logger.info(  # the report's notes say how many; here the detail, with -v
         "%s: %s; longest %.3f s after %.3f s (sensor %s)",
         path,
         "; ".join(per_sensor),

@@ -205,9 +205,9 @@ def stream_timebase(stream: RawStream, path: Path) -> Timebase:
     ------
     InputError
         A counter that jumps further than the time that passed, timestamps that do not advance,
-        or jittering timestamps that a regular sample clock cannot
-        explain: more than ``IRREGULAR_MISSING`` of the grid missing in short holes, or a typical
-        distance from the grid of more than ``IRREGULAR_MAD`` of a period.
+        or (without a counter) jittering timestamps that a regular sample clock cannot explain: more
+        than ``IRREGULAR_MISSING`` of the grid missing in short holes, or a typical distance from the
+        grid of more than ``IRREGULAR_MAD`` of a period.
     """
     _check_counter(stream, path)
     tb = timebase(stream.time_s, stream.seq)
@@ -218,8 +218,10 @@ def stream_timebase(stream: RawStream, path: Path) -> Timebase:
             path,
             int(stream.line_no[0]),
         )
-    if not tb.jitter_s:
-        return tb  # on a grid to the microsecond: whatever is missing was lost
+    if not tb.jitter_s or stream.seq is not None:
+        # On a grid to the microsecond, or placed by the sensor's own counter (timestamps that wobble
+        # around it, as a loaded host stamps them, are smoothed, not refused): what is missing was lost.
+        return tb
     period_s = 1.0 / tb.rate_hz
     steps = np.diff(tb.positions)
     short_missing = int(np.sum((steps - 1)[steps <= SHORT_HOLE_S * tb.rate_hz]))

@@ -26,7 +26,7 @@ from imuhinge.report.plots import (
 )
 from imuhinge.report.rep_table import rep_rows
 from imuhinge.report.session import load_text, minutes, percent, set_line
-from imuhinge.report.wording import cue_texts, describe_tempo
+from imuhinge.report.wording import cue_texts, describe_target
 
 # What each ``SetReport.measured`` key means, in words, when measured and when not.
 MEASURED_WORDS = {
@@ -173,9 +173,10 @@ def _set_body(report: SetReport, heading: str, tag: str = "h1") -> list[str]:
     if report.gaps:
         missing = sum(g.missing_samples for g in report.gaps)
         gap_notes.append(f"{len(report.gaps)} gaps in the data ({missing} samples missing)")
+    target = describe_target(report.exercise, report.tempo, report.targets)
     return [
         f"<{tag}>{escape(heading)}</{tag}>",
-        f"<p><strong>Target:</strong> {escape(describe_tempo(report.tempo))} "
+        f"<p><strong>Target:</strong> {escape(target)} "
         f"(tolerance ±{report.targets.tempo_tolerance_s:g} s per phase).</p>",
         _summary(report),
         "<h2>Reps</h2>",

@@ -7,9 +7,21 @@ from pathlib import Path
 
 from imuhinge.model import SetReport
 from imuhinge.report.rep_table import rep_rows
-from imuhinge.report.wording import cue_texts, describe_tempo
+from imuhinge.report.wording import cue_texts, describe_target
 
 FORMAT = "imuhinge-report/1"
+
+
+def _hold_target(report: SetReport) -> dict[str, float]:
+    """A hold's target time and steadiness limit (holds only)."""
+    if not report.exercise.hold:
+        return {}
+    t = report.targets
+    return {
+        "hold_min_s": t.hold_min_s,
+        "hold_max_s": t.hold_max_s,
+        "hold_steady_max_deg": t.hold_steady_max_deg,
+    }
 
 
 def report_to_dict(report: SetReport) -> dict[str, object]:
@@ -29,8 +41,9 @@ def report_to_dict(report: SetReport) -> dict[str, object]:
             "concentric_s": t.concentric_s,
             "top_s": t.top_s,
             "explosive": sorted(t.explosive),
-            "words": describe_tempo(t),
+            "words": describe_target(report.exercise, t, report.targets),
             "tolerance_s": report.targets.tempo_tolerance_s,
+            **_hold_target(report),
         },
         "sensors": list(report.sensors),
         "source": report.source,

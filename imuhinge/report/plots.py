@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+from matplotlib import dates as mdates
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
@@ -24,7 +25,7 @@ from matplotlib.transforms import blended_transform_factory
 from imuhinge.coaching.verdicts import rep_flagged
 from imuhinge.errors import AnalysisError, InputError
 from imuhinge.model import Exercise, Phase, Rep, SetReport, Tempo
-from imuhinge.report.wording import PHASE_WORDS
+from imuhinge.report.wording import NO_LOADS, PHASE_WORDS
 
 if TYPE_CHECKING:
     from imuhinge.log.training_log import LoggedSet
@@ -525,7 +526,14 @@ def plot_history(sets: Sequence[LoggedSet]) -> Figure:
         ax.grid(alpha=0.3)
     for ax in axes[1:3]:
         ax.set_ylim(-5, 105)
+    if all(s.load_kg is None for s in sets):
+        axes[3].set_yticks([])
+        axes[3].text(0.5, 0.5, NO_LOADS, transform=axes[3].transAxes, ha="center", va="center", color="0.4")
     axes[0].legend(fontsize=8, loc="best")
+    # Dates as dates (a day, a month), times of day only when the sets are hours apart.
+    locator = mdates.AutoDateLocator()
+    axes[-1].xaxis.set_major_locator(locator)
+    axes[-1].xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
     axes[-1].set_xlabel("date")
     fig.suptitle("training log", fontsize=12)
     return fig

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from imuhinge.model import SetReport
-from imuhinge.report.wording import cue_texts, describe_tempo
+from imuhinge.report.wording import cue_texts, describe_target
 
 
 def _s(value: float | None) -> str:
@@ -24,10 +24,11 @@ def format_report(report: SetReport, title: str | None = None) -> str:
     if title:
         lines.append(title)
     ex = report.exercise.value
-    lines.append(f"exercise {ex}, sensors: {', '.join(report.sensors)}")
-    lines.append(
-        f"target  {describe_tempo(report.tempo)} (tolerance ±{report.targets.tempo_tolerance_s:g} s)"
-    )
+    load = report.metadata.get("load_kg", "").strip()
+    load_text = f", load {load} kg" if load else ""
+    lines.append(f"exercise {ex}{load_text}, sensors: {', '.join(report.sensors)}")
+    target = describe_target(report.exercise, report.tempo, report.targets)
+    lines.append(f"target  {target} (tolerance ±{report.targets.tempo_tolerance_s:g} s)")
     if not report.measured.get("lumbar_flexion"):
         lines.append("spine   lumbar flexion needs a second sensor on the sacrum: not measured in this set")
     lines.append("")

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from imuhinge.coaching.cues import Cue, CueCode
-from imuhinge.model import Exercise, Phase, Tempo
+from imuhinge.model import Exercise, Phase, Targets, Tempo
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,10 @@ PHASE_WORDS = {
 }
 
 
+# The training log's load panel when no set has a load.
+NO_LOADS = "no loads logged (give one: imuhinge analyze FILE --load-kg KG --log)"
+
+
 def _seconds(value: float) -> str:
     text = f"{value:g}"
     return f"{text} second" if value == 1 else f"{text} seconds"
@@ -60,6 +64,18 @@ def describe_tempo(tempo: Tempo) -> str:
     if tempo.top_s is None:
         words.append("no top pause target")
     return f"{tempo.notation}: " + ", ".join(words)
+
+
+def describe_hold(targets: Targets) -> str:
+    """A hold's target in words: ``hold 10-20 s at depth, steady within 3° (standard deviation)``."""
+    low, high = targets.hold_min_s, targets.hold_max_s
+    time = f"{low:g} s" if low == high else f"{low:g}-{high:g} s"
+    return f"hold {time} at depth, steady within {targets.hold_steady_max_deg:g}° (standard deviation)"
+
+
+def describe_target(exercise: Exercise, tempo: Tempo, targets: Targets) -> str:
+    """The set's target in words: the hold for holds, else the tempo (``describe_tempo``)."""
+    return describe_hold(targets) if exercise.hold else describe_tempo(tempo)
 
 
 # How a movement that missed its target is named, and what follows its seconds.
@@ -110,6 +126,12 @@ def cue_text(cue: Cue, exercise: Exercise) -> str:
     match cue.code:
         case CueCode.PHASE_TOO_SHORT | CueCode.PHASE_TOO_LONG | CueCode.NO_PAUSE | CueCode.NOT_EXPLOSIVE:
             return _tempo_text(cue, exercise)
+        case CueCode.HOLD_TOO_SHORT:
+            return f"hold too short: {value:.1f} s at depth, target at least {limit:g} s"
+        case CueCode.HOLD_TOO_LONG:
+            return f"hold longer than planned: {value:.1f} s at depth, target at most {limit:g} s"
+        case CueCode.HOLD_UNSTEADY:
+            return f"hold not steady: the trunk wavered {value:.1f}° (limit {limit:g}°); brace and stay still"
         case CueCode.SHALLOW_REP:
             return f"shallow rep: {value:.0f}° against the set's {limit:.0f}°"
         case CueCode.DEEP_REP:

@@ -17,16 +17,18 @@ from imuhinge.model import OtherMovement
 from imuhinge.reps.segment import RepBounds
 
 SAGITTAL_RATIO = 2.5
+MAX_SAMPLES = 256  # per movement: the angles are smooth, a few hundred samples show any excursion
 
 
 def _largest_change(x: np.ndarray) -> float:
     """How far an angle leaves the straight line from its value at the start of the movement to its
     value at the end: the movement's own excursion, without a slow drift (a heading that wanders
     while the gyro bias about the vertical is unknown)."""
+    x = x[:: max(len(x) // MAX_SAMPLES, 1)]
     finite = x[np.isfinite(x)]
     if len(finite) < 2:
         return 0.0
-    line = finite[0] + (finite[-1] - finite[0]) * np.linspace(0.0, 1.0, len(finite))
+    line = finite[0] + (finite[-1] - finite[0]) / (len(finite) - 1) * np.arange(len(finite))
     return float(np.max(np.abs(finite - line)))
 
 

@@ -69,9 +69,13 @@ def still_mask(acc_mps2: np.ndarray, gyr_rads: np.ndarray, fs_hz: float) -> np.n
     m = n // size
     if m < 2:
         return np.zeros(n, dtype=bool)
-    gyr = gyr_rads[: m * size].reshape(m, size, 3)
-    acc = acc_mps2[: m * size].reshape(m, size, 3)
-    acc_g = np.sqrt(np.einsum("mki,mki->mk", acc, acc)) / G_MPS2
+    gyr, acc = gyr_rads[: m * size], acc_mps2[: m * size]
+    starts = np.arange(0, m * size, size)
+
+    def block_sums(x: np.ndarray) -> np.ndarray:
+        return np.add.reduceat(x, starts, axis=0)
+
+    acc_g = np.sqrt(np.einsum("ni,ni->n", acc, acc)) / G_MPS2
     half = max(round(STILL_WINDOW_S / STILL_BLOCK_S / 2), 1)
 
     def window(x: np.ndarray) -> np.ndarray:
@@ -81,11 +85,11 @@ def still_mask(acc_mps2: np.ndarray, gyr_rads: np.ndarray, fs_hz: float) -> np.n
         return c[np.minimum(k + half, m)] - c[np.maximum(k - half, 0)]
 
     count = window(np.full(m, float(size)))
-    gyr_mean = window(gyr.sum(axis=1)) / count[:, None]
-    gyr_var = window(np.einsum("mki,mki->mi", gyr, gyr)) / count[:, None] - gyr_mean**2
-    acc_mean = window(acc_g.sum(axis=1)) / count
-    acc_var = window((acc_g**2).sum(axis=1)) / count - acc_mean**2
-    block_acc = acc.sum(axis=1)
+    gyr_mean = window(block_sums(gyr)) / count[:, None]
+    gyr_var = window(block_sums(gyr * gyr)) / count[:, None] - gyr_mean**2
+    acc_mean = window(block_sums(acc_g)) / count
+    acc_var = window(block_sums(acc_g * acc_g)) / count - acc_mean**2
+    block_acc = block_sums(acc)
     c = np.concatenate([np.zeros((1, 3)), np.cumsum(block_acc, axis=0)])
     k = np.arange(m)
     before = c[k + 1] - c[np.maximum(k + 1 - half, 0)]

@@ -158,14 +158,22 @@ def shared_clock(a: SensorStream, b: SensorStream) -> bool:
     if a.seq is not None and b.seq is not None:
         if len(a) == len(b) and np.array_equal(a.seq, b.seq):
             return bool(np.all(np.abs(a.time_s - b.time_s) <= SAME_TIME_S))
-        common, ia, ib = np.intersect1d(a.seq, b.seq, assume_unique=True, return_indices=True)
+        ia, ib = _common(a.seq, b.seq)
         same = np.abs(a.time_s[ia] - b.time_s[ib]) <= SAME_TIME_S
     else:
-        common, ia, ib = np.intersect1d(
-            np.rint(a.time_s / SAME_TIME_S), np.rint(b.time_s / SAME_TIME_S), return_indices=True
-        )
-        same = np.ones(len(common), dtype=bool)
-    return bool(same.all() and len(common) >= SHARED_FRACTION * max(len(a), len(b)))
+        ia, ib = _common(np.rint(a.time_s / SAME_TIME_S), np.rint(b.time_s / SAME_TIME_S))
+        same = np.ones(len(ia), dtype=bool)
+    return bool(same.all() and len(ia) >= SHARED_FRACTION * max(len(a), len(b)))
+
+
+def _common(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Indices into ``x`` and ``y`` (both non-decreasing) of the values they share (no merged copy of
+    the two, unlike ``np.intersect1d``: long recordings)."""
+    if not len(y):
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    j = np.minimum(np.searchsorted(y, x), len(y) - 1)
+    hit = y[j] == x
+    return np.flatnonzero(hit), j[hit]
 
 
 def same_clock() -> ClockAlignment:

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from imuhinge.model import G_MPS2, Exercise, Recording, SensorStream
+from imuhinge.sim.kinematics import rot_x, rot_y, rot_z
 from imuhinge.sim.reference_rule import movement_span_s
 
 FINE_HZ = 1000.0
@@ -84,24 +85,6 @@ def band_noise(n: int, fs_hz: float, low_hz: float, high_hz: float, rms: float, 
     spec[(f < low_hz) | (f > high_hz)] = 0.0
     x = np.fft.irfft(spec, n)
     return rms * x / max(float(np.std(x)), 1e-12)
-
-
-def rot_x(a: np.ndarray) -> np.ndarray:
-    c, s = np.cos(a), np.sin(a)
-    o, z = np.ones_like(a), np.zeros_like(a)
-    return np.stack([np.stack([o, z, z], -1), np.stack([z, c, -s], -1), np.stack([z, s, c], -1)], -2)
-
-
-def rot_y(a: np.ndarray) -> np.ndarray:
-    c, s = np.cos(a), np.sin(a)
-    o, z = np.ones_like(a), np.zeros_like(a)
-    return np.stack([np.stack([c, z, s], -1), np.stack([z, o, z], -1), np.stack([-s, z, c], -1)], -2)
-
-
-def rot_z(a: np.ndarray) -> np.ndarray:
-    c, s = np.cos(a), np.sin(a)
-    o, z = np.ones_like(a), np.zeros_like(a)
-    return np.stack([np.stack([c, -s, z], -1), np.stack([s, c, z], -1), np.stack([z, z, o], -1)], -2)
 
 
 def random_rotation(rng: np.random.Generator) -> np.ndarray:

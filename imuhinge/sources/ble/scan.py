@@ -12,6 +12,7 @@ from bleak.backends.client import BaseBleakClient
 from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import BaseBleakScanner
 
+from imuhinge.sources.ble.adapter import adapter_errors
 from imuhinge.sources.ble.profiles import profile_for_advertisement
 from imuhinge.sources.ble.profiles.base import DeviceProfile
 
@@ -81,9 +82,15 @@ async def scan(timeout_s: float = 5.0, *, backend: BleBackend | None = None) -> 
     Returns
     -------
     list of FoundSensor
+
+    Raises
+    ------
+    DeviceError
+        If there is no Bluetooth adapter to scan with (or it is switched off).
     """
     backend = backend or BleBackend()
-    seen = await BleakScanner.discover(timeout_s, return_adv=True, **backend.scanner_kwargs())
+    with adapter_errors():
+        seen = await BleakScanner.discover(timeout_s, return_adv=True, **backend.scanner_kwargs())
     found = []
     for device, adv in seen.values():
         profile = profile_for_advertisement(adv.local_name, adv.service_uuids)
@@ -115,20 +122,26 @@ async def find_sensor(
         How long to scan.
     backend : BleBackend, optional
         bleak backend (default: the platform's).
+
+    Raises
+    ------
+    DeviceError
+        If there is no Bluetooth adapter to scan with (or it is switched off).
     """
     backend = backend or BleBackend()
-    async with BleakScanner(**backend.scanner_kwargs()) as scanner:
-        try:
-            async with asyncio.timeout(timeout_s):
-                async for device, adv in scanner.advertisement_data():
-                    found_profile = profile_for_advertisement(adv.local_name, adv.service_uuids)
-                    if found_profile is None:
-                        continue
-                    found = FoundSensor(found_profile, adv.local_name, device.address, adv.rssi, device)
-                    if not _matches(found, name, address, profile, exclude):
-                        continue
-                    if found_profile.has_gyro or name is not None or address is not None:
-                        return found
-        except TimeoutError:
-            return None
+    with adapter_errors():
+        async with BleakScanner(**backend.scanner_kwargs()) as scanner:
+            try:
+                async with asyncio.timeout(timeout_s):
+                    async for device, adv in scanner.advertisement_data():
+                        found_profile = profile_for_advertisement(adv.local_name, adv.service_uuids)
+                        if found_profile is None:
+                            continue
+                        found = FoundSensor(found_profile, adv.local_name, device.address, adv.rssi, device)
+                        if not _matches(found, name, address, profile, exclude):
+                            continue
+                        if found_profile.has_gyro or name is not None or address is not None:
+                            return found
+            except TimeoutError:
+                return None
     return None

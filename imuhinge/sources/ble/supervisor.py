@@ -196,13 +196,17 @@ class Supervisor:
         try:
             while pending:
                 done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_EXCEPTION)
-                for task in done:
-                    if task.exception() is not None:
-                        raise task.exception()  # type: ignore[misc]
+                # Every failure is taken (two sensors may fail alike: no adapter); the first is raised.
+                failed = [task.exception() for task in done if task.exception() is not None]
+                if failed:
+                    raise failed[0]  # type: ignore[misc]
         finally:
             self.stop()
             if pending:
                 await asyncio.wait(pending)
+                for task in pending:
+                    if not task.cancelled():
+                        task.exception()  # taken: the one raised above says what went wrong
 
     def _set_state(self, status: SensorStatus, state: SensorState, error: str | None = None) -> None:
         status.state = state
