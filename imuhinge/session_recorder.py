@@ -181,6 +181,10 @@ class SessionRecorder(Listener, Generic[T]):
         """Reps of the set under way so far (0 between sets)."""
         return len(self._reps)
 
+    def number_in_set(self, rep: Rep) -> int | None:
+        """A rep's number within the set under way (None when it is not one of its reps)."""
+        return next((k for k, mine in enumerate(self._reps, start=1) if mine is rep), None)
+
     @property
     def resting(self) -> bool:
         """True between sets, once the last set has been cut."""

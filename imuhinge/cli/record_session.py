@@ -29,7 +29,7 @@ from imuhinge.analysis.session import (
     parse_loads,
 )
 from imuhinge.errors import ImuhingeError, InputError
-from imuhinge.model import Exercise
+from imuhinge.model import Exercise, Rep
 
 if TYPE_CHECKING:
     from imuhinge.analysis.live import LiveStatus
@@ -154,9 +154,20 @@ class SessionView:
             )
         else:
             self.live_view.note = f"set {rec.set_number}"
-        first = rec.set_reps - len(status.new_reps) + 1
-        reps = [replace(r, index=first + k) for k, r in enumerate(status.new_reps)] if first >= 1 else []
-        self.live_view.live(replace(status, rep_count=rec.set_reps, new_reps=reps or status.new_reps))
+        self.live_view.live(
+            replace(
+                status,
+                rep_count=rec.set_reps,
+                new_reps=self._in_set(status.new_reps),
+                revised_reps=self._in_set(status.revised_reps),
+            )
+        )
+
+    def _in_set(self, reps: list[Rep]) -> list[Rep]:
+        """The reps of the set under way, numbered within it (the previous set's last rep, revised when
+        the next set began, is not: its pause was the rest)."""
+        numbered = [(self.recorder.number_in_set(r), r) for r in reps]
+        return [replace(r, index=n) for n, r in numbered if n is not None]
 
     def _load_now(self) -> str:
         load = self.recorder.loads.load_for(self.recorder.set_number, math.inf)
