@@ -96,6 +96,32 @@ class LiveSource(Protocol):
     def stop(self) -> None: ...
 
 
+class Listener:
+    """Follows a recording beside the writer and the live view: a session's sets, the metronome.
+
+    Every method runs in the recording's event loop and must not block it: ``start`` when the
+    recording starts (with its host clock), ``opened`` when the file is opened (its rate and header
+    metadata), ``block`` with each block of samples as written, ``live`` with the live analysis after
+    each block, and ``finish`` once the recording has ended and its file is closed (also when the
+    recording failed). The defaults do nothing.
+    """
+
+    def start(self, clock: HostClock) -> None:
+        """The recording starts on ``clock``."""
+
+    def opened(self, sample_rate_hz: float, metadata: dict[str, str]) -> None:
+        """The file is open with this rate and header metadata."""
+
+    def block(self, block: SampleBlock) -> None:
+        """A block of samples was written."""
+
+    def live(self, status: LiveStatus) -> None:
+        """The live analysis after a block."""
+
+    async def finish(self) -> None:
+        """The recording has ended."""
+
+
 class Sources:
     """The live sources of one set, run together and stopped together."""
 
@@ -147,10 +173,12 @@ class _Sink:
         opts: RecordOptions,
         sources_ref: Callable[[], Sources],
         on_live: Callable[[LiveStatus], None] | None,
+        listeners: Sequence[Listener] = (),
     ):
         self.opts = opts
         self._sources = sources_ref
         self.on_live = on_live
+        self.listeners = list(listeners)
         self.writer: RecordingWriter | None = None
         self.live: LiveAnalyzer | None = None
         self._early: list[SampleBlock] = []
@@ -203,6 +231,8 @@ class _Sink:
             targets = Targets(hold_min_s=low, hold_max_s=high)
         self.live = LiveAnalyzer(rate_hz, self.opts.exercise, self.opts.tempo, tuple(placements), targets)
         self.writer = RecordingWriter(self.opts.out, rate_hz, meta, placements)
+        for listener in self.listeners:
+            listener.opened(rate_hz, meta)
         early, self._early = self._early, []
         for block in early:
             self._take(block)
@@ -211,9 +241,13 @@ class _Sink:
         assert self.writer is not None and self.live is not None
         self.writer.write(block.placement, block.time_s, block.acc_g, block.gyr_dps, block.seq)
         self.samples += len(block)
+        for listener in self.listeners:
+            listener.block(block)
         status = self.live.feed(
             block.placement, block.time_s, block.seq, block.acc_g * G_MPS2, np.radians(block.gyr_dps)
         )
+        for listener in self.listeners:
+            listener.live(status)
         if self.on_live is not None:
             self.on_live(status)
 
@@ -236,6 +270,7 @@ async def record(
     on_live: Callable[[LiveStatus], None] | None = None,
     max_outage_s: float | None = None,
     on_start: Callable[[Sources], Awaitable[None]] | None = None,
+    listeners: Sequence[Listener] = (),
     **supervisor_kwargs: Any,
 ) -> tuple[Path | None, LiveAnalyzer | None, Sources]:
     """Stream the sensors and phones into ``opts.out`` with live analysis until stopped.
@@ -256,6 +291,9 @@ async def record(
         Give up when a sensor or phone stays away this long.
     on_start : async callable, optional
         Called with the sources once they run (simulations point emulated phones at them).
+    listeners : sequence of Listener
+        Follow the recording beside the writer (a session's sets, the metronome); each one's
+        ``finish`` is awaited once the file is closed.
     **supervisor_kwargs
         Passed to the BLE ``Supervisor`` (timeouts, backoff).
 
@@ -275,7 +313,9 @@ async def record(
     if not placements or len(set(placements)) != len(placements):
         raise InputError(f"give one sensor or phone per placement, got {placements}")
     sources: Sources
-    sink = _Sink(opts, lambda: sources, on_live)
+    sink = _Sink(opts, lambda: sources, on_live, listeners)
+    for listener in listeners:
+        listener.start(clock)
     members: list[LiveSource] = []
     if opts.targets:
         from imuhinge.sources.ble.supervisor import Supervisor
@@ -312,7 +352,11 @@ async def record(
         try:
             await task
         finally:
-            path = sink.close()
+            try:
+                path = sink.close()
+            finally:
+                for listener in listeners:
+                    await listener.finish()
     return path, sink.live, sources
 
 

@@ -215,15 +215,16 @@ def test_cli_simulate_analyze_and_log(tmp_path, capsys, monkeypatch):
     assert "hold" in progression_advice([logged])  # an incomplete lockout holds the load
 
 
-def test_a_clean_thrust_set_lets_the_load_go_up(tmp_path):
-    """Two sessions of clean hip thrusts (every rep locked out, on tempo): the advice adds load."""
+def test_clean_thrust_sets_let_the_load_go_up(tmp_path):
+    """A session of two sets of 8 clean hip thrusts (every rep locked out, on tempo): by the
+    programme's rule the advice adds load."""
     db = tmp_path / "log.sqlite"
-    for day, seed in (("2026-11-20", 34), ("2026-11-23", 35)):
-        sim = sim_set(exercise=THRUST, reps=5, sensors=TWO, tempo_sd_fraction=0.0, seed=seed)
+    for started, seed in (("18:00:00", 34), ("18:04:00", 35)):
+        sim = sim_set(exercise=THRUST, reps=8, sensors=TWO, tempo_sd_fraction=0.0, seed=seed)
         report = analyze(
             replace(
                 sim.recording,
-                metadata={**sim.recording.metadata, "started_at": f"{day}T18:00:00Z", "load_kg": "80"},
+                metadata={**sim.recording.metadata, "started_at": f"2026-11-23T{started}Z", "load_kg": "80"},
             )
         )
         assert not any(r.cues for r in report.reps)

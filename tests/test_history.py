@@ -36,13 +36,25 @@ from imuhinge.report.wording import NO_LOADS
 TWO = ("upper_back", "sacrum")
 
 
-def report_of(day, load="60", sensors=TWO, seed=1, time="18:00:00", **kwargs):
-    """A fresh analysed set (its own metadata copy) done on ``day`` with ``load`` kg."""
-    sim = sim_set(reps=4, sensors=sensors, seed=seed, **kwargs)
+def report_of(day, load="60", sensors=TWO, seed=1, time="18:00:00", reps=4, session=None, **kwargs):
+    """A fresh analysed set (its own metadata copy) done on ``day`` with ``load`` kg; ``session`` is
+    ``(session_id, set number)`` for a set recorded as part of a session."""
+    sim = sim_set(reps=reps, sensors=sensors, seed=seed, **kwargs)
     recording = sim.recording
     report = analyze(recording, tempo="3-1-2")
     report.metadata = {**recording.metadata, "started_at": f"{day}T{time}Z", "load_kg": load}
+    if session is not None:
+        report.metadata |= {"session_id": session[0], "session_set": str(session[1]), "rest_before_s": "90"}
     return report
+
+
+def session_of(day, n_sets=2, reps=8, load="60", **kwargs):
+    """Sets of ``reps`` reps done 5 minutes apart on ``day`` (the same seeds each day, the reps differ
+    by set)."""
+    return [
+        report_of(day, load, seed=10 + k, time=f"18:{5 * k:02d}:00", reps=reps, **kwargs)
+        for k in range(n_sets)
+    ]
 
 
 @pytest.fixture
@@ -80,8 +92,51 @@ def test_round_trip(db):
     assert logged.target["thresholds"]["lumbar_flexion_max_deg"] == 10.0
     assert logged.measured["lumbar_flexion"] is True
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+SCHEMA_1 = """
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+CREATE TABLE sets (
+    id INTEGER PRIMARY KEY, date_utc TEXT NOT NULL, logged_at_utc TEXT NOT NULL, exercise TEXT NOT NULL,
+    load_kg REAL, sensors_json TEXT NOT NULL, target_tempo TEXT NOT NULL, target_json TEXT NOT NULL,
+    rep_count INTEGER NOT NULL, tempo_ok_reps INTEGER NOT NULL, tempo_missed_reps INTEGER NOT NULL,
+    spine_ok_reps INTEGER NOT NULL, spine_failed_reps INTEGER NOT NULL, flagged_reps INTEGER NOT NULL,
+    reps_json TEXT NOT NULL, summary_json TEXT NOT NULL, measured_json TEXT NOT NULL,
+    cues_json TEXT NOT NULL, warnings_json TEXT NOT NULL, source TEXT, content_hash TEXT NOT NULL UNIQUE
+);
+CREATE INDEX sets_by_exercise_date ON sets (exercise, date_utc);
+INSERT INTO schema_version (version) VALUES (1);
+"""
+
+
+def test_a_version_1_log_is_read_as_it_is_and_upgraded_by_the_first_set_logged(db):
+    """The log as imuhinge wrote it before sessions (schema version 1, in docs/training-log.md)."""
+    old = report_of("2026-11-20", seed=1)
+    row = {k: v for k, v in history._row(old).items() if k not in history.SESSION_COLUMNS}
+    db.parent.mkdir()
+    with sqlite3.connect(db) as conn:
+        conn.executescript(SCHEMA_1)
+        conn.execute(
+            f"INSERT INTO sets ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())
+        )
+    conn.close()
+    before = db.read_bytes()
+    (read,) = load_sessions(db)
+    assert read.rep_count == 4 and read.session_id is None and read.set_number is None
+    assert history.check_log(db) == (1, [])
+    assert db.read_bytes() == before  # reading changes nothing
+    log_set(report_of("2026-11-23", seed=2, session=("c0ffee", 1)), db)
+    first, second = load_sessions(db)
+    assert first.id == read.id and first.reps == read.reps and first.session_id is None
+    assert (second.session_id, second.set_number, second.rest_before_s) == ("c0ffee", 1, 90.0)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    conn.close()
+    with pytest.raises(DuplicateSetError):  # the same set of the same session, from another file
+        log_set(report_of("2026-11-23", seed=3, session=("c0ffee", 1)), db)
 
 
 def test_filters_and_order(db):
@@ -268,25 +323,49 @@ def logged_sets(db, *reports):
     return load_sessions(db)
 
 
-def test_two_good_sessions_increase(db):
-    sets = logged_sets(db, report_of("2026-11-20", seed=1), report_of("2026-11-23", seed=2))
+def test_two_sets_of_eight_on_target_increase(db):
+    sets = logged_sets(db, report_of("2026-11-20", seed=1), *session_of("2026-11-23"))
     advice = progression_advice(sets)
     assert advice.startswith("rdl: increase to 62.5 kg (+2.5 kg).")
-    assert "2026-11-20 and 2026-11-23" in advice
+    assert "2 sets of 8-12 reps at 60 kg on 2026-11-23" in advice
     assert "not measured" not in advice
 
 
 def test_heavy_load_increases_five_percent(db):
-    sets = logged_sets(
-        db, report_of("2026-11-20", load="120", seed=1), report_of("2026-11-23", load="120", seed=2)
-    )
+    sets = logged_sets(db, *session_of("2026-11-23", load="120"))
     assert progression_advice(sets).startswith("rdl: increase to 125 kg (+5 kg).")
 
 
-def test_one_good_session_holds(db):
-    sets = logged_sets(db, report_of("2026-11-20"))
-    advice = progression_advice(sets)
-    assert advice.startswith("rdl: hold 60 kg.") and "two sessions in a row" in advice
+def test_one_set_or_short_sets_hold(db):
+    """The programme asks for 2-3 sets of 8-12: one set of 8, or two sets of 4, hold the load."""
+    advice = progression_advice(logged_sets(db, *session_of("2026-11-20", n_sets=1)))
+    assert advice.startswith("rdl: hold 60 kg.") and "after 2-3 sets of 8-12 reps" in advice
+    assert "2026-11-20 had 1 set (8 reps)" in advice
+    advice = progression_advice(logged_sets(db, *session_of("2026-11-23", reps=4)))
+    assert advice.startswith("rdl: hold 60 kg.") and "2026-11-23 had 2 sets (4, 4 reps)" in advice
+
+
+def test_warm_up_sets_at_a_lighter_load_do_not_count(db):
+    """Only the sets at the session's heaviest load are working sets."""
+    warm_up = report_of("2026-11-23", load="40", seed=3, time="17:55:00")
+    advice = progression_advice(logged_sets(db, warm_up, *session_of("2026-11-23")))
+    assert advice.startswith("rdl: increase to 62.5 kg") and "2 sets of 8-12 reps at 60 kg" in advice
+    heavier = report_of("2026-11-23", load="62.5", seed=4, time="18:20:00", reps=8)
+    advice = progression_advice(logged_sets(db, heavier))
+    assert advice.startswith("rdl: hold 62.5 kg.") and "had 1 set (8 reps)" in advice
+
+
+def test_sets_of_one_session_id_are_one_session_however_far_apart(db):
+    far = [
+        report_of("2026-11-23", seed=k, time=f"{10 + 4 * k}:00:00", session=("abc", k + 1)) for k in range(2)
+    ]
+    loose = [report_of("2026-11-24", seed=k, time=f"{10 + 4 * k}:00:00") for k in range(2)]
+    sets = logged_sets(db, *far, *loose)
+    assert [[s.id for s in session] for session in history.group_sessions(sets)] == [[1, 2], [3], [4]]
+    assert [(s.session_id, s.set_number, s.rest_before_s) for s in sets[:2]] == [
+        ("abc", 1, 90.0),
+        ("abc", 2, 90.0),
+    ]
 
 
 def test_sets_of_one_day_are_one_session(db):
@@ -332,15 +411,18 @@ def test_rounding_in_both_sessions_reduces(db):
         report_of("2026-11-20", seed=1, rounded_reps={2: 20.0}),
         report_of("2026-11-23", seed=2, rounded_reps={3: 20.0}),
     )
-    assert progression_advice(sets).startswith("rdl: reduce to 55 kg (-5 kg). The back lost its position")
+    assert progression_advice(sets).startswith("rdl: reduce to 55 kg (-5 kg). Form broke: the back lost")
+
+
+def test_rounding_in_two_sets_of_a_session_reduces(db):
+    sets = logged_sets(db, *session_of("2026-11-23", reps=4, rounded_reps={2: 20.0}))
+    advice = progression_advice(sets)
+    assert advice.startswith("rdl: reduce to 55 kg (-5 kg). Form broke: the back lost its position")
+    assert "set #2 rep 2: rounded lower back" in advice and "set #1 rep 2: rounded lower back" in advice
 
 
 def test_one_sensor_says_spine_not_measured_and_uses_lean_back(db):
-    good = logged_sets(
-        db,
-        report_of("2026-11-20", sensors=("upper_back",), seed=1),
-        report_of("2026-11-23", sensors=("upper_back",)),
-    )
+    good = logged_sets(db, *session_of("2026-11-23", sensors=("upper_back",)))
     advice = progression_advice(good)
     assert advice.startswith("rdl: increase to 62.5 kg")
     assert "Spine was not measured (one sensor" in advice
@@ -456,7 +538,25 @@ def test_cli_log_and_history(db, tmp_path, capsys):
     speed = analyze(load_recording(first)).summary.speed
     assert speed is not None and lines[2].split()[-1] == f"{speed.last_loss_pct:.0f}%"
     assert lines[3].startswith("2026-11-23 18:00 rdl")
-    assert "rdl: increase to 62.5 kg (+2.5 kg)." in out
+    sessions = lines.index(
+        "sessions (sets: reps @ load; rest between sets; form: reps on tempo and spine, no lean-back):"
+    )
+    assert lines[sessions + 2].split() == [
+        "2026-11-20",
+        "18:00",
+        "rdl",
+        "1",
+        "4",
+        "@",
+        "60",
+        "kg",
+        "-",
+        "4/4",
+    ]
+    weeks = lines.index("weeks:")
+    assert lines[weeks + 2].split() == ["2026-W47", "rdl", "1", "1", "4", "240", "kg", "4/4"]
+    assert lines[weeks + 3].split() == ["2026-W48", "rdl", "1", "1", "4", "240", "kg", "4/4"]
+    assert "rdl: hold 60 kg. Form held, but the load goes up after 2-3 sets of 8-12 reps" in out
     assert mpimg.imread(plot).ndim == 3
     status, out, _ = run_cli(capsys, "history", "--db", db, "--exercise", "good_morning")
     assert status == 0 and out.startswith("no sets logged for good_morning")

@@ -53,6 +53,11 @@ class LiveStatus:
     the spine is not measured; ``neck_measured`` likewise for a head sensor. ``revised_reps`` are reps
     reported before whose verdict changed since: a rep's top pause (its pause at the floor,
     floor-start) is known only when the next rep begins.
+    ``rep_start_s`` is the start of the rep under way once it is deep enough to be a rep (the phase
+    rule on the data so far); ``moving_since_s`` when the lifter began moving the way a rep starts
+    (lowering; rising from the floor), while moving so faster than 5 deg/s; ``busy`` is True while
+    the lifter is away from the top or a finished rep is still to be reported (a rest cannot start
+    then).
     """
 
     time_s: float
@@ -63,6 +68,9 @@ class LiveStatus:
     spine_measured: bool = False
     neck_measured: bool = False
     revised_reps: list[Rep] = field(default_factory=list)
+    rep_start_s: float | None = None
+    moving_since_s: float | None = None
+    busy: bool = False
 
 
 @dataclass
@@ -242,6 +250,9 @@ class LiveAnalyzer:
             "sacrum" in self.companions,
             "head" in self.companions,
             revised,
+            self._stream.rep_onset_s(),
+            self._stream.moving_since_s(MOVING_DPS),
+            self._stream.busy or bool(self._waiting),
         )
 
     def _trunk_angles(self, block: AngleBlock) -> None:

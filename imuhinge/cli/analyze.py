@@ -6,7 +6,8 @@ import argparse
 from contextlib import closing
 from pathlib import Path
 
-from imuhinge.cli.report import add_hold_option, analyze_path, load_kg
+from imuhinge.analysis.session import SESSION_KEY, SessionSet
+from imuhinge.cli.report import add_hold_option, analyze_any, load_kg
 from imuhinge.coaching.tempo import DEFAULT_TEMPO
 from imuhinge.errors import ImuhingeError, InputError
 from imuhinge.model import Exercise, SetReport
@@ -21,15 +22,28 @@ EXAMPLE = """examples:
 
 
 def _write_outputs(
-    report: SetReport, json_out: Path | None, csv_out: Path | None, args: argparse.Namespace, path: Path
+    analysed: SetReport | list[SessionSet],
+    json_out: Path | None,
+    csv_out: Path | None,
+    args: argparse.Namespace,
+    path: Path,
 ) -> None:
+    """The JSON report and per-rep CSV of a set, or of a session's sets."""
     from imuhinge.io.output import output_file
     from imuhinge.report import write_json, write_rep_csv
+    from imuhinge.report.session import write_session_json, write_session_rep_csv
 
-    for out, writer in ((json_out, write_json), (csv_out, write_rep_csv)):
-        if out is not None:
-            with output_file(out, force=args.force, inputs=_inputs(path, args)) as temp:
-                writer(report, temp)
+    for out, kind in ((json_out, "json"), (csv_out, "csv")):
+        if out is None:
+            continue
+        with output_file(out, force=args.force, inputs=_inputs(path, args)) as temp:
+            if isinstance(analysed, SetReport):
+                (write_json if kind == "json" else write_rep_csv)(analysed, temp)
+            elif kind == "json":
+                session_id = analysed[0].report.metadata.get(SESSION_KEY) if analysed else None
+                write_session_json(analysed, session_id, temp)
+            else:
+                write_session_rep_csv(analysed, temp)
 
 
 def _inputs(path: Path, args: argparse.Namespace) -> list[Path]:
@@ -39,13 +53,20 @@ def _inputs(path: Path, args: argparse.Namespace) -> list[Path]:
     return [path, *([resolve_db_path(args.db)] if args.log else [])]
 
 
-def _summary_line(path: Path, report: SetReport) -> str:
+def _summary_lines(path: Path, analysed: SetReport | list[SessionSet]) -> list[tuple[str, SetReport]]:
+    """One line per set (a whole session's: each of its sets), with its report."""
+    if isinstance(analysed, SetReport):
+        return [(_summary_line(path, analysed), analysed)]
+    return [(_summary_line(path, s.report, f" set {s.cut.number}"), s.report) for s in analysed]
+
+
+def _summary_line(path: Path, report: SetReport, which: str = "") -> str:
     frac = report.summary.tempo_ok_fraction
     tempo = "-" if frac is None else f"{100 * frac:.0f}%"
     depth = report.summary.depth_deg.mean
     depth_txt = "-" if depth is None else f"{depth:.0f}°"
     return (
-        f"{path.name}: {report.rep_count} reps, tempo on target {tempo}, depth {depth_txt}, "
+        f"{path.name}{which}: {report.rep_count} reps, tempo on target {tempo}, depth {depth_txt}, "
         f"{len(report.cues) + sum(len(r.cues) for r in report.reps)} cues"
     )
 
@@ -92,8 +113,9 @@ def _run_folder(folder: Path, args: argparse.Namespace) -> int:
                 print(f"{path.name}: error: {error}")
                 status = 2
                 continue
-            print(_summary_line(path, report))
-            log_report(report, args)
+            for line, one in _summary_lines(path, report):
+                print(line)
+                log_report(one, args)
     return status
 
 
@@ -103,18 +125,24 @@ def check_log_options(args: argparse.Namespace) -> None:
         raise InputError("--db names the training log for --log; add --log to log this set")
 
 
-def log_report(report: SetReport, args: argparse.Namespace) -> None:
-    """Append the set to the training log when ``--log`` was given (shared with ``record``)."""
+def log_line(report: SetReport, args: argparse.Namespace) -> str | None:
+    """Append the set to the training log when ``--log`` was given; returns what happened in words."""
     if not args.log:
-        return
+        return None
     from imuhinge.log.training_log import DuplicateSetError, log_set, resolve_db_path
 
     try:
         set_id = log_set(report, args.db)
     except DuplicateSetError as exc:
-        print(f"not logged again: {exc}")
-        return
-    print(f"logged as set #{set_id} in {resolve_db_path(args.db)}")
+        return f"not logged again: {exc}"
+    return f"logged as set #{set_id} in {resolve_db_path(args.db)}"
+
+
+def log_report(report: SetReport, args: argparse.Namespace) -> None:
+    """Append the set to the training log when ``--log`` was given, and say so (shared with ``record``)."""
+    line = log_line(report, args)
+    if line is not None:
+        print(line)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -133,10 +161,19 @@ def run(args: argparse.Namespace) -> int:
     from imuhinge.report import format_report
 
     check_outputs([args.json, args.csv], force=args.force, inputs=_inputs(path, args))
-    report = analyze_path(path, args, args.load_kg)
-    print(format_report(report, title=str(path)))
-    _write_outputs(report, args.json, args.csv, args, path)
-    log_report(report, args)
+    analysed = analyze_any(path, args, args.load_kg)
+    if isinstance(analysed, SetReport):
+        print(format_report(analysed, title=str(path)))
+    else:
+        from imuhinge.report.session import format_session, set_line
+
+        for item in analysed:
+            print(format_report(item.report, title=f"{path}, {set_line(item)}"))
+            print()
+        print(format_session(analysed, title=f"{path}: a whole session, split at rests"))
+    _write_outputs(analysed, args.json, args.csv, args, path)
+    for _, report in _summary_lines(path, analysed):
+        log_report(report, args)
     return 0
 
 

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress
 
+    from imuhinge.analysis.session import SessionSet
+
 LOGGER = "imuhinge"
 SUFFIXES = (".csv", ".partial", ".zip")
 
@@ -48,9 +50,10 @@ def folder_files(folder: Path) -> list[Path]:
 
 @dataclass
 class FileResult:
-    """One file's analysis: its report or its error, and what it logged (level, logger, message)."""
+    """One file's analysis: its report (a whole session's: each set's) or its error, and what it
+    logged (level, logger, message)."""
 
-    report: SetReport | None = None
+    report: SetReport | list[SessionSet] | None = None
     error: str | None = None
     messages: list[tuple[int, str, str]] = field(default_factory=list)
 
@@ -75,7 +78,7 @@ def analyze_file(path: Path, options: argparse.Namespace, level: int) -> FileRes
     level : int
         The log level of imuhinge's messages.
     """
-    from imuhinge.cli.report import analyze_path
+    from imuhinge.cli.report import analyze_any
 
     result = FileResult()
     logger = logging.getLogger(LOGGER)
@@ -83,7 +86,7 @@ def analyze_file(path: Path, options: argparse.Namespace, level: int) -> FileRes
     logger.handlers, logger.propagate = [_Keep(result.messages)], False
     logger.setLevel(level)
     try:
-        result.report = analyze_path(path, options, options.load_kg)
+        result.report = analyze_any(path, options, options.load_kg)
     except ImuhingeError as exc:
         result.error = str(exc)
     finally:

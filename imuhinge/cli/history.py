@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from imuhinge.errors import InputError
+from imuhinge.log.progress import format_progress
 from imuhinge.log.training_log import (
     check_log,
     default_db_path,
@@ -20,6 +21,7 @@ EXAMPLE = """examples:
   imuhinge analyze recordings/rdl_8reps_two_sensors.csv --load-kg 60 --log    (log a set first)
   imuhinge history
   imuhinge history --exercise rdl --plot rdl_trend.png
+  imuhinge history --html training.html   (sessions, weeks, sets, advice and trends on one page)
   imuhinge history --check                (list every problem of the log: damaged or hand-edited rows)
 """
 
@@ -37,7 +39,7 @@ def _check(db: Path) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Print the logged sets and the advice; draw the trends with ``--plot``; ``--check`` the log."""
-    from imuhinge.io.output import check_output, output_file
+    from imuhinge.io.output import check_outputs, output_file
 
     db = resolve_db_path(args.db)
     if args.check:
@@ -46,16 +48,18 @@ def run(args: argparse.Namespace) -> int:
         from imuhinge.report.plots import figure_format
 
         figure_format(args.plot)
-        check_output(args.plot, force=args.force, inputs=[db])
+    check_outputs([args.plot, args.html], force=args.force, inputs=[db])
     sets = load_sessions(db, args.exercise)
     if not sets:
         which = f" for {args.exercise}" if args.exercise else ""
-        if args.plot is not None:
+        if args.plot is not None or args.html is not None:
             raise InputError(f"no sets logged{which}: nothing to plot", db)
         print(f"no sets logged{which} in {db} (log a set with: imuhinge analyze FILE --log)")
         return 0
     print(f"training log: {db}")
     print(format_sessions(sets))
+    print()
+    print(format_progress(sets))
     print()
     print("advice:")
     print(progression_advice(sets))
@@ -65,6 +69,14 @@ def run(args: argparse.Namespace) -> int:
         with output_file(args.plot, force=args.force, inputs=[db]) as temp:
             save_figure(plot_history(sets), temp)
         print(f"wrote {args.plot}")
+    if args.html is not None:
+        from imuhinge.log.history_html import history_to_html
+        from imuhinge.report.plots import figure_to_png, plot_history
+
+        page = history_to_html(sets, f"training log: {db}", figure_to_png(plot_history(sets)))
+        with output_file(args.html, force=args.force, inputs=[db]) as temp:
+            temp.write_text(page, encoding="utf-8")
+        print(f"wrote {args.html}")
     return 0
 
 
@@ -74,7 +86,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "history",
         help="logged sets, progress and load advice",
         description="Show the training log: one line per set (date, exercise, load, reps, tempo "
-        "adherence, depth, spine), and when to add load (only after form held for two sessions).",
+        "adherence, depth, spine), each session's sets x reps x load and form, each week's, and when "
+        "to add load (after 2-3 sets of 8-12 with every rep on tempo and spine).",
         epilog=EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -86,7 +99,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help=f"training log (default: $IMUHINGE_DB, else {default_db_path()})",
     )
     p.add_argument("--plot", type=Path, metavar="OUT", help="draw depth, tempo, spine and load over time")
-    p.add_argument("--force", action="store_true", help="replace an existing --plot file")
+    p.add_argument(
+        "--html", type=Path, metavar="OUT", help="one HTML page: sessions, weeks, sets, advice and trends"
+    )
+    p.add_argument("--force", action="store_true", help="replace an existing --plot or --html file")
     p.add_argument(
         "--check", action="store_true", help="check the log: integrity and every row (skipped rows named)"
     )

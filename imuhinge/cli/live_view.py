@@ -120,6 +120,7 @@ class LiveView:
         self._spine_measured = False
         self._sensors: dict[str, str] = {}
         self._phase = ""
+        self.note = ""  # a line of the recording's own in the panel (a session's set, or its rest)
 
     @contextmanager
     def showing(self) -> Iterator[None]:
@@ -156,6 +157,10 @@ class LiveView:
         self._spine_measured = s.spine_measured
         self._last = s
 
+    def line(self, text: str) -> None:
+        """A line of the recording's own, above the panel (or on its own)."""
+        self._print(text)
+
     def _print(self, line: str) -> None:
         if self._live is not None:
             self._live.console.print(line, markup=False, highlight=False, soft_wrap=True)
@@ -183,6 +188,8 @@ class LiveView:
         top = Table.grid(padding=(0, 4))
         top.add_row(count, Text("reps", style="dim"), now)
         parts: list[RenderableType] = [top, Text("")]
+        if self.note:
+            parts += [Text(self.note, style="bold"), Text("")]
         rep = self._last_rep
         if rep is not None:
             ok = {None: ("", ""), True: ("on target", "bold green"), False: ("OFF target", "bold red")}

@@ -6,13 +6,22 @@ import argparse
 import contextlib
 import signal
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from imuhinge.cli.analyze import add_log_options, check_log_options, log_report
 from imuhinge.cli.live_view import LiveView
-from imuhinge.cli.report import add_hold_option, load_kg
+from imuhinge.cli.record_session import (
+    SessionView,
+    add_session_options,
+    check_options,
+    load_option,
+    metronome,
+    session_metadata,
+)
+from imuhinge.cli.report import add_hold_option, loads_kg
 from imuhinge.cli.simulate import add_motion_options, config_from_args
 from imuhinge.coaching.tempo import DEFAULT_TEMPO, parse_tempo
 from imuhinge.errors import ImuhingeError, InputError
@@ -22,8 +31,8 @@ from imuhinge.sources import PHONE_APPS
 from imuhinge.sources.ble import require_ble
 
 if TYPE_CHECKING:
-    from imuhinge.analysis.live import LiveAnalyzer
-    from imuhinge.recorder import RecordOptions, Sources
+    from imuhinge.analysis.live import LiveAnalyzer, LiveStatus
+    from imuhinge.recorder import Listener, RecordOptions, Sources
     from imuhinge.sources.ble.supervisor import SensorTarget
     from imuhinge.sources.emulated.ble import Faults
     from imuhinge.sources.emulated.phone import PhoneFaults
@@ -39,6 +48,7 @@ EXAMPLE = """examples:
   imuhinge record --phone sensorlogger --listen 0.0.0.0:8000              (Sensor Logger pushing to us)
   imuhinge record --phone sensorlogger --sacrum WT901BLE                  (phone up the back, BLE sensor low)
   imuhinge record --simulate --speed 10 --phone sensorlogger --wifi-drop-at-s 20   (a Wi-Fi drop)
+  imuhinge record --simulate --speed 20 --session --reps 8,10,6 --walk-between-s 30 --load-kg 60,60,62.5
 Ctrl-C ends the set; the recording is kept (NAME.partial while recording).
 """
 
@@ -100,7 +110,11 @@ def _phones(args: argparse.Namespace, taken: list[str]) -> list[PhoneTarget]:
 
 
 async def _record_hardware(
-    opts: RecordOptions, view: LiveView, max_outage_s: float
+    opts: RecordOptions,
+    view: LiveView,
+    on_live: Callable[[LiveStatus], None],
+    max_outage_s: float,
+    listeners: list[Listener],
 ) -> tuple[Path | None, LiveAnalyzer | None, Sources]:
     import asyncio
 
@@ -110,7 +124,14 @@ async def _record_hardware(
     loop = asyncio.get_running_loop()
     with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows: Ctrl-C raises instead
         loop.add_signal_handler(signal.SIGINT, stop.set)
-    return await record(opts, until=stop, on_status=view.status, on_live=view.live, max_outage_s=max_outage_s)
+    return await record(
+        opts,
+        until=stop,
+        on_status=view.status,
+        on_live=on_live,
+        max_outage_s=max_outage_s,
+        listeners=listeners,
+    )
 
 
 def _ble_faults(args: argparse.Namespace) -> Faults:
@@ -154,12 +175,14 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--profile: unknown {args.profile!r} (known: {', '.join(PROFILES)})")
     if args.simulate and args.profile is None:
         args.profile = "diy"
-    out = Path(args.out or datetime.now().strftime("set-%Y%m%d-%H%M%S.csv"))
+    exercise = Exercise(args.exercise)
+    kind = "session" if args.session else "set"
+    out = Path(args.out or datetime.now().strftime(f"{kind}-%Y%m%d-%H%M%S.csv"))
     check_output(out, recording=True, force_option=None)
-    metadata = {"load_kg": f"{args.load_kg:g}"} if args.load_kg is not None else {}
+    check_options(args, exercise, out)
+    metadata = session_metadata(args, load_option(args))
     if args.hold_target is not None:
         metadata["hold_s"] = args.hold_target
-    exercise = Exercise(args.exercise)
     targets = _targets(args) if targets_needed else []
     phones = _phones(args, [t.placement for t in targets])
     opts = RecordOptions(
@@ -170,6 +193,10 @@ def run(args: argparse.Namespace) -> int:
     cfg = config_from_args(args) if args.simulate else None
     view = LiveView(sys.stdout.isatty(), args.beep, exercise, describe_tempo(parse_tempo(args.target_tempo)))
     print(f"recording {exercise.value} to {out}; target {view.target}")
+    sets = SessionView(args, out, view) if args.session else None
+    cues = metronome(args, exercise)
+    listeners: list[Listener] = [*([sets.recorder] if sets else []), *([cues] if cues else [])]
+    on_live = sets.live if sets else view.live
     try:
         if cfg is not None:
             session = record_simulated(
@@ -179,11 +206,12 @@ def run(args: argparse.Namespace) -> int:
                 args.speed,
                 _phone_faults(args) if phones else None,
                 on_status=view.status,
-                on_live=view.live,
+                on_live=on_live,
                 max_outage_s=args.max_outage_s,
+                listeners=listeners,
             )
         else:
-            session = _record_hardware(opts, view, args.max_outage_s)
+            session = _record_hardware(opts, view, on_live, args.max_outage_s, listeners)
         with view.showing():
             path, _, sup = asyncio.run(session)
     except KeyboardInterrupt:
@@ -198,6 +226,11 @@ def run(args: argparse.Namespace) -> int:
     if sup is not None and sup.gaps:
         missing = sum(g.missing_samples for g in sup.gaps)
         print(f"{len(sup.gaps)} gaps during the set ({missing} samples missing); no rep is joined across one")
+    if cues is not None and args.metronome_wav is not None:
+        print(f"wrote {args.metronome_wav} ({len(cues.metronome.cues)} cues)")
+    if sets is not None:
+        print(sets.summary(path))
+        return 0
     report = analyze(load_recording(path))
     check_physical_bounds(report)
     print(format_report(report, title=f"{path} (replayed)"))
@@ -234,7 +267,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("--profile", help="only sensors of this profile (as `imuhinge scan` names them)")
     p.add_argument("--duration-s", type=float, help="stop after this long (default: Ctrl-C)")
-    p.add_argument("--load-kg", type=load_kg, metavar="KG", help="load, for the training log")
+    p.add_argument(
+        "--load-kg",
+        type=loads_kg,
+        metavar="KG[,KG...]",
+        help="load, for the training log (with --session: one per set, the last for the sets after)",
+    )
     p.add_argument(
         "--max-outage-s",
         type=float,
@@ -263,6 +301,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         choices=PLACEMENTS,
         help="where the phone is worn (default: upper_back, or the placement no sensor has)",
     )
+    add_session_options(p)
     add_log_options(p)
     sim = p.add_argument_group("no hardware: --simulate streams a simulated set through emulated sensors")
     sim.add_argument("--simulate", action="store_true", help="record from emulated sensors (Bumble)")

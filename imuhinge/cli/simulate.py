@@ -14,8 +14,11 @@ from imuhinge.model import PLACEMENTS, Exercise
 if TYPE_CHECKING:
     from imuhinge.sim import SimConfig
 
+MIN_REST_BETWEEN_S = 15.0  # room to stand, turn and walk between two sets
+
 EXAMPLE = """examples:
   imuhinge simulate --exercise rdl --reps 8 --tempo 3-1-2 --sensors upper_back,sacrum --out set.csv
+  imuhinge simulate --reps 8,10,6 --rest-between-s 90 --walk-between-s 40 --out session.csv
   imuhinge simulate --round 6:20,7:25 --lean-back 8:10 --packet-loss 0.05 --mounting random --out s.csv
   imuhinge simulate --lifter-tempo 2-0-1 --out rushed.csv     (a lifter rushing the 3-1-2 target)
   imuhinge simulate --exercise hinge_hold --reps 3 --hold-s 10-20 --lifter-hold-s 8 --out hold.csv
@@ -24,8 +27,10 @@ EXAMPLE = """examples:
 """
 
 
-def _rep_values(text: str, option: str, reps: int) -> dict[int, float]:
-    """Parse ``6:20,7:25`` (rep number: degrees) into a dict; every rep must be one of the ``reps``."""
+def _rep_values(text: str, option: str, reps: str) -> dict[int, float]:
+    """Parse ``6:20,7:25`` (rep number: degrees) into a dict; every rep must be one of ``--reps``
+    (counted over the sets of a session)."""
+    total = sum(_set_reps(reps))
     out: dict[int, float] = {}
     for item in filter(None, text.split(",")):
         try:
@@ -33,9 +38,20 @@ def _rep_values(text: str, option: str, reps: int) -> dict[int, float]:
             out[int(rep)] = float(value)
         except ValueError:
             raise InputError(f"{option}: expected REP:DEGREES[,REP:DEGREES...], got {item!r}") from None
-        if not 1 <= int(rep) <= reps:
-            raise InputError(f"{option}: rep {int(rep)} is not in the set (--reps {reps}: 1 to {reps})")
+        if not 1 <= int(rep) <= total:
+            raise InputError(f"{option}: rep {int(rep)} is not in the set (--reps {reps}: 1 to {total})")
     return out
+
+
+def _set_reps(text: str) -> tuple[int, ...]:
+    """Parse ``--reps``: ``8``, or one count per set: ``8,10,6``."""
+    try:
+        sets = tuple(int(item) for item in text.split(","))
+    except ValueError:
+        raise InputError(f"--reps: expected N or N,N,... (reps of each set), got {text!r}") from None
+    if min(sets) < 1:
+        raise InputError(f"--reps: every set needs at least 1 rep, got {text!r}")
+    return sets
 
 
 def _sensor_values(text: str, option: str) -> dict[str, float]:
@@ -60,7 +76,18 @@ def add_motion_options(parser: argparse.ArgumentParser, *lifter_tempo_aliases: s
     """
     g = parser.add_argument_group("simulated motion")
     g.add_argument("--exercise", default="rdl", choices=[e.value for e in Exercise])
-    g.add_argument("--reps", type=int, default=8, help="number of reps (default 8)")
+    g.add_argument(
+        "--reps",
+        default="8",
+        metavar="N[,N...]",
+        help="reps (default 8); one number per set, e.g. 8,10,6, simulates a session with rests",
+    )
+    g.add_argument(
+        "--rest-between-s", type=float, default=60.0, help="rest between sets of a session (default 60)"
+    )
+    g.add_argument(
+        "--walk-between-s", type=float, default=0.0, help="walking about during each rest (default 0)"
+    )
     g.add_argument(
         "--lifter-tempo",
         *lifter_tempo_aliases,
@@ -110,8 +137,13 @@ def config_from_args(args: argparse.Namespace) -> SimConfig:
     bad = [s for s in sensors if s not in PLACEMENTS]
     if bad or not sensors or len(set(sensors)) != len(sensors):
         raise InputError(f"--sensors: expected one to three of {', '.join(PLACEMENTS)}, got {args.sensors!r}")
-    if args.reps < 1:
-        raise InputError(f"--reps: must be at least 1, got {args.reps}")
+    sets = _set_reps(args.reps)
+    if len(sets) > 1 and args.rest_between_s < MIN_REST_BETWEEN_S:
+        raise InputError(
+            f"--rest-between-s: at least {MIN_REST_BETWEEN_S:g} s between sets, got {args.rest_between_s:g}"
+        )
+    if args.walk_between_s < 0:
+        raise InputError(f"--walk-between-s: must not be negative, got {args.walk_between_s:g}")
     if not 0.0 <= args.packet_loss < 0.5:
         raise InputError(f"--packet-loss: must be in [0, 0.5), got {args.packet_loss}")
     if args.rate_hz < 10 or args.rate_hz > 1000:
@@ -127,7 +159,10 @@ def config_from_args(args: argparse.Namespace) -> SimConfig:
     parse_tempo(lifter)
     return SimConfig(
         exercise=Exercise(args.exercise),
-        reps=args.reps,
+        reps=sets[0],
+        sets=sets if len(sets) > 1 else (),
+        rest_between_s=args.rest_between_s,
+        walk_between_s=args.walk_between_s,
         tempo=lifter,
         target_tempo=args.target_tempo,
         depth_deg=args.depth_deg,

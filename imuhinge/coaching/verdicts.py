@@ -6,9 +6,10 @@ every phase that misses its target has a cue saying how. ``imuhinge.report.wordi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from statistics import median
 
-from imuhinge.coaching.cues import Cue, CueCode
+from imuhinge.coaching.cues import Cue, CueCode, CueKind
 from imuhinge.coaching.dowel import neck_cues
 from imuhinge.coaching.speed import judge_speed
 from imuhinge.model import Exercise, Phase, Rep, Targets, Tempo
@@ -161,6 +162,17 @@ def judge_reps(reps: list[Rep], exercise: Exercise, tempo: Tempo, targets: Targe
         rep.cues = cues + _form_cues(rep, exercise, targets)
         if rep.index in speed_cues:
             rep.cues.append(speed_cues[rep.index])
+
+
+# A rep with none of these held its form (the load advice holds the load while they occur). A speed
+# loss is not one (it is how a hard set ends), nor the neck (the dowel's head contact, not the spine).
+FORM_KINDS = (CueKind.TEMPO, CueKind.SPINE, CueKind.LEAN_BACK, CueKind.HOLD, CueKind.LOCKOUT)
+
+
+def held_form(cues: Iterable[Cue]) -> bool:
+    """True when a rep's cues show it on tempo (a hold: its time and steadiness), with a neutral spine,
+    no lean-back and a full lockout (hip thrust)."""
+    return not any(cue.kind in FORM_KINDS for cue in cues)
 
 
 def rep_flagged(rep: Rep) -> bool:

@@ -143,6 +143,27 @@ def _check_rep(rep: object, number: int, target: dict[str, Any]) -> None:
     _require(problem is None, f"rep {number}: {problem}")
 
 
+def _column(row: Row, column: str) -> Any:
+    """A column that a log of an older schema version may not have yet (None then)."""
+    try:
+        return row[column]
+    except (IndexError, KeyError):
+        return None
+
+
+def _check_session(row: Row, values: dict[str, Any]) -> None:
+    session_id, number, rest_s = (_column(row, c) for c in ("session_id", "set_number", "rest_before_s"))
+    _require(session_id is None or isinstance(session_id, str), "session_id is not text")
+    _require(
+        number is None or (_is_count(number) and number >= 1),
+        f"set_number {number!r:.40} is not a set number",
+    )
+    _require((session_id is None) == (number is None), "session_id and set_number must go together")
+    _optional_number(rest_s, "rest_before_s")
+    _require(rest_s is None or rest_s >= 0, f"rest_before_s {rest_s} is negative")
+    values.update(session_id=session_id, set_number=number, rest_before_s=rest_s)
+
+
 def row_values(row: Row) -> dict[str, Any]:
     """The checked values of one ``sets`` row, JSON decoded and times parsed.
 
@@ -191,6 +212,7 @@ def row_values(row: Row) -> dict[str, Any]:
         all(isinstance(v, bool) for v in values["measured"].values()),
         "measured_json holds something not true/false",
     )
+    _check_session(row, values)
     _check_target(values["target"])
     _check_summary(values["summary"])
     values["summary"] = _parsed("summary_json", SetSummary.from_dict, values["summary"])

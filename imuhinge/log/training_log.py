@@ -32,18 +32,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from imuhinge.analysis.session import REST_BEFORE_KEY, SESSION_KEY, SET_KEY
 from imuhinge.coaching.cues import Cue, CueKind
 from imuhinge.coaching.set_summary import SetSummary
-from imuhinge.coaching.verdicts import rep_flagged
+from imuhinge.coaching.verdicts import FORM_KINDS, rep_flagged
 from imuhinge.errors import InputError
 from imuhinge.log.row_check import RowError, row_values
 from imuhinge.model import Exercise, SetReport
 from imuhinge.report.json_report import report_to_dict
+from imuhinge.report.session import percent
 from imuhinge.report.wording import cue_text
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_S = 10.0
 SESSION_GAP_S = 3 * 3600.0  # sets of one exercise closer than this belong to one training session
@@ -52,8 +54,8 @@ HEAVY_LOAD_KG = 100.0
 HEAVY_STEP_FRACTION = 0.05
 REDUCE_FRACTION = 0.10
 MAX_REASONS = 3
-# Cues that keep the load where it is (a speed loss does not: it is how a hard set ends).
-HOLDING_KINDS = (CueKind.TEMPO, CueKind.SPINE, CueKind.LEAN_BACK, CueKind.HOLD, CueKind.LOCKOUT)
+PROGRAMME_SETS = 2  # working sets of PROGRAMME_REPS, every rep on target, before the load goes up
+PROGRAMME_REPS = (8, 12)
 SCHEMA = """
 CREATE TABLE schema_version (version INTEGER NOT NULL);
 CREATE TABLE sets (
@@ -77,17 +79,32 @@ CREATE TABLE sets (
     cues_json TEXT NOT NULL,
     warnings_json TEXT NOT NULL,
     source TEXT,
-    content_hash TEXT NOT NULL UNIQUE
+    content_hash TEXT NOT NULL UNIQUE,
+    session_id TEXT,
+    set_number INTEGER,
+    rest_before_s REAL
 );
 CREATE INDEX sets_by_exercise_date ON sets (exercise, date_utc);
+CREATE UNIQUE INDEX sets_by_session ON sets (session_id, set_number) WHERE session_id IS NOT NULL;
 """
+# What each schema version adds to the one before: a log is upgraded in place, in the transaction
+# that first writes to it, and read as it is until then.
+MIGRATIONS = {
+    2: (
+        "ALTER TABLE sets ADD COLUMN session_id TEXT",
+        "ALTER TABLE sets ADD COLUMN set_number INTEGER",
+        "ALTER TABLE sets ADD COLUMN rest_before_s REAL",
+        "CREATE UNIQUE INDEX sets_by_session ON sets (session_id, set_number) WHERE session_id IS NOT NULL",
+    ),
+}
+SESSION_COLUMNS = ("session_id", "set_number", "rest_before_s")  # added by version 2
 # The driver decodes SQLite's messages as UTF-8: on a damaged schema page that fails on its own.
 DATABASE_ERRORS = (sqlite3.Error, UnicodeDecodeError)
 VERDICT_COLUMNS = ("tempo_ok_reps", "tempo_missed_reps", "spine_ok_reps", "spine_failed_reps", "flagged_reps")
 
 
 class DuplicateSetError(InputError):
-    """The set is already in the training log (same recording content).
+    """The set is already in the training log (same recording content, or the same set of a session).
 
     Attributes
     ----------
@@ -126,6 +143,9 @@ class LoggedSet:
     warnings: list[str]
     source: str | None
     content_hash: str
+    session_id: str | None = None
+    set_number: int | None = None
+    rest_before_s: float | None = None
 
     @property
     def tempo_ok_fraction(self) -> float | None:
@@ -181,18 +201,32 @@ def _set_date(metadata: dict[str, str]) -> str:
     return _utc_text(datetime.now(UTC))
 
 
-def _load_kg(metadata: dict[str, str]) -> float | None:
-    text = metadata.get("load_kg", "").strip()
+def _metadata_number(metadata: dict[str, str], key: str, what: str) -> float | None:
+    """A non-negative number from the metadata; None (with a warning when it is not one) otherwise."""
+    text = metadata.get(key, "").strip()
     if not text:
         return None
     try:
-        load = float(text)
+        value = float(text)
     except ValueError:
-        load = math.nan
-    if not math.isfinite(load) or load < 0:
-        log.warning("load_kg %r is not a load in kg; logging the set without a load", text)
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        log.warning("%s %r is not %s; logging the set without it", key, text, what)
         return None
-    return load
+    return value
+
+
+def _load_kg(metadata: dict[str, str]) -> float | None:
+    return _metadata_number(metadata, "load_kg", "a load in kg")
+
+
+def _session_place(metadata: dict[str, str]) -> tuple[str | None, int | None, float | None]:
+    """The session id, set number and rest before it, from a set recording's metadata."""
+    session_id = metadata.get(SESSION_KEY, "").strip() or None
+    number = _metadata_number(metadata, SET_KEY, "a set number")
+    if session_id is None or number is None or number < 1 or number != int(number):
+        return None, None, None
+    return session_id, int(number), _metadata_number(metadata, REST_BEFORE_KEY, "a rest in seconds")
 
 
 def content_hash(report: SetReport) -> str:
@@ -215,6 +249,7 @@ def content_hash(report: SetReport) -> str:
 
 def _row(report: SetReport) -> dict[str, object]:
     data: dict[str, Any] = report_to_dict(report)
+    session_id, set_number, rest_before_s = _session_place(report.metadata)
     reps = [
         {**row, "phase_ok": dict(rep.phase_ok)} for row, rep in zip(data["reps"], report.reps, strict=True)
     ]
@@ -240,6 +275,9 @@ def _row(report: SetReport) -> dict[str, object]:
         "warnings_json": json.dumps(data["warnings"]),
         "source": report.source,
         "content_hash": content_hash(report),
+        "session_id": session_id,
+        "set_number": set_number,
+        "rest_before_s": rest_before_s,
     }
 
 
@@ -308,7 +346,8 @@ def _set_columns() -> frozenset[str]:
         conn.close()
 
 
-def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
+def _check_schema(conn: sqlite3.Connection, path: Path) -> int:
+    """Check the log's tables and schema version; returns the version."""
     try:
         tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if not {"schema_version", "sets"} <= tables:
@@ -317,9 +356,6 @@ def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
         versions = [v for (v,) in conn.execute("SELECT version FROM schema_version")]
     except DATABASE_ERRORS as exc:
         raise _database_error(exc, path, "read it") from None
-    missing = sorted(_set_columns() - columns)
-    if missing:
-        raise InputError(f"the training log is damaged: its sets table lacks {', '.join(missing)}", path)
     if not versions:
         raise InputError("is not an imuhinge training log (no schema version)", path)
     bad = [v for v in versions if not isinstance(v, int)]
@@ -328,12 +364,33 @@ def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
             f"the training log is damaged: its schema version {bad[0]!r:.40} is not a number", path
         )
     version = max(versions)
+    if version < 1:
+        raise InputError(
+            f"the training log is damaged: its schema version {version} is not one imuhinge writes", path
+        )
     if version > SCHEMA_VERSION:
         raise InputError(
             f"was written by a newer imuhinge (log schema version {version}; this version reads "
             f"up to {SCHEMA_VERSION})",
             path,
         )
+    expected = _set_columns() - (set(SESSION_COLUMNS) if version < 2 else set())
+    missing = sorted(expected - columns)
+    if missing:
+        raise InputError(f"the training log is damaged: its sets table lacks {', '.join(missing)}", path)
+    return version
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Upgrade the log to ``SCHEMA_VERSION`` inside the caller's write transaction."""
+    version = max(v for (v,) in conn.execute("SELECT version FROM schema_version"))
+    if version == SCHEMA_VERSION:
+        return
+    for step in range(version + 1, SCHEMA_VERSION + 1):
+        for statement in MIGRATIONS[step]:
+            conn.execute(statement)
+    conn.execute("DELETE FROM schema_version")
+    conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
 
 
 def _create(path: Path) -> None:
@@ -416,8 +473,11 @@ def log_set(report: SetReport, db: Path | str | None = None) -> int:
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
+                _migrate(conn)
                 dup = conn.execute(
-                    "SELECT id, date_utc FROM sets WHERE content_hash = ?", (row["content_hash"],)
+                    "SELECT id, date_utc FROM sets WHERE content_hash = ? "
+                    "OR (session_id = ? AND set_number = ?)",
+                    (row["content_hash"], row["session_id"], row["set_number"]),
                 ).fetchone()
                 if dup is not None:
                     raise DuplicateSetError(dup[0], dup[1], path)
@@ -453,6 +513,9 @@ def _logged_set(row: sqlite3.Row) -> LoggedSet:
         warnings=values["warnings"],
         source=row["source"],
         content_hash=row["content_hash"],
+        session_id=values["session_id"],
+        set_number=values["set_number"],
+        rest_before_s=values["rest_before_s"],
     )
 
 
@@ -541,7 +604,10 @@ def check_log(db: Path | str | None = None) -> tuple[int, list[str]]:
 
 
 def group_sessions(sets: Sequence[LoggedSet]) -> list[list[LoggedSet]]:
-    """Group one exercise's sets, oldest first, into training sessions (sets < 3 h apart).
+    """Group one exercise's sets, oldest first, into training sessions.
+
+    Sets recorded as one session (the same ``session_id``) are one session; other sets less than
+    3 hours apart are one session.
 
     Parameters
     ----------
@@ -553,12 +619,42 @@ def group_sessions(sets: Sequence[LoggedSet]) -> list[list[LoggedSet]]:
     list of list of LoggedSet
     """
     sessions: list[list[LoggedSet]] = []
+    by_id: dict[str, list[LoggedSet]] = {}
     for s in sorted(sets, key=lambda s: (s.date, s.id)):
-        if sessions and (s.date - sessions[-1][-1].date).total_seconds() < SESSION_GAP_S:
-            sessions[-1].append(s)
-        else:
-            sessions.append([s])
+        if s.session_id is not None and s.session_id in by_id:
+            by_id[s.session_id].append(s)
+            continue
+        last = sessions[-1] if sessions else None
+        if (
+            s.session_id is None
+            and last is not None
+            and last[-1].session_id is None
+            and (s.date - last[-1].date).total_seconds() < SESSION_GAP_S
+        ):
+            last.append(s)
+            continue
+        sessions.append([s])
+        if s.session_id is not None:
+            by_id[s.session_id] = sessions[-1]
     return sessions
+
+
+def working_sets(session: Sequence[LoggedSet]) -> tuple[float | None, list[LoggedSet]]:
+    """A session's working load (its heaviest) and the sets done with it (all, without loads)."""
+    loads = [s.load_kg for s in session if s.load_kg is not None]
+    if not loads:
+        return None, list(session)
+    top = max(loads)
+    return top, [s for s in session if s.load_kg == top]
+
+
+def _set_name(s: LoggedSet) -> str:
+    return f"{s.date:%Y-%m-%d} set #{s.id}"
+
+
+def rep_held_form(s: LoggedSet, row: dict[str, Any]) -> bool:
+    """True when a logged rep met its tempo and spine targets and did not lean back at lockout."""
+    return not _rep_problems(s, row)
 
 
 def _rep_problems(s: LoggedSet, row: dict[str, Any]) -> list[tuple[str, str]]:
@@ -568,20 +664,23 @@ def _rep_problems(s: LoggedSet, row: dict[str, Any]) -> list[tuple[str, str]]:
         return [(kind, f"{kind} target missed") for kind, key in verdicts if row[key] is False]
     exercise = Exercise(s.exercise)
     cues = [Cue.from_dict(c) for c in row["cue_codes"]]
-    return [(cue.kind, cue_text(cue, exercise)) for cue in cues if cue.kind in HOLDING_KINDS]
+    return [(cue.kind, cue_text(cue, exercise)) for cue in cues if cue.kind in FORM_KINDS]
 
 
-def _session_problems(session: list[LoggedSet]) -> list[tuple[str, str]]:
-    """Every missed target of a session as ``(kind, "2026-11-23 set #5 rep 4: words")``."""
-    problems = []
-    for s in session:
-        where = f"{s.date:%Y-%m-%d} set #{s.id}"
-        if s.rep_count == 0:
-            problems.append(("reps", f"{where}: no full reps were found"))
-        for row in s.reps:
-            for kind, words in _rep_problems(s, row):
-                problems.append((kind, f"{where} rep {row['index']}: {words}"))
-    return problems
+def _set_problems(s: LoggedSet) -> list[tuple[str, str]]:
+    """Every missed target of a set as ``(kind, "2026-11-23 set #5 rep 4: words")``."""
+    if s.rep_count == 0:
+        return [("reps", f"{_set_name(s)}: no full reps were found")]
+    return [
+        (kind, f"{_set_name(s)} rep {row['index']}: {words}")
+        for row in s.reps
+        for kind, words in _rep_problems(s, row)
+    ]
+
+
+def _lost_position(s: LoggedSet) -> bool:
+    """True when the back lost its position in the set (a spine or lean-back cue)."""
+    return any(kind in (CueKind.SPINE, CueKind.LEAN_BACK) for kind, _ in _set_problems(s))
 
 
 def _load_text(load_kg: float | None) -> str:
@@ -593,57 +692,76 @@ def _step_kg(load_kg: float, fraction: float) -> float:
     return max(LOAD_STEP_KG, round(load_kg * fraction / LOAD_STEP_KG) * LOAD_STEP_KG)
 
 
+def programme_min_reps(exercise: str) -> int:
+    """Reps a working set needs to count for the programme: 8 (of 8-12), one for isometric holds."""
+    return 1 if Exercise(exercise).hold else PROGRAMME_REPS[0]
+
+
+def _increase(load_kg: float | None) -> str:
+    if load_kg is None:
+        return f"add a little load next time (+{LOAD_STEP_KG:g} kg; no load was logged)"
+    step = LOAD_STEP_KG if load_kg <= HEAVY_LOAD_KG else _step_kg(load_kg, HEAVY_STEP_FRACTION)
+    return f"increase to {load_kg + step:g} kg (+{step:g} kg)"
+
+
 def _exercise_advice(exercise: str, sets: Sequence[LoggedSet]) -> str:
     sessions = group_sessions(sets)
-    recent = sessions[-2:]
-    loads = [s.load_kg for s in recent[-1] if s.load_kg is not None]
-    load_kg = max(loads) if loads else None
-    problems = [_session_problems(session) for session in recent]
+    latest = sessions[-1]
+    load_kg, working = working_sets(latest)
+    when = f"{latest[0].date:%Y-%m-%d}"
+    at = "" if load_kg is None else f" at {load_kg:g} kg"
+    problems = [p for s in working for p in _set_problems(s)]
     notes = []
-    unmeasured = sum(not s.measured.get("lumbar_flexion") for session in recent for s in session)
+    unmeasured = sum(not s.measured.get("lumbar_flexion") for s in working)
     if unmeasured:
         notes.append(
             "Spine was not measured"
-            + (" in some of these sets" if unmeasured < sum(map(len, recent)) else "")
+            + (" in some of these sets" if unmeasured < len(working) else "")
             + " (one sensor; lumbar flexion needs the sacrum sensor), so this rests on tempo and "
             "lockout lean-back."
         )
-    if not any(problems) and len(recent) == 2:
-        dates = " and ".join(f"{session[-1].date:%Y-%m-%d}" for session in recent)
-        if load_kg is None:
-            head = f"add a little load next time (+{LOAD_STEP_KG:g} kg; no load was logged)"
-        else:
-            step = LOAD_STEP_KG if load_kg <= HEAVY_LOAD_KG else _step_kg(load_kg, HEAVY_STEP_FRACTION)
-            head = f"increase to {load_kg + step:g} kg (+{step:g} kg)"
-        why = f"form held: tempo and spine targets were met on every rep in the last two sessions ({dates})."
-    elif not any(problems):
-        head = f"hold {_load_text(load_kg)}"
-        why = (
-            "form held in the only session logged; it must hold for two sessions in a row before adding load."
-        )
-    else:
-        form_broke = [any(kind in (CueKind.SPINE, CueKind.LEAN_BACK) for kind, _ in p) for p in problems]
-        missed = [words for p in reversed(problems) for _, words in p]
-        if len(recent) == 2 and all(form_broke) and load_kg is not None:
+    low, high = PROGRAMME_REPS
+    rep_range = "one hold or more" if Exercise(exercise).hold else f"{low}-{high} reps"
+    full = [s for s in working if s.rep_count >= programme_min_reps(exercise)]
+    if problems:
+        lost = sum(_lost_position(s) for s in working)
+        before = working_sets(sessions[-2])[1] if len(sessions) > 1 else []
+        if load_kg is not None and (lost >= 2 or (lost and any(_lost_position(s) for s in before))):
             step = _step_kg(load_kg, REDUCE_FRACTION)
             head = f"reduce to {load_kg - step:g} kg (-{step:g} kg)"
-            why = "the back lost its position in both of the last two sessions: "
+            why = "form broke: the back lost its position in more than one set: "
         else:
             head = f"hold {_load_text(load_kg)}"
             why = "not every rep met its targets: "
+        missed = [words for s in reversed(working) for _, words in _set_problems(s)]
         shown = "; ".join(missed[:MAX_REASONS])
         more = f"; and {len(missed) - MAX_REASONS} more" if len(missed) > MAX_REASONS else ""
         why += shown + more + "."
+    elif len(full) >= PROGRAMME_SETS:
+        head = _increase(load_kg)
+        why = (
+            f"form held: {len(full)} sets of {rep_range}{at} on {when}, every rep on tempo "
+            "and spine targets with no lean-back."
+        )
+    else:
+        head = f"hold {_load_text(load_kg)}"
+        reps = ", ".join(str(s.rep_count) for s in working)
+        why = (
+            f"form held, but the load goes up after {PROGRAMME_SETS}-3 sets of {rep_range}{at} with every "
+            f"rep on target; {when} had {len(working)} set{'s' if len(working) > 1 else ''} ({reps} reps)."
+        )
     return " ".join([f"{exercise}: {head}. {why[0].upper()}{why[1:]}", *notes])
 
 
 def progression_advice(sessions: Sequence[LoggedSet]) -> str:
-    """Load advice per exercise: add load only when form held for the two most recent sessions.
+    """Load advice per exercise, by the programme's rule, from its latest session.
 
-    Form held when every rep met its tempo target, its neutral-spine target where the lumbar spine was
-    measured, and did not lean back at lockout. Then the advice is +2.5 kg (+5 % for loads over
-    100 kg, in 2.5 kg steps); otherwise hold, or reduce by about 10 % when the back lost its position
-    in both sessions, naming the dates, sets, reps and targets missed.
+    The load goes up (+2.5 kg; +5 % for loads over 100 kg, in 2.5 kg steps) when the latest
+    session had at least 2 working sets (at its heaviest load) of 8-12 full reps (one hold or more
+    for ``hinge_hold``) and every rep of them met its tempo target, its neutral-spine target where the
+    lumbar spine was measured, did not lean back at lockout and (hip thrust) locked out fully. When form broke (the back lost its
+    position in two working sets, or in this session and the one before) the load goes down by about
+    10 %; otherwise it holds, naming the dates, sets, reps and targets missed.
 
     Parameters
     ----------
@@ -661,10 +779,6 @@ def progression_advice(sessions: Sequence[LoggedSet]) -> str:
     return "\n".join(_exercise_advice(ex, sets) for ex, sets in sorted(by_exercise.items()))
 
 
-def _percent(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:.0f}%"
-
-
 def format_sessions(sets: Sequence[LoggedSet]) -> str:
     """The logged sets as a text table (dates in UTC; spine ``n/m`` = not measured, one sensor; speed
     loss of the set's last rep against the fastest of its first reps, ``-`` when not measured)."""
@@ -675,11 +789,11 @@ def format_sessions(sets: Sequence[LoggedSet]) -> str:
     for s in sets:
         load = "-" if s.load_kg is None else f"{s.load_kg:g} kg"
         depth = "-" if s.depth_mean_deg is None else f"{s.depth_mean_deg:.0f}°"
-        spine = _percent(s.spine_ok_fraction) if s.measured.get("lumbar_flexion") else "n/m"
+        spine = percent(s.spine_ok_fraction) if s.measured.get("lumbar_flexion") else "n/m"
         speed = s.summary.speed
         loss = "-" if speed is None or speed.last_loss_pct is None else f"{speed.last_loss_pct:.0f}%"
         lines.append(
             f"{s.date:%Y-%m-%d %H:%M} {s.exercise:<17} {load:>8} {s.rep_count:>4} "
-            f"{_percent(s.tempo_ok_fraction):>6} {depth:>6} {spine:>6} {loss:>6}"
+            f"{percent(s.tempo_ok_fraction):>6} {depth:>6} {spine:>6} {loss:>6}"
         )
     return "\n".join(lines)

@@ -7,12 +7,14 @@ path) is escaped with ``html.escape``; verdict and cue texts are escaped too.
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from imuhinge.coaching.verdicts import rep_flagged
+from imuhinge.analysis.session import SessionSet
+from imuhinge.coaching.verdicts import held_form, rep_flagged
 from imuhinge.errors import InputError
 from imuhinge.model import SetReport
 from imuhinge.report.plots import (
@@ -24,6 +26,7 @@ from imuhinge.report.plots import (
     plot_timeline,
 )
 from imuhinge.report.rep_table import rep_rows
+from imuhinge.report.session import load_text, minutes, percent, set_line
 from imuhinge.report.wording import coverage_text, cue_texts, describe_target, speed_text, stop_text
 
 # What each ``SetReport.measured`` key means, in words, when measured and when not.
@@ -198,6 +201,42 @@ def _figures(report: SetReport) -> str:
     return "\n".join(parts)
 
 
+def _set_body(report: SetReport, heading: str, tag: str = "h1") -> list[str]:
+    """The sections of one set's report, under ``heading``."""
+    if report.reps:
+        reps_html = _rep_table(report)
+    else:
+        reps_html = "<p><strong>No full reps were found in this set.</strong></p>"
+    gap_notes = []
+    if report.gaps:
+        missing = sum(g.missing_samples for g in report.gaps)
+        gap_notes.append(f"{len(report.gaps)} gaps in the data ({missing} samples missing)")
+    target = describe_target(report.exercise, report.tempo, report.targets)
+    return [
+        f"<{tag}>{escape(heading)}</{tag}>",
+        f"<p><strong>Target:</strong> {escape(target)} "
+        f"(tolerance ±{report.targets.tempo_tolerance_s:g} s per phase).</p>",
+        _summary(report),
+        "<h2>Reps</h2>",
+        reps_html,
+        _list("Set cues", cue_texts(report.cues, report.exercise)),
+        _list("Warnings", [*report.warnings, *gap_notes]),
+        _figures(report),
+        _measured(report),
+        _details(report),
+    ]
+
+
+def html_page(title: str, body: list[str]) -> str:
+    """A self-contained HTML page of the given sections (empty ones left out)."""
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+        + "\n".join(filter(None, body))
+        + "\n</body>\n</html>\n"
+    )
+
+
 def report_to_html(report: SetReport, title: str | None = None) -> str:
     """The set report as one self-contained HTML page.
 
@@ -212,34 +251,47 @@ def report_to_html(report: SetReport, title: str | None = None) -> str:
     str
     """
     heading = title or f"{report.exercise.value} set"
-    if report.reps:
-        reps_html = _rep_table(report)
-    else:
-        reps_html = "<p><strong>No full reps were found in this set.</strong></p>"
-    gap_notes = []
-    if report.gaps:
-        missing = sum(g.missing_samples for g in report.gaps)
-        gap_notes.append(f"{len(report.gaps)} gaps in the data ({missing} samples missing)")
-    target = describe_target(report.exercise, report.tempo, report.targets)
-    body = [
-        f"<h1>{escape(heading)}</h1>",
-        f"<p><strong>Target:</strong> {escape(target)} "
-        f"(tolerance ±{report.targets.tempo_tolerance_s:g} s per phase).</p>",
-        _summary(report),
-        "<h2>Reps</h2>",
-        reps_html,
-        _list("Set cues", cue_texts(report.cues, report.exercise)),
-        _list("Warnings", [*report.warnings, *gap_notes]),
-        _figures(report),
-        _measured(report),
-        _details(report),
-    ]
-    return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{escape(heading)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
-        + "\n".join(filter(None, body))
-        + "\n</body>\n</html>\n"
+    return html_page(heading, _set_body(report, heading))
+
+
+def session_to_html(sets: Sequence[SessionSet], title: str) -> str:
+    """A whole session as one self-contained HTML page: its sets side by side (reps, load, rest,
+    form), then each set's report.
+
+    Parameters
+    ----------
+    sets : sequence of SessionSet
+    title : str
+        Page heading (escaped).
+
+    Returns
+    -------
+    str
+    """
+    head = "".join(
+        f"<th>{h}</th>" for h in ("set", "reps", "load", "rest before", "form", "tempo", "depth", "spine")
     )
+    rows = []
+    for item in sets:
+        r, cut = item.report, item.cut
+        depth = r.summary.depth_deg.mean
+        cells = (
+            str(cut.number), str(r.rep_count), load_text(cut.load_kg), minutes(cut.rest_before_s),
+            f"{sum(held_form(rep.cues) for rep in r.reps)}/{r.rep_count}",
+            percent(r.summary.tempo_ok_fraction),
+            "-" if depth is None else f"{depth:.0f}°",
+            percent(r.summary.spine_ok_fraction) if r.measured.get("lumbar_flexion") else "not measured",
+        )  # fmt: skip
+        rows.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
+    body = [
+        f"<h1>{escape(title)}</h1>",
+        f"<p>{len(sets)} sets; form counts the reps on tempo and spine targets without lean-back at "
+        "lockout.</p>",
+        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>",
+    ]
+    for item in sets:
+        body += _set_body(item.report, set_line(item), tag="h2")
+    return html_page(title, body)
 
 
 def write_html(report: SetReport, path: Path | str, title: str | None = None) -> None:

@@ -69,12 +69,25 @@ def rep_rows(report: SetReport) -> list[dict[str, object]]:
     return [rep_row(r, report.exercise) for r in report.reps]
 
 
+def csv_rows(report: SetReport) -> list[dict[str, object]]:
+    """The per-rep rows as CSV cells: cues in words joined by ``; ``, empty cells for unmeasured values."""
+    rows = []
+    for rep, row in zip(report.reps, rep_rows(report), strict=True):
+        row["cues"] = "; ".join(cue_texts(rep.cues, report.exercise))
+        row["data_gaps_s"] = "; ".join(f"{a:g}-{b:g}" for a, b in rep.data_gaps_s)
+        rows.append({k: "" if v is None else v for k, v in row.items()})
+    return rows
+
+
+def write_csv_rows(rows: list[dict[str, object]], path: Path | str, first: tuple[str, ...] = ()) -> None:
+    """Write rows of ``csv_rows`` (with the columns ``first`` before the rep's) as CSV."""
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        fields = [*first, *REP_KEYS, "cues", "data_gaps_s"]
+        writer = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
 def write_rep_csv(report: SetReport, path: Path | str) -> None:
     """Write the per-rep table as CSV (cues in words joined by ``; ``, empty cells for unmeasured values)."""
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=[*REP_KEYS, "cues", "data_gaps_s"], extrasaction="ignore")
-        writer.writeheader()
-        for rep, row in zip(report.reps, rep_rows(report), strict=True):
-            row["cues"] = "; ".join(cue_texts(rep.cues, report.exercise))
-            row["data_gaps_s"] = "; ".join(f"{a:g}-{b:g}" for a, b in rep.data_gaps_s)
-            writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    write_csv_rows(csv_rows(report), path)

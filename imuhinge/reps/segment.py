@@ -18,7 +18,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from imuhinge.model import MIN_DEPTH_DEG, PartialMovement
-from imuhinge.reps.phase_rule import SPEED_FLOOR_DPS, SPEED_FRACTION, Zone, movement_bounds
+from imuhinge.reps.phase_rule import (
+    SPEED_FLOOR_DPS,
+    SPEED_FRACTION,
+    Zone,
+    crossing_time,
+    movement_bounds,
+    movement_onset_s,
+)
 
 
 @dataclass(frozen=True)
@@ -251,16 +258,10 @@ class Segmenter:
             # Each movement's peak speed is looked for where it crosses the range, between its last
             # sample in its onset zone and its first in its offset zone: a dip or a lean-back recovery
             # next to the rep stays inside the zone and is no rival.
-            left = _last_in(a[exc.start - b : exc.peak - b + 1], on1)
             right = _first_in(a[exc.peak - b : exc.end - b + 1], off2)
-            lo1 = exc.start + (0 if left is None else left)
             hi2 = exc.end if right is None else exc.peak + right
-            j1 = lo1 + int(np.argmax(self.sign * v[lo1 - b : exc.peak - b + 1]))
+            j1, lo = self._first_peak(exc, on1)
             j2 = exc.peak + int(np.argmin(self.sign * v[exc.peak - b : hi2 - b + 1]))
-            lo = max(
-                j1 - self._max_onset,
-                b if self._prev_second_peak is None else self._prev_second_peak,
-            )
             kw = {"fraction": self.cfg.speed_fraction, "floor_dps": self.cfg.speed_floor_dps}
             first = movement_bounds(t, a, v, j1 - b, on1, off1, (lo - b, j2 - b), **kw)
             limit = j2 + self._max_offset
@@ -284,6 +285,50 @@ class Segmenter:
             self.reps.append(rep)
             done.append(rep)
         return done
+
+    def _first_peak(self, exc: _Excursion, onset_zone: Zone) -> tuple[int, int]:
+        """Peak-speed index of an excursion's first movement (so far), and where its onset search
+        starts."""
+        b = self._base
+        left = _last_in(self._a[exc.start - b : exc.peak - b + 1], onset_zone)
+        lo1 = exc.start + (0 if left is None else left)
+        j1 = lo1 + int(np.argmax(self.sign * self._v[lo1 - b : exc.peak - b + 1]))
+        lo = max(j1 - self._max_onset, b if self._prev_second_peak is None else self._prev_second_peak)
+        return j1, lo
+
+    @property
+    def busy(self) -> bool:
+        """True while the angle is away from its top (or floor) level, or a rep waits for its end."""
+        return self._exc is not None or bool(self._pending)
+
+    def rep_onset_s(self) -> float | None:
+        """Onset of the rep under way, once it is deep enough to be a rep; None otherwise.
+
+        The phase rule applied to the samples so far: once the first movement's peak speed is past,
+        this is the onset the finished rep will have.
+        """
+        exc = self._exc
+        if exc is None or exc.peak_s - (exc.base_s if self.floor_start else 0.0) < self.cfg.min_depth_deg:
+            return None
+        on1 = self._zones(exc, 0.0)[0]
+        j1, lo = self._first_peak(exc, on1)
+        b = self._base
+        return movement_onset_s(
+            self._t, self._a, self._v, j1 - b, on1, lo - b, self.cfg.speed_fraction, self.cfg.speed_floor_dps
+        )
+
+    def moving_since_s(self, moving_dps: float) -> float | None:
+        """When the movement under way in a rep's first direction (lowering; rising from the floor)
+        began: where its speed last rose through the phase rule's floor. None unless the angle now
+        moves that way faster than ``moving_dps``."""
+        along = self.sign * self._v
+        if not len(along) or along[-1] <= moving_dps:
+            return None
+        slow = np.flatnonzero(along < self.cfg.speed_floor_dps)
+        if not len(slow):
+            return None
+        i = int(slow[-1])
+        return crossing_time(self._t[i], self._t[i + 1], along[i], along[i + 1], self.cfg.speed_floor_dps)
 
     def _trim(self) -> None:
         keep = [self._pos - self._max_onset]

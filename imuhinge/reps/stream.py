@@ -47,6 +47,19 @@ class RepStream:
         """Gaps bridged whose content is not known (``bridge.GapBridge``)."""
         return self.bridge.unmeasured_s
 
+    @property
+    def busy(self) -> bool:
+        """True while a movement away from the top (or the floor) is under way."""
+        return self.segmenter.busy
+
+    def moving_since_s(self, moving_dps: float) -> float | None:
+        """When the movement under way in a rep's first direction began (``Segmenter.moving_since_s``)."""
+        return self.segmenter.moving_since_s(moving_dps)
+
+    def rep_onset_s(self) -> float | None:
+        """Onset of the rep under way, once it is deep enough (``Segmenter.rep_onset_s``)."""
+        return self.segmenter.rep_onset_s()
+
     def feed(self, time_s: np.ndarray, angle_deg: np.ndarray) -> list[RepBounds]:
         """Add flexion samples (NaN where unknown); returns the reps they complete."""
         done: list[RepBounds] = []

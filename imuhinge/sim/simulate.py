@@ -63,6 +63,7 @@ _ONSET_FRACTION = 0.0593  # where a minimum-jerk speed profile crosses 5 % of it
 SHARP_PAUSE_S = 0.3  # pauses shorter than this are planned as continuous reversals
 SPEED_REFERENCE_REPS = 3  # speed loss is from the fastest of the set's first three reps (docs/method.md)
 SPEED_MIDDLE = (0.1, 0.9)  # a rise's mean speed is over this part of its rotation (docs/method.md)
+REST_STAND_S = 4.0  # between sets, the lifter stands this long before walking off and after coming back
 
 
 @dataclass
@@ -70,11 +71,13 @@ class SimConfig:
     """Everything that shapes a simulated set.
 
     ``tempo`` is what the simulated lifter does; ``target_tempo`` is the prescription written into the
-    recording's metadata, the one ``analyze`` judges against. Rep numbers in ``rounded_reps``,
-    ``lean_back_reps``, ``partial_after``, ``arched_reps``, ``incomplete_reps``, ``head_drop_reps``
-    and ``neck_crane_reps`` are 1-based. Mounting rotations are Z-X-Y Euler angles in degrees from the
-    sensor frame to the segment frame; without one, ``random_mounting`` draws a random rotation, else
-    the sensor sits flat on the back.
+    recording's metadata, the one ``analyze`` judges against. ``sets`` makes a whole session: the reps
+    of each set, the lifter resting about ``rest_between_s`` between one set's last rep and the next
+    set's first (standing, and walking about for ``walk_between_s`` of it). Rep numbers in
+    ``rounded_reps``, ``lean_back_reps``, ``partial_after``, ``arched_reps``, ``incomplete_reps``,
+    ``head_drop_reps`` and ``neck_crane_reps`` are 1-based, counted over the session. Mounting rotations
+    are Z-X-Y Euler angles in degrees from the sensor frame to the segment frame; without one,
+    ``random_mounting`` draws a random rotation, else the sensor sits flat on the back.
 
     The head drops (neck flexion, deg) or cranes (neck extension, deg) by those amounts at the bottom
     of those reps, nods by ``neck_sd_deg`` (standard deviation) in every rep, and with
@@ -84,11 +87,15 @@ class SimConfig:
     lower back at the top by that many degrees (the trunk tips past the lockout by half of it, the
     pelvis stops short by the other half), ``incomplete_reps`` stop short of the lockout. A fatiguing
     set slows the rising movement by ``fatigue_per_rep`` (a fraction) each rep; ``eccentric_drift_s``
-    changes the lowering from the first rep to the last (negative: it speeds up).
+    changes the lowering from the first rep to the last (negative: it speeds up); in a session each
+    set starts fresh.
     """
 
     exercise: Exercise = Exercise.RDL
     reps: int = 8
+    sets: tuple[int, ...] = ()
+    rest_between_s: float = 60.0
+    walk_between_s: float = 0.0
     tempo: str = DEFAULT_TEMPO
     target_tempo: str = DEFAULT_TEMPO
     top_pause_s: float = 1.0
@@ -128,6 +135,11 @@ class SimConfig:
     clock_offset_s: dict[str, float] = field(default_factory=dict)
     seed: int = 0
 
+    @property
+    def set_reps(self) -> tuple[int, ...]:
+        """Reps of each set: ``sets``, or one set of ``reps``."""
+        return tuple(self.sets) or (self.reps,)
+
 
 @dataclass
 class SimulatedSet:
@@ -148,7 +160,7 @@ class SimulatedSet:
 
 @dataclass
 class _Movement:
-    """One planned flexion movement: a trunk step and the rep it belongs to."""
+    """One planned flexion movement: a trunk step, the rep (over the session) and set it belongs to."""
 
     rep: int | None
     kind: str  # "lower", "rise", "setup", "standup", "partial_lower", "partial_rise"
@@ -160,6 +172,7 @@ class _Movement:
     target_pause_s: float | None = None
     start_s: float = 0.0
     shape: tuple[int, int] = (2, 2)
+    set_number: int = 1
 
 
 @dataclass
@@ -183,7 +196,7 @@ class _Motion:
 Phases = tuple[float, float, float, float]
 
 
-def _phase_seconds(cfg: SimConfig, rng: np.random.Generator) -> list[Phases]:
+def _phase_seconds(cfg: SimConfig, rng: np.random.Generator, reps: int) -> list[Phases]:
     """Requested (eccentric, bottom, concentric, top) seconds per rep, with rep-to-rep variability."""
     if cfg.exercise.ballistic:
         base = list(SWING_PHASES_S)
@@ -197,24 +210,68 @@ def _phase_seconds(cfg: SimConfig, rng: np.random.Generator) -> list[Phases]:
             vals[1] = cfg.hold_s
         base = vals
     out = []
-    for k in range(cfg.reps):
+    for k in range(reps):
         jitter = 1.0 + cfg.tempo_sd_fraction * rng.standard_normal(4)
         e, b, c, t = (float(x * j) for x, j in zip(base, jitter, strict=True))
-        e += cfg.eccentric_drift_s * k / max(cfg.reps - 1, 1)
+        e += cfg.eccentric_drift_s * k / max(reps - 1, 1)
         c /= (1.0 - cfg.fatigue_per_rep) ** k
         out.append((e, b, c, t))
     return out
 
 
 def _plan(cfg: SimConfig, rng: np.random.Generator) -> tuple[list[_Movement], tuple[float, float]]:
-    """The sequence of flexion movements, with the durations the phase rules should measure, and the
-    trunk and pelvis flexion the set starts in."""
+    """The sequence of flexion movements of every set, with the durations the phase rules should
+    measure, and the trunk and pelvis flexion the session starts in; the last movement of a set
+    pauses for the rest before the next."""
+    moves: list[_Movement] = []
+    first = 1
+    start = (0.0, 0.0)
+    for number, reps in enumerate(cfg.set_reps, start=1):
+        set_moves, set_start = _set_moves(cfg, rng, first, reps)
+        if moves:
+            moves[-1].pause_after_s = cfg.rest_between_s
+            # A set that starts away from standing (a hip thrust, hips down) starts where the last
+            # one left off, moved to its own first depth.
+            trunk = start[0] + sum(mv.amplitude_deg for mv in moves)
+            pelvis = start[1] + sum(mv.pelvis_deg for mv in moves)
+            if set_start != (0.0, 0.0):
+                step = (set_start[0] - trunk, set_start[1] - pelvis)
+                set_moves.insert(0, _Movement(None, "setup", step[0], 2.0, 1.5, step[1], 2.0, 1.5))
+        else:
+            start = set_start
+        for mv in set_moves:
+            mv.set_number = number
+        moves += set_moves
+        first += reps
+    for prev, mv in pairwise(moves):
+        if prev.target_pause_s is not None and prev.target_pause_s < SHARP_PAUSE_S:
+            prev.shape = (prev.shape[0], 1)
+            mv.shape = (1, mv.shape[1])
+    for mv in moves:
+        # A lone sharp end lets the other end be gentler still (exponent 4), as a real reversal is.
+        if mv.shape in ((1, 2), (2, 1)):
+            mv.shape = (1, 4) if mv.shape[0] == 1 else (4, 1)
+        # Initial guess: a minimum-jerk move measures ~88 % of its duration under the 5 % rule.
+        mv.duration_s = mv.target_s / (1.0 - 2.0 * _ONSET_FRACTION)
+    for prev, mv in pairwise(moves):
+        if prev.target_pause_s is not None:
+            lead = _ONSET_FRACTION * (prev.duration_s + mv.duration_s)
+            prev.pause_after_s = max(prev.target_pause_s - lead, 0.0)
+    return moves, start
+
+
+def _set_moves(
+    cfg: SimConfig, rng: np.random.Generator, first: int, reps: int
+) -> tuple[list[_Movement], tuple[float, float]]:
+    """The movements of one set of ``reps`` reps numbered from ``first``, and the trunk and pelvis
+    flexion it starts in."""
     ex = cfg.exercise
     depth = cfg.depth_deg or (SQUAT_DEPTH_DEG if cfg.squat else DEFAULT_DEPTH_DEG[ex])
-    phases = _phase_seconds(cfg, rng)
-    depths = [max(depth + cfg.depth_sd_deg * rng.standard_normal(), 1.0) for _ in range(cfg.reps)]
+    phases = _phase_seconds(cfg, rng, reps)
+    depths = [max(depth + cfg.depth_sd_deg * rng.standard_normal(), 1.0) for _ in range(reps)]
     neutral = 1.0 - cfg.lumbar_neutral_fraction
     moves: list[_Movement] = []
+    final = first + reps - 1
 
     def pelvis_for(rep: int, amp: float) -> float:
         rounding = cfg.rounded_reps.get(rep, 0.0)
@@ -225,19 +282,19 @@ def _plan(cfg: SimConfig, rng: np.random.Generator) -> tuple[list[_Movement], tu
         # The back rounds at the floor: the lowering before rep k leaves the pelvis behind by the
         # rounding of rep k, and rep k's rise takes it back.
         floor = depths[0]
-        rounding = cfg.rounded_reps.get(1, 0.0)
+        rounding = cfg.rounded_reps.get(first, 0.0)
         if ex.lockout_reference:  # the hip thrust starts with the hips down
             start = (floor, floor * neutral - rounding)
         else:
             moves.append(_Movement(None, "setup", floor, 2.0, 1.5, floor * neutral - rounding, 2.0, 1.5))
-        for k, (ecc, bot, con, top) in enumerate(phases, start=1):
+        for k, (ecc, bot, con, top) in enumerate(phases, start=first):
             arch, short = cfg.arched_reps.get(k, 0.0), cfg.incomplete_reps.get(k, 0.0)
             over = cfg.lean_back_reps.get(k, 0.0) + ARCH_TRUNK_SHARE * arch - short  # trunk past lockout
             pelvis_top = short * neutral + (1.0 - ARCH_TRUNK_SHARE) * arch  # pelvis short of it
             pelvis_rise = -floor * neutral + rounding + pelvis_top
             moves.append(_Movement(k, "rise", -floor - over, con, top, pelvis_rise, con, top))
-            last = k == cfg.reps
-            nxt = depths[k - 1] if last else depths[k]
+            last = k == final
+            nxt = depths[k - first] if last else depths[k - first + 1]
             rounding = 0.0 if last else cfg.rounded_reps.get(k + 1, 0.0)
             pause = 1.5 if last else bot
             pelvis_lower = nxt * neutral - rounding - pelvis_top
@@ -246,11 +303,11 @@ def _plan(cfg: SimConfig, rng: np.random.Generator) -> tuple[list[_Movement], tu
         if not ex.lockout_reference:
             moves.append(_Movement(None, "standup", -floor, 2.0, 0.0, -floor * neutral, 2.0, None))
     else:
-        for k, (ecc, bot, con, top) in enumerate(phases, start=1):
-            d = depths[k - 1]
+        for k, (ecc, bot, con, top) in enumerate(phases, start=first):
+            d = depths[k - first]
             lean = cfg.lean_back_reps.get(k, 0.0)
             moves.append(_Movement(k, "lower", d, ecc, bot, pelvis_for(k, d), ecc, bot))
-            last = k == cfg.reps
+            last = k == final
             moves.append(
                 _Movement(
                     k,
@@ -269,20 +326,6 @@ def _plan(cfg: SimConfig, rng: np.random.Generator) -> tuple[list[_Movement], tu
                 p = cfg.partial_after[k]
                 moves.append(_Movement(None, "partial_lower", p, 0.9, 0.3, p * neutral, 0.9, None))
                 moves.append(_Movement(None, "partial_rise", -p, 0.9, 1.2, -p * neutral, 0.9, None))
-    for prev, mv in pairwise(moves):
-        if prev.target_pause_s is not None and prev.target_pause_s < SHARP_PAUSE_S:
-            prev.shape = (prev.shape[0], 1)
-            mv.shape = (1, mv.shape[1])
-    for mv in moves:
-        # A lone sharp end lets the other end be gentler still (exponent 4), as a real reversal is.
-        if mv.shape in ((1, 2), (2, 1)):
-            mv.shape = (1, 4) if mv.shape[0] == 1 else (4, 1)
-        # Initial guess: a minimum-jerk move measures ~88 % of its duration under the 5 % rule.
-        mv.duration_s = mv.target_s / (1.0 - 2.0 * _ONSET_FRACTION)
-    for prev, mv in pairwise(moves):
-        if prev.target_pause_s is not None:
-            lead = _ONSET_FRACTION * (prev.duration_s + mv.duration_s)
-            prev.pause_after_s = max(prev.target_pause_s - lead, 0.0)
     return moves, start
 
 
@@ -378,6 +421,20 @@ def _build_motion(
         twist.step(w0, 1.5, 180.0)
         walk.step(w0 + 1.0, cfg.walk_out_s - 1.0, -1.1 * (cfg.walk_out_s - 1.0))
         _gait(trunk, tilt, twist, bounce, w0 + 1.0, t_end_s, step_hz)
+    for last, nxt in pairwise(moves):
+        if last.set_number == nxt.set_number or cfg.walk_between_s <= 0:
+            continue
+        # Between sets: stand, turn round, walk away, turn back, walk back to the same spot, stand.
+        rest_start, rest_end = last.start_s + last.duration_s, nxt.start_s
+        leg_s = min(cfg.walk_between_s, rest_end - rest_start - 2 * REST_STAND_S - 3.0) / 2.0
+        if leg_s <= 1.0:
+            continue
+        w0 = rest_start + REST_STAND_S
+        w1 = w0 + 1.5 + 2 * leg_s
+        for turn_s, leg_start_s, sign in ((w0, w0 + 1.0, -1.0), (w0 + 1.5 + leg_s, w0 + 2.0 + leg_s, 1.0)):
+            twist.step(turn_s, 1.5, 180.0 * sign)
+            walk.step(leg_start_s, leg_s - 0.5, sign * 1.1 * (leg_s - 0.5))
+        _gait(trunk, tilt, twist, bounce, w0 + 1.0, w1, step_hz)
     motion = _Motion(
         trunk,
         pelvis,
@@ -522,6 +579,7 @@ def _truth(
     bounds = _measure_movements(moves, t, trunk, speed)
     lumbar = trunk - pelvis
     by_rep: dict[int, dict[str, tuple[float, float]]] = {}
+    set_of = {mv.rep: mv.set_number for mv in moves if mv.rep is not None}
     partials = []
     for mv, b in zip(moves, bounds, strict=True):
         if mv.rep is not None and b is not None:
@@ -542,7 +600,7 @@ def _truth(
     reps: list[dict[str, Any]] = []
     for k in sorted(by_rep):
         low, rise = by_rep[k]["lower"], by_rep[k]["rise"]
-        nxt = by_rep.get(k + 1)
+        nxt = by_rep.get(k + 1) if set_of.get(k + 1) == set_of[k] else None
         top: float | None
         bottom: float | None
         if cfg.exercise.floor_start:
@@ -575,6 +633,7 @@ def _truth(
         reps.append(
             {
                 "index": len(reps) + 1,
+                "set": set_of[k],
                 "start_s": round(start, 4),
                 "end_s": round(end, 4),
                 "lower_onset_s": round(low[0], 4),
@@ -608,10 +667,11 @@ def _truth(
             reps[-1]["lockout_lumbar_extension_deg"] = round(
                 max(0.0, float(lumbar[up_lo] - lumbar[lock].min())), 3
             )
-    means = [r["concentric_mean_speed_dps"] for r in reps]
-    best = max(means[:SPEED_REFERENCE_REPS], default=0.0)
-    for r in reps:
-        r["speed_loss_pct"] = round(100.0 * (1.0 - r["concentric_mean_speed_dps"] / best), 3)
+    for number in sorted({r["set"] for r in reps}):
+        in_set = [r for r in reps if r["set"] == number]
+        best = max(r["concentric_mean_speed_dps"] for r in in_set[:SPEED_REFERENCE_REPS])
+        for r in in_set:
+            r["speed_loss_pct"] = round(100.0 * (1.0 - r["concentric_mean_speed_dps"] / best), 3)
     partials.sort(key=lambda p: p["start_s"])
     return reps, partials
 
@@ -694,8 +754,22 @@ def simulate(cfg: SimConfig | None = None) -> SimulatedSet:
         "rep_count": len(reps),
         "reps": reps,
         "partials": partials,
+        "sets": _set_truth(reps),
     }
     return SimulatedSet(recording, truth, t, trunk, pelvis, neck)
+
+
+def _set_truth(reps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each set's number, rep count and the rest before it (its first rep's start minus the previous
+    set's last rep's end), from the reps' truth."""
+    sets: list[dict[str, Any]] = []
+    for rep in reps:
+        if not sets or sets[-1]["set"] != rep["set"]:
+            rest = None if not sets else round(rep["start_s"] - sets[-1]["end_s"], 4)
+            sets.append({"set": rep["set"], "rep_count": 0, "start_s": rep["start_s"], "rest_before_s": rest})
+        sets[-1]["rep_count"] += 1
+        sets[-1]["end_s"] = rep["end_s"]
+    return sets
 
 
 def truth_path(csv_path: Path) -> Path:
