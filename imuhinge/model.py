@@ -50,8 +50,10 @@ class Exercise(StrEnum):
 
     @property
     def judges_hip_pattern(self) -> bool:
-        """True when hips dropping into a squat is a fault (a deadlift bends the knees by design)."""
-        return not self.floor_start
+        """True when the hips' drop is judged (hinge or squat): not in a deadlift, which bends the knees
+        by design, nor in a single-leg RDL, where the balance sway on one leg leaves the double
+        integral of the hips' travel too uncertain to call a squat."""
+        return not self.floor_start and self is not Exercise.SINGLE_LEG_RDL
 
     @property
     def ballistic(self) -> bool:

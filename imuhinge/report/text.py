@@ -91,6 +91,8 @@ def format_report(report: SetReport, title: str | None = None) -> str:
     judged = [r.hip_pattern for r in report.reps if r.hip_pattern is not None]
     if pattern:
         lines.append(f"pattern {pattern} ({len(judged)} of {report.rep_count} reps measured)")
+    elif report.measured.get("hip_travel") and report.rep_count and not report.exercise.judges_hip_pattern:
+        lines.append(f"pattern (hinge or squat) not judged in a {report.exercise.value} set")
     elif report.measured.get("hip_travel") and report.rep_count:
         lines.append(
             "pattern (hinge or squat) not measured: the sacrum sensor's unknown distance from the hip "
