@@ -759,9 +759,10 @@ def progression_advice(sessions: Sequence[LoggedSet]) -> str:
     The load goes up (+2.5 kg; +5 % for loads over 100 kg, in 2.5 kg steps) when the latest
     session had at least 2 working sets (at its heaviest load) of 8-12 full reps (one hold or more
     for ``hinge_hold``) and every rep of them met its tempo target, its neutral-spine target where the
-    lumbar spine was measured, did not lean back at lockout and (hip thrust) locked out fully. When form broke (the back lost its
-    position in two working sets, or in this session and the one before) the load goes down by about
-    10 %; otherwise it holds, naming the dates, sets, reps and targets missed.
+    lumbar spine was measured, did not lean back at lockout and (hip thrust) locked out fully. When
+    form broke (the back lost its position in two working sets, or in this session and the one
+    before) the load goes down by about 10 %; otherwise it holds, naming the dates, sets, reps and
+    targets missed.
 
     Parameters
     ----------
