@@ -20,14 +20,13 @@ from imuhinge.coaching.set_summary import SetSummary
 from imuhinge.errors import InputError
 from imuhinge.io import load_recording, save_recording
 from imuhinge.log import training_log as history
+from imuhinge.log.location import default_db_path, resolve_db_path
 from imuhinge.log.training_log import (
     DuplicateSetError,
     LoggedSet,
-    default_db_path,
     load_sessions,
     log_set,
     progression_advice,
-    resolve_db_path,
 )
 from imuhinge.report import rep_rows
 from imuhinge.report.plots import plot_history

@@ -12,7 +12,6 @@ session's set files and the replay of the session recording agree.
 from __future__ import annotations
 
 import math
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -33,6 +32,8 @@ REST_BEFORE_KEY = "rest_before_s"
 
 def new_session_id() -> str:
     """A random identifier for a new session (32 hex digits)."""
+    import secrets  # hashlib and hmac: only when a session starts, not at every command's start-up
+
     return secrets.token_hex(16)
 
 

@@ -48,7 +48,7 @@ def _write_outputs(
 
 def _inputs(path: Path, args: argparse.Namespace) -> list[Path]:
     """The files one analysis reads: the recording, and the training log with ``--log``."""
-    from imuhinge.log.training_log import resolve_db_path
+    from imuhinge.log.location import resolve_db_path
 
     return [path, *([resolve_db_path(args.db)] if args.log else [])]
 
@@ -129,7 +129,8 @@ def log_line(report: SetReport, args: argparse.Namespace) -> str | None:
     """Append the set to the training log when ``--log`` was given; returns what happened in words."""
     if not args.log:
         return None
-    from imuhinge.log.training_log import DuplicateSetError, log_set, resolve_db_path
+    from imuhinge.log.location import resolve_db_path
+    from imuhinge.log.training_log import DuplicateSetError, log_set
 
     try:
         set_id = log_set(report, args.db)

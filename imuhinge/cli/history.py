@@ -6,15 +6,7 @@ import argparse
 from pathlib import Path
 
 from imuhinge.errors import InputError
-from imuhinge.log.progress import format_progress
-from imuhinge.log.training_log import (
-    check_log,
-    default_db_path,
-    format_sessions,
-    load_sessions,
-    progression_advice,
-    resolve_db_path,
-)
+from imuhinge.log.location import default_db_path, resolve_db_path
 from imuhinge.model import Exercise
 
 EXAMPLE = """examples:
@@ -28,6 +20,8 @@ EXAMPLE = """examples:
 
 def _check(db: Path) -> int:
     """Print every problem of the log; exit status 2 when there are any."""
+    from imuhinge.log.training_log import check_log
+
     n_sets, problems = check_log(db)
     for problem in problems:
         print(problem)
@@ -40,6 +34,8 @@ def _check(db: Path) -> int:
 def run(args: argparse.Namespace) -> int:
     """Print the logged sets and the advice; draw the trends with ``--plot``; ``--check`` the log."""
     from imuhinge.io.output import check_outputs, output_file
+    from imuhinge.log.progress import format_progress
+    from imuhinge.log.training_log import format_sessions, load_sessions, progression_advice
 
     db = resolve_db_path(args.db)
     if args.check:

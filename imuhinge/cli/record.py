@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from imuhinge.cli.analyze import add_log_options, check_log_options, log_report
-from imuhinge.cli.live_view import LiveView
 from imuhinge.cli.record_session import (
     SessionView,
     add_session_options,
@@ -26,12 +25,12 @@ from imuhinge.cli.simulate import add_motion_options, config_from_args
 from imuhinge.coaching.tempo import DEFAULT_TEMPO, parse_tempo
 from imuhinge.errors import ImuhingeError, InputError
 from imuhinge.model import PLACEMENTS, Exercise
-from imuhinge.report.wording import describe_tempo
 from imuhinge.sources import PHONE_APPS
 from imuhinge.sources.ble import require_ble
 
 if TYPE_CHECKING:
     from imuhinge.analysis.live import LiveAnalyzer, LiveStatus
+    from imuhinge.cli.live_view import LiveView
     from imuhinge.recorder import Listener, RecordOptions, Sources
     from imuhinge.sources.ble.supervisor import SensorTarget
     from imuhinge.sources.emulated.ble import Faults
@@ -191,6 +190,9 @@ def run(args: argparse.Namespace) -> int:
     if args.simulate and phones:
         args.sensors = ",".join(p for p in PLACEMENTS if p in opts.placements)
     cfg = config_from_args(args) if args.simulate else None
+    from imuhinge.cli.live_view import LiveView
+    from imuhinge.report.wording import describe_tempo
+
     view = LiveView(sys.stdout.isatty(), args.beep, exercise, describe_tempo(parse_tempo(args.target_tempo)))
     print(f"recording {exercise.value} to {out}; target {view.target}")
     sets = SessionView(args, out, view) if args.session else None

@@ -25,7 +25,6 @@ import math
 import os
 import sqlite3
 import stat
-import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -37,6 +36,7 @@ from imuhinge.coaching.cues import Cue, CueKind
 from imuhinge.coaching.set_summary import SetSummary
 from imuhinge.coaching.verdicts import FORM_KINDS, rep_flagged
 from imuhinge.errors import InputError
+from imuhinge.log.location import resolve_db_path
 from imuhinge.log.row_check import RowError, row_values
 from imuhinge.model import Exercise, SetReport
 from imuhinge.report.json_report import report_to_dict
@@ -161,27 +161,6 @@ class LoggedSet:
     def depth_mean_deg(self) -> float | None:
         """Mean peak trunk flexion of the set's reps."""
         return self.summary.depth_deg.mean
-
-
-def default_db_path() -> Path:
-    """The platform's per-user data location of the training log."""
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support"
-    else:
-        xdg = os.environ.get("XDG_DATA_HOME", "")
-        # The XDG spec says to ignore a relative XDG_DATA_HOME.
-        base = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".local" / "share"
-    return base / "imuhinge" / "history.sqlite"
-
-
-def resolve_db_path(db: Path | str | None = None) -> Path:
-    """The training log to use: ``db`` if given, else ``$IMUHINGE_DB``, else ``default_db_path()``."""
-    if db:
-        return Path(db).expanduser()
-    env = os.environ.get("IMUHINGE_DB")
-    return Path(env).expanduser() if env else default_db_path()
 
 
 def _utc_text(when: datetime) -> str:
