@@ -191,9 +191,11 @@ class SessionRecorder(Listener, Generic[T]):
         return bool(self.cuts) and not self._reps
 
     def type_load(self, load_kg: float) -> int:
-        """A load typed now: it applies to the sets that start from now on; returns the first one."""
-        self.loads = self.loads.typed_at(self.now_s, load_kg)
-        return self.set_number + (1 if self._reps else 0)
+        """A load typed now, for the set to come and the sets after it: typed during a set, the next
+        one; typed in a rest (no rep of the set to come found yet), that set. Returns its number."""
+        first = self.set_number + (1 if self._reps else 0)
+        self.loads = self.loads.typed_for(first, load_kg)
+        return first
 
     # -- cutting a set -------------------------------------------------------------------------
 
@@ -201,7 +203,7 @@ class SessionRecorder(Listener, Generic[T]):
         first, last = self._reps[0].start_s, self._reps[-1].end_s
         number = len(self.cuts) + 1
         previous = self.cuts[-1] if self.cuts else None
-        cut = set_cut(number, first, last, previous, self.now_s, self.loads.load_for(number, first))
+        cut = set_cut(number, first, last, previous, self.now_s, self.loads.load_for(number))
         self.cuts.append(cut)
         recording = cut_recording(self._buffer.recording(self._rate_hz, self._metadata), cut)
         self._buffer.trim(cut.end_s)

@@ -61,10 +61,10 @@ def test_a_set_is_cut_with_its_lead_and_tail_never_into_the_previous_set():
 
 def test_loads_listed_per_set_and_typed_for_the_sets_that_start_after():
     loads = SessionLoads((60.0, 62.5))
-    assert [loads.load_for(n, 0.0) for n in (1, 2, 3)] == [60.0, 62.5, 62.5]
-    typed = loads.typed_at(100.0, 65.0).typed_at(250.0, 70.0)
-    assert [typed.load_for(n, s) for n, s in ((1, 50.0), (2, 150.0), (3, 300.0))] == [60.0, 65.0, 70.0]
-    assert SessionLoads().load_for(1, 0.0) is None
+    assert [loads.load_for(n) for n in (1, 2, 3)] == [60.0, 62.5, 62.5]
+    typed = loads.typed_for(2, 65.0).typed_for(3, 70.0)
+    assert [typed.load_for(n) for n in (1, 2, 3, 4)] == [60.0, 65.0, 70.0, 70.0]
+    assert SessionLoads().load_for(1) is None
 
 
 def test_a_set_keeps_its_sessions_metadata_with_its_place_and_start_time():

@@ -113,23 +113,24 @@ def set_cut(
 @dataclass(frozen=True)
 class SessionLoads:
     """The load of each set: ``--load-kg`` (one per set, the last one for the sets after) and
-    loads typed while recording, each for the sets that start after it was typed."""
+    loads typed while recording, each for the set it was typed before (or during a rest for) and the
+    sets after it."""
 
     listed_kg: tuple[float, ...] = ()
-    typed: tuple[tuple[float, float], ...] = ()  # (session time typed, kg)
+    typed: tuple[tuple[int, float], ...] = ()  # (the first set it applies to, kg)
 
-    def load_for(self, number: int, first_rep_s: float) -> float | None:
-        """The load of set ``number`` whose first rep starts at ``first_rep_s``."""
-        typed = [kg for at_s, kg in self.typed if at_s < first_rep_s]
+    def load_for(self, number: int) -> float | None:
+        """The load of set ``number``."""
+        typed = [kg for first, kg in self.typed if first <= number]
         if typed:
             return typed[-1]
         if self.listed_kg:
             return self.listed_kg[min(number, len(self.listed_kg)) - 1]
         return None
 
-    def typed_at(self, at_s: float, load_kg: float) -> SessionLoads:
-        """These loads with one more typed at session time ``at_s``."""
-        return replace(self, typed=(*self.typed, (at_s, load_kg)))
+    def typed_for(self, first_set: int, load_kg: float) -> SessionLoads:
+        """These loads with one more typed for set ``first_set`` and the sets after it."""
+        return replace(self, typed=(*self.typed, (first_set, load_kg)))
 
 
 def format_loads(loads_kg: Sequence[float]) -> str:
@@ -232,7 +233,7 @@ def session_cuts(
     for number, group in enumerate(group_sets(reps, rest_s), start=1):
         first, last = group[0].start_s, group[-1].end_s
         previous = cuts[-1] if cuts else None
-        cuts.append(set_cut(number, first, last, previous, session_end_s, loads.load_for(number, first)))
+        cuts.append(set_cut(number, first, last, previous, session_end_s, loads.load_for(number)))
     return cuts
 
 

@@ -3,14 +3,13 @@
 A session: the sets are cut at the rests and written as ``NAME.setK.csv``; each is analysed (and
 logged with ``--log``) in a worker thread while the session goes on, and the view prints its line
 between sets. Loads come from ``--load-kg`` (one per set) and, on a terminal, from the prompt: a load
-typed and entered at any time applies to the sets that start after it; a thread reads the keyboard
-so that the Bluetooth loop never waits for it.
+typed and entered at any time applies to the set to come and the sets after it; a thread reads the
+keyboard so that the Bluetooth loop never waits for it.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -170,7 +169,7 @@ class SessionView:
         return [replace(r, index=n) for n, r in numbered if n is not None]
 
     def _load_now(self) -> str:
-        load = self.recorder.loads.load_for(self.recorder.set_number, math.inf)
+        load = self.recorder.loads.load_for(self.recorder.set_number)
         return "no load given" if load is None else f"now {load:g} kg"
 
     def show(self, outcome: SetOutcome) -> None:
