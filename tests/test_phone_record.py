@@ -102,6 +102,23 @@ def test_sensorlogger_live_with_repeats_reordering_and_a_wifi_drop(tmp_path):
     assert len(latencies_s(live)) == truth["rep_count"]
 
 
+def test_sensorlogger_rep_across_a_2_s_wifi_drop_is_counted(tmp_path):
+    """The Wi-Fi drops for 2 s across the bottom of a rep: Sensor Logger's pushes of those 2 s (and
+    the one in flight) never arrive, yet the rep across the gap counts, live and in replay, with its
+    phases over the gap not measured."""
+    cfg = SimConfig(reps=5, seed=23, sample_rate_hz=200.0)
+    truth = sim_set(reps=5, seed=23, sample_rate_hz=200.0).truth
+    drop_at = truth["reps"][2]["peak_time_s"] - 1.0
+    faults = PhoneFaults(wifi_drops=((drop_at, 2.0),))
+    rec, live, _ = record_phone(tmp_path, cfg, [PhoneTarget("upper_back", "sensorlogger", "", 0)], faults)
+    (gap,) = rec.gaps
+    assert gap.end_s - gap.start_s >= 2.0  # at least the 2 s of the drop are missing
+    report = analyze(rec)
+    assert report.rep_count == truth["rep_count"]
+    assert report.reps[2].data_gaps_s and report.reps[2].bottom_s is None
+    assert len(latencies_s(live)) == truth["rep_count"]
+
+
 @pytest.mark.parametrize("app", ["phyphox", "sensorlogger"])
 def test_the_phone_path_adds_at_most_one_interval_to_live_latency(tmp_path, app):
     """Signal time from lockout to the rep in the live view, against the live analyser fed the same

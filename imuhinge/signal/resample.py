@@ -20,7 +20,9 @@ from imuhinge.model import SensorStream
 from imuhinge.signal.calibrate import longest, still_periods
 
 MAX_FILL_S = 0.5  # lost packets are filled; a reconnect (longer) splits the stream
-MAX_BRIDGE_S = 2.0  # a split gap up to this long stays on the grid, for reps to be counted across it
+# A split gap up to this long stays on the grid, for reps to be counted across it: a 2 s outage and
+# what goes with it (a phone's push in flight when the Wi-Fi dropped, a reconnect's last packets).
+MAX_BRIDGE_S = 2.5
 MAX_FILL_ERROR_DEG = 5.0  # a fill that could be further wrong than this: no angle is read across it
 CURVATURE_SPAN_S = 0.05
 
