@@ -247,6 +247,8 @@ def test_live_rep_line_shows_speed_and_loss():
     rep.cues = [Cue(CueCode.SPEED_LOSS, 27.3, 25.0, reference_rep=2)]
     line = rep_line(rep, Exercise.RDL, spine_measured=False)
     assert ", up 45°/s (-27 %)" in line and "speed down 27 % since rep 2" in line
+    steady = hand_rep(2, concentric_mean_speed_dps=47.5, speed_loss_pct=0.3)
+    assert ", up 48°/s (+0 %)" in rep_line(steady, Exercise.RDL, spine_measured=False)  # never "-0 %"
     thrust = hand_rep(2, lockout_lumbar_extension_deg=18.0, peak_lumbar_flexion_deg=3.0, spine_ok=False)
     assert ", arch 18° NOT neutral" in rep_line(thrust, Exercise.HIP_THRUST, spine_measured=True)
 

@@ -71,7 +71,7 @@ def rep_line(rep: Rep, exercise: Exercise, spine_measured: bool) -> str:
         spine = f", lumbar {rep.peak_lumbar_flexion_deg:.0f}°" + ("" if rep.spine_ok else " NOT neutral")
     speed = "" if rep.concentric_mean_speed_dps is None else f", up {rep.concentric_mean_speed_dps:.0f}°/s"
     if speed and rep.speed_loss_pct is not None:
-        speed += f" ({-rep.speed_loss_pct:+.0f} %)"
+        speed += f" ({-round(rep.speed_loss_pct):+d} %)"
     neck = ""
     if rep.peak_neck_flexion_deg is not None and rep.peak_neck_extension_deg is not None:
         neck = f", neck {rep.peak_neck_flexion_deg:+.0f}/-{rep.peak_neck_extension_deg:.0f}°"

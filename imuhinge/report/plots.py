@@ -358,7 +358,7 @@ def draw_speed(ax: Axes, report: SetReport) -> None:
             gid=f"speed-{rep.index}",
         )
         if rep.speed_loss_pct is not None and rep.index != speed.reference_rep:
-            loss = f"{-rep.speed_loss_pct:+.0f}%"
+            loss = f"{-round(rep.speed_loss_pct):+d}%"
             ax.text(rep.index, rep.concentric_mean_speed_dps, loss, ha="center", va="bottom", fontsize=7)
     allowed = speed.reference_dps * (1.0 - threshold / 100.0)
     ax.axhline(
