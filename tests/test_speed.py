@@ -98,7 +98,7 @@ def _speed_reps(speeds):
 
 def test_speed_loss_from_the_fastest_of_the_first_three_reps():
     reps = _speed_reps([50.0, 60.0, 55.0, 70.0, 45.0, 44.0, None])
-    assert speed_reference(reps).index == 2  # rep 4 is faster, but not one of the first reps
+    assert speed_reference(reps, Targets()).index == 2  # rep 4 is faster, but not one of the first reps
     cues = judge_speed(reps, Targets())
     losses = [r.speed_loss_pct for r in reps]
     assert losses[:6] == pytest.approx([100 / 6, 0.0, 100 / 12, -100 / 6, 25.0, 100 * 16 / 60])
@@ -106,8 +106,25 @@ def test_speed_loss_from_the_fastest_of_the_first_three_reps():
     # 25 % exactly is not past the threshold; 26.7 % is.
     assert list(cues) == [6]
     assert cues[6] == Cue(CueCode.SPEED_LOSS, losses[5], 25.0, reference_rep=2)
-    assert list(judge_speed(reps, Targets(speed_loss_max_pct=10.0))) == [1, 5, 6]
-    assert speed_reference(_speed_reps([None, None, None, 40.0])) is None
+    # Rep 1 is 17 % slower than rep 2, but came before it: no cue (a set starts as it starts).
+    assert list(judge_speed(reps, Targets(speed_loss_max_pct=10.0))) == [5, 6]
+    assert speed_reference(_speed_reps([None, None, None, 40.0]), Targets()) is None
+
+
+def test_speed_loss_compares_reps_of_the_same_range():
+    """Speed is angle over time: a rep arched past the lockout is fast and one stopped short slow,
+    neither from fatigue. Neither is the reference nor gets a cue; the others are judged as usual."""
+    reps = _speed_reps([40.0, 40.0, 52.0, 38.0, 27.0, 29.0])
+    reps[2].lockout_lumbar_extension_deg = 19.0  # arched at the top: the fastest of the first reps
+    reps[4].lockout_short_deg = 8.0  # stopped short: slow
+    cues = judge_speed(reps, Targets())
+    assert speed_reference(reps, Targets()).index == 1
+    assert [r.speed_loss_pct for r in reps] == pytest.approx([0.0, 0.0, -30.0, 5.0, 32.5, 27.5])
+    assert list(cues) == [6] and cues[6].reference_rep == 1
+    shallow = _speed_reps([40.0, 40.0, 40.0, 20.0])
+    for r, depth in zip(shallow, (70.0, 70.0, 70.0, 35.0), strict=True):
+        r.peak_trunk_flexion_deg = depth
+    assert judge_speed(shallow, Targets()) == {}  # half the depth in the same time: half the speed
 
 
 def test_speed_loss_cue_words_and_data():

@@ -7,7 +7,7 @@ import numpy as np
 from imuhinge.body.hips import classify_pattern
 from imuhinge.coaching.cues import Cue, CueCode
 from imuhinge.coaching.set_summary import Drift, PhaseSummary, SetSummary, SpeedSummary, Stats, StopAdvice
-from imuhinge.coaching.speed import SPEED_REFERENCE_REPS, speed_reference
+from imuhinge.coaching.speed import SPEED_REFERENCE_REPS, slowed_reps, speed_reference
 from imuhinge.model import Exercise, Phase, Rep, Targets, Tempo
 
 DRIFT_REPS = 3  # first and last reps compared for drift; a set needs twice as many
@@ -25,11 +25,11 @@ def _stats(values: list[float]) -> Stats:
 def speed_summary(reps: list[Rep], targets: Targets) -> SpeedSummary | None:
     """The set's rising speed and its loss (``judge_speed`` first); None without a measured speed."""
     speeds = [r.concentric_mean_speed_dps for r in reps if r.concentric_mean_speed_dps is not None]
-    reference = speed_reference(reps)
+    reference = speed_reference(reps, targets)
     if not speeds or reference is None:
         return None
     losses = [(r.index, r.speed_loss_pct) for r in reps if r.speed_loss_pct is not None]
-    passed = [i for i, loss in losses if loss > targets.speed_loss_max_pct]
+    passed = [r.index for r in slowed_reps(reps, targets)]
     return SpeedSummary(
         mean_dps=_stats(speeds),
         reference_rep=reference.index,
@@ -77,14 +77,9 @@ def stop_advice(reps: list[Rep], exercise: Exercise, tempo: Tempo, targets: Targ
     -------
     StopAdvice or None
     """
-    reference = speed_reference(reps)
-    slow = [
-        k
-        for k, r in enumerate(reps)
-        if k >= SPEED_REFERENCE_REPS
-        and r.speed_loss_pct is not None
-        and r.speed_loss_pct > targets.speed_loss_max_pct
-    ]
+    reference = speed_reference(reps, targets)
+    slowed = {r.index for r in slowed_reps(reps, targets)}
+    slow = [k for k, r in enumerate(reps) if k >= SPEED_REFERENCE_REPS and r.index in slowed]
     if reference is None or not slow:
         return None
     first, late = reps[:SPEED_REFERENCE_REPS], reps[slow[0] :]

@@ -12,10 +12,9 @@ from statistics import median
 from imuhinge.coaching.cues import Cue, CueCode, CueKind
 from imuhinge.coaching.dowel import neck_cues
 from imuhinge.coaching.speed import judge_speed
-from imuhinge.model import Exercise, Phase, Rep, Targets, Tempo
+from imuhinge.model import DEPTH_REFERENCE_REPS, Exercise, Phase, Rep, Targets, Tempo
 
 NO_PAUSE_S = 0.3  # a prescribed pause held for less than this was no pause at all
-DEPTH_REFERENCE_REPS = 3  # reps needed before each rep's depth is judged against the set's median
 
 
 def judge_phase(rep: Rep, tempo: Tempo, targets: Targets, phase: Phase) -> tuple[bool | None, Cue | None]:
