@@ -160,7 +160,7 @@ def test_without_a_held_lockout_the_reps_tops_serve(faulty):
     sim = sim_set(exercise=THRUST, reps=6, top_pause_s=0.3, arched_reps={2: 20.0}, sensors=TWO, seed=33)
     report = analyze(sim.recording)
     assert report.references["upper_back"] == "the reps' top positions"
-    assert any("hold the lockout still for a moment" in w for w in report.warnings)
+    assert any("hold the squeeze at the top still for 0.75 s or more" in w for w in report.warnings)
     for rep, want in zip(report.reps, sim.truth["reps"], strict=True):
         assert rep.peak_trunk_flexion_deg == pytest.approx(want["peak_trunk_flexion_deg"], abs=1.0)
 

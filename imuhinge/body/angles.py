@@ -29,7 +29,13 @@ from imuhinge.body.standing import (
     top_samples,
 )
 from imuhinge.model import Recording
-from imuhinge.signal.calibrate import Calibration, axis_samples, orthogonal_axis, sagittal_axis
+from imuhinge.signal.calibrate import (
+    STILL_MIN_S,
+    Calibration,
+    axis_samples,
+    orthogonal_axis,
+    sagittal_axis,
+)
 from imuhinge.signal.orientation import (
     output_times_s,
     sensor_axis_in_earth,
@@ -403,7 +409,10 @@ def calibrate_frame(
         how = "the reps' top positions"
         if lockout_reference:
             missing = "no still lockout found"
-            next_time = "hold the lockout still for a moment, a squeeze at the top, next time"
+            next_time = (
+                f"to calibrate from the lockout, hold the squeeze at the top still for {STILL_MIN_S:g} s "
+                "or more next time"
+            )
         else:
             missing = f"no still standing found ({choice.reason or 'none at the standing times'})"
             next_time = "stand still for 2 s before the first rep next time"
