@@ -91,11 +91,11 @@ def format_report(report: SetReport, title: str | None = None) -> str:
     judged = [r.hip_pattern for r in report.reps if r.hip_pattern is not None]
     if pattern:
         lines.append(f"pattern {pattern} ({len(judged)} of {report.rep_count} reps measured)")
-    elif report.measured.get("hip_travel") and report.rep_count and not report.exercise.judges_hip_pattern:
-        lines.append(f"pattern (hinge or squat) not judged in a {report.exercise.value} set")
     elif report.measured.get("hip_travel") and report.rep_count:
         lines.append(
-            "pattern (hinge or squat) not measured: the sacrum sensor's unknown distance from the hip "
+            f"pattern (hinge or squat) not judged in a {report.exercise.value} set"
+            if not report.exercise.judges_hip_pattern
+            else "pattern (hinge or squat) not measured: the sacrum sensor's unknown distance from the hip "
             "joint leaves the hips' drop too uncertain"
         )
     if s.speed is not None:

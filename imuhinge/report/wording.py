@@ -141,8 +141,10 @@ def cue_text(cue: Cue, exercise: Exercise) -> str:
         case CueCode.LEAN_BACK:
             return f"leaning back at lockout: {value:.0f}° past standing (limit {limit:g}°)"
         case CueCode.ROUNDED_BACK:
-            during = "rep" if cue.phase is None else PHASE_WORDS[cue.phase].movement
-            return f"rounded lower back: lumbar flexion {value:.0f}° (limit {limit:g}°) during the {during}"
+            return (
+                f"rounded lower back: lumbar flexion {value:.0f}° (limit {limit:g}°) "
+                f"during the {_during(cue)}"
+            )
         case CueCode.OVEREXTENDED if exercise.lockout_reference:
             return (
                 f"lower back arching at the top: {value:.0f}° more extended than at the bottom "
