@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 
 G_MPS2 = 9.80665
 MIN_DEPTH_DEG = 15.0  # trunk flexion a movement must reach to count as a rep
-DEPTH_REFERENCE_REPS = 3  # reps with a depth needed before a rep's depth is compared with the set's median
 PLACEMENTS = ("upper_back", "sacrum", "head")
 
 

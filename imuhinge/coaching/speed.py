@@ -11,9 +11,18 @@ from __future__ import annotations
 from statistics import median
 
 from imuhinge.coaching.cues import Cue, CueCode
-from imuhinge.model import DEPTH_REFERENCE_REPS, Rep, Targets
+from imuhinge.model import Rep, Targets
+
+DEPTH_REFERENCE_REPS = 3  # reps with a depth before a rep's depth is judged against the set's median
 
 SPEED_REFERENCE_REPS = 3
+
+
+def depth_median_deg(reps: list[Rep]) -> float | None:
+    """The set's median depth (peak trunk flexion), None until ``DEPTH_REFERENCE_REPS`` reps have one:
+    what a rep's depth is judged against."""
+    depths = [r.peak_trunk_flexion_deg for r in reps if r.peak_trunk_flexion_deg is not None]
+    return median(depths) if len(depths) >= DEPTH_REFERENCE_REPS else None
 
 
 def usual_range(reps: list[Rep], targets: Targets) -> list[bool]:
@@ -24,8 +33,7 @@ def usual_range(reps: list[Rep], targets: Targets) -> list[bool]:
     Speed is angle over time: a rep that covers more angle in the same time is faster, one that
     covers less is slower, and neither says anything about fatigue.
     """
-    depths = [r.peak_trunk_flexion_deg for r in reps if r.peak_trunk_flexion_deg is not None]
-    middle = median(depths) if len(depths) >= DEPTH_REFERENCE_REPS else None
+    middle = depth_median_deg(reps)
     out = []
     for rep in reps:
         beyond = (

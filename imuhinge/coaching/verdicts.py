@@ -7,12 +7,11 @@ every phase that misses its target has a cue saying how. ``imuhinge.report.wordi
 from __future__ import annotations
 
 from collections.abc import Iterable
-from statistics import median
 
 from imuhinge.coaching.cues import Cue, CueCode, CueKind
 from imuhinge.coaching.dowel import neck_cues
-from imuhinge.coaching.speed import judge_speed
-from imuhinge.model import DEPTH_REFERENCE_REPS, Exercise, Phase, Rep, Targets, Tempo
+from imuhinge.coaching.speed import depth_median_deg, judge_speed
+from imuhinge.model import Exercise, Phase, Rep, Targets, Tempo
 
 NO_PAUSE_S = 0.3  # a prescribed pause held for less than this was no pause at all
 
@@ -142,8 +141,7 @@ def judge_reps(reps: list[Rep], exercise: Exercise, tempo: Tempo, targets: Targe
     tempo : Tempo
     targets : Targets
     """
-    depths = [r.peak_trunk_flexion_deg for r in reps if r.peak_trunk_flexion_deg is not None]
-    median_deg = median(depths) if depths else 0.0
+    median_deg = depth_median_deg(reps)
     speed_cues = judge_speed(reps, targets)
     for rep in reps:
         cues: list[Cue] = []
@@ -156,7 +154,7 @@ def judge_reps(reps: list[Rep], exercise: Exercise, tempo: Tempo, targets: Targe
                     cues.append(cue)
             judged = [v for v in rep.phase_ok.values() if v is not None]
             rep.tempo_ok = all(judged) if judged else None
-        if len(depths) >= DEPTH_REFERENCE_REPS:
+        if median_deg is not None:
             cues += _depth_cues(rep.peak_trunk_flexion_deg, median_deg, targets)
         rep.cues = cues + _form_cues(rep, exercise, targets)
         if rep.index in speed_cues:
